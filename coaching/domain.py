@@ -1,0 +1,161 @@
+"""The domain vocabulary of ARCHITECTURE.md as enums, shared by the store, the lake contracts, dbt
+seeds, the API and the simulator, so a value means the same thing everywhere."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OrganizationType(StrEnum):
+    CLIENT = "client"  # runs programs for its own workers
+    EXPERT = "expert"  # designs journeys and publishes them to the marketplace
+
+
+class Tier(StrEnum):
+    BASIC = "basic"
+    STANDARD = "standard"
+    PREMIUM = "premium"
+
+
+# Monthly outbound message quota included in each tier; organizations may carry an override.
+TIER_MONTHLY_QUOTA: dict[Tier, int] = {
+    Tier.BASIC: 5_000,
+    Tier.STANDARD: 50_000,
+    Tier.PREMIUM: 500_000,
+}
+
+
+class ApprovalStatus(StrEnum):
+    APPROVED = "approved"
+    PENDING = "pending"  # expert organizations wait for platform approval
+    REJECTED = "rejected"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    TRAINING_MANAGER = "training_manager"
+    PROGRAM_MANAGER = "program_manager"
+    CONTENT_SPECIALIST = "content_specialist"
+
+
+class SegmentKind(StrEnum):
+    ORGANIZATIONAL = "organizational"
+    LOCATION = "location"
+    PERFORMANCE = "performance"
+    BEHAVIORAL = "behavioral"
+    TEMPORAL = "temporal"
+
+
+class TouchpointKind(StrEnum):
+    MESSAGE = "message"
+    QUIZ = "quiz"
+    REFLECTION = "reflection"
+    CHECK_IN = "check_in"
+
+
+class ContentKind(StrEnum):
+    TEXT = "text"
+    TEMPLATE = "template"  # a Twilio Content SID with variables, allowed outside the 24 h window
+
+
+class JourneyStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class ProgramStatus(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+
+
+class EnrollmentStatus(StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    DROPPED = "dropped"
+    OPTED_OUT = "opted_out"
+
+
+class ExperimentLevel(StrEnum):
+    JOURNEY = "journey"  # tests content: variants of a touchpoint's message
+    PROGRAM = "program"  # tests implementation: cadence, send time, follow-up, channel
+
+
+class ExperimentStatus(StrEnum):
+    DRAFT = "draft"
+    RUNNING = "running"
+    STOPPED = "stopped"
+    SHIPPED = "shipped"
+
+
+class Channel(StrEnum):
+    WHATSAPP = "whatsapp"
+    SMS = "sms"
+
+
+class EventKind(StrEnum):
+    """The three kinds of row in the append-only message_events table."""
+
+    OUTBOUND = "outbound"  # we handed a message to Twilio
+    STATUS = "status"  # Twilio told us what happened to it
+    INBOUND = "inbound"  # the worker wrote to us
+
+
+class MessageStatus(StrEnum):
+    """Twilio's message statuses, in the order a healthy message passes through them."""
+
+    ACCEPTED = "accepted"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    UNDELIVERED = "undelivered"
+    RECEIVED = "received"  # inbound
+
+
+# Rank used to resolve out-of-order callbacks: the highest rank seen is the final status.
+STATUS_RANK: dict[MessageStatus, int] = {
+    MessageStatus.ACCEPTED: 0,
+    MessageStatus.QUEUED: 1,
+    MessageStatus.SENDING: 2,
+    MessageStatus.SENT: 3,
+    MessageStatus.DELIVERED: 4,
+    MessageStatus.READ: 5,
+    MessageStatus.UNDELIVERED: 6,
+    MessageStatus.FAILED: 7,
+    MessageStatus.RECEIVED: 0,
+}
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENDING = "sending"
+    SENT = "sent"
+    HELD = "held"  # over quota: kept, reported, not dropped
+    FAILED = "failed"  # permanent error
+    DEAD = "dead"  # retries exhausted
+    EXPIRED = "expired"
+    SKIPPED = "skipped"  # opted out, quiet hours, or window closed at send time
+
+
+# Real Twilio error codes the simulator and the emulator use.
+TWILIO_ERRORS: dict[int, str] = {
+    21610: "Attempt to send to unsubscribed recipient",
+    21211: "Invalid 'To' phone number",
+    30003: "Unreachable destination handset",
+    30005: "Unknown destination handset",
+    30006: "Landline or unreachable carrier",
+    30007: "Message filtered",
+    30008: "Unknown error",
+    63016: "Failed to send freeform message because you are outside the allowed window",
+    20429: "Too many requests",
+}
+
+OPT_OUT_KEYWORDS = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "PARAR", "ACHA"}
+)

@@ -1,0 +1,138 @@
+"""Configuration, read from the environment in exactly one place.
+
+Every setting is an environment variable prefixed `COACH_` (or a `.env` file in the working
+directory). Paths default to folders under `COACH_HOME` so a fresh clone runs with no configuration
+at all: SQLite, DuckDB and local Parquet under `./var`. Production points the same settings at
+PostgreSQL, object-storage paths and the real Twilio API.
+
+Unknown `COACH_*` variables are an error rather than silently ignored: a typo such as
+`COACH_DATABSE_URL` would otherwise leave the embedded SQLite in use while the operator believes
+production is configured.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from coaching.errors import ConfigurationError
+
+ENV_PREFIX = "COACH_"
+
+# Twilio's documented shape for test credentials; the local emulator accepts exactly these.
+EMULATOR_ACCOUNT_SID = "AC00000000000000000000000000000000"
+EMULATOR_AUTH_TOKEN = "emulator-auth-token"
+EMULATOR_URL = "http://127.0.0.1:8765"
+
+
+class Settings(BaseSettings):
+    """All configuration of the platform. Construct through `get_settings()`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    home: Path = Field(
+        default=Path("var"), description="Root folder for every embedded store (COACH_HOME)."
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the operational store; default SQLite under COACH_HOME.",
+    )
+    lake_dir: Path | None = Field(default=None, description="Parquet lake root.")
+    landing_dir: Path | None = Field(
+        default=None, description="Where HR files and bulk event history are dropped."
+    )
+    warehouse_path: Path | None = Field(default=None, description="DuckDB warehouse file.")
+    twilio_account_sid: str = Field(default=EMULATOR_ACCOUNT_SID)
+    twilio_auth_token: str = Field(default=EMULATOR_AUTH_TOKEN)
+    twilio_api_url: str = Field(
+        default=EMULATOR_URL,
+        description="Base URL the Twilio SDK talks to: the local emulator, or https://api.twilio.com.",
+    )
+    test_postgres_url: str | None = Field(
+        default=None,
+        description="Only read by the test suite: also run store tests against this PostgreSQL.",
+    )
+
+    @model_validator(mode="after")
+    def _fill_paths(self) -> Settings:
+        home = self.home.expanduser().resolve()
+        self.home = home
+        self.lake_dir = (self.lake_dir or home / "lake").expanduser().resolve()
+        self.landing_dir = (self.landing_dir or home / "landing").expanduser().resolve()
+        self.warehouse_path = (
+            (self.warehouse_path or home / "warehouse.duckdb").expanduser().resolve()
+        )
+        if self.database_url is None:
+            self.database_url = f"sqlite:///{home / 'coach.db'}"
+        try:
+            make_url(self.database_url)
+        except ArgumentError as exc:
+            raise ValueError(
+                f"COACH_DATABASE_URL is not a database URL ({exc}); "
+                "expected e.g. postgresql+psycopg://user@host:5432/db or sqlite:///path/coach.db"
+            ) from exc
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return make_url(self.database_url or "").get_backend_name() == "sqlite"
+
+    @property
+    def simulation_dir(self) -> Path:
+        """Ground truth a simulation writes beside (never inside) the landing folder."""
+        return self.home / "simulation"
+
+
+def _known_variables() -> set[str]:
+    return {f"{ENV_PREFIX}{name}".upper() for name in Settings.model_fields}
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Build settings, turning every problem into one ConfigurationError line.
+
+    `environ` defaults to the process environment; tests pass their own.
+    """
+    env = os.environ if environ is None else environ
+    unknown = sorted(
+        key
+        for key in env
+        if key.upper().startswith(ENV_PREFIX) and key.upper() not in _known_variables()
+    )
+    if unknown:
+        known = ", ".join(sorted(_known_variables()))
+        raise ConfigurationError(
+            f"unknown setting {', '.join(unknown)}: remove it or use one of {known}"
+        )
+    try:
+        if environ is None:
+            return Settings(**overrides)
+        scoped = {
+            key[len(ENV_PREFIX) :].lower(): value
+            for key, value in env.items()
+            if key.upper().startswith(ENV_PREFIX)
+        }
+        return Settings(_env_file=None, **{**scoped, **overrides})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{ENV_PREFIX}{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigurationError(f"invalid settings: {problems}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

@@ -1,0 +1,68 @@
+"""Connecting to the operational store, with the same behaviour on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from coaching.errors import StoreUnavailableError
+
+
+def redacted(url: str) -> str:
+    """The URL with its password hidden, safe to print in an error."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for the store; SQLite gets foreign keys, WAL and a busy timeout.
+
+    WAL lets the API keep answering reads while ingestion scans the same file; the busy timeout
+    turns a momentary writer collision into a short wait instead of an error.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+
+
+def check_connection(engine: Engine) -> None:
+    """Fail with one clear line when the store cannot be reached."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+    except SQLAlchemyError as exc:
+        reason = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        where = engine.url.render_as_string(hide_password=True)
+        raise StoreUnavailableError(
+            f"cannot connect to the operational store at {where}: {reason}. "
+            "Check COACH_DATABASE_URL."
+        ) from None
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """A session that commits on success and rolls back everything on any error."""
+    with session_factory(engine)() as session, session.begin():
+        yield session

@@ -1,0 +1,396 @@
+"""Every table of the operational store.
+
+Conventions, held by the mixins below so no table can forget them:
+- every tenant table has `organization_id`, and its indexes start with it, because every query the
+  API makes is filtered by the caller's organization first;
+- mutable tables carry `created_at/updated_at/created_by/updated_by` and soft-delete through
+  `deleted_at`: ingestion moves rows by the `updated_at` watermark, and a deletion must reach the
+  lake as a row, which a hard DELETE would never do;
+- `message_events` is append-only (no update columns, no soft delete): it is the raw record of what
+  Twilio and the workers told us, ingested by its monotonically increasing id.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from coaching.store.types import BigIntPK, EntityId, JSONDocument, UTCDateTime, new_id, utcnow
+
+# Deterministic constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Audited:
+    """Who and when, for rows people change through the API."""
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False
+    )
+    created_by: Mapped[str | None] = mapped_column(String(120))
+    updated_by: Mapped[str | None] = mapped_column(String(120))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TenantOwned(Audited):
+    """A row that belongs to one organization."""
+
+    id: Mapped[str] = mapped_column(EntityId, primary_key=True, default=new_id)
+
+    @declared_attr
+    def organization_id(cls) -> Mapped[str]:
+        return mapped_column(EntityId, ForeignKey("organizations.id"), nullable=False)
+
+
+def tenant_index(table: str, *columns: str, unique: bool = False) -> Index:
+    """An index that leads with organization_id, the filter of every tenant query."""
+    name = f"{'uq' if unique else 'ix'}_{table}_org_{'_'.join(columns) or 'only'}"
+    return Index(name, "organization_id", *columns, unique=unique)
+
+
+class Organization(Audited, Base):
+    """A tenant. `id` is the organization_id every other table points at."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[str] = mapped_column(EntityId, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    slug: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
+    type: Mapped[str] = mapped_column(String(16), nullable=False)
+    tier: Mapped[str] = mapped_column(String(16), nullable=False)
+    approval_status: Mapped[str] = mapped_column(String(16), nullable=False, default="approved")
+    country: Mapped[str | None] = mapped_column(String(2))
+    timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
+    # Local wall-clock window in which nothing is sent; it may wrap midnight (21:00-07:00).
+    quiet_hours_start: Mapped[time | None] = mapped_column(Time)
+    quiet_hours_end: Mapped[time | None] = mapped_column(Time)
+    monthly_message_quota: Mapped[int] = mapped_column(Integer, nullable=False)
+    whatsapp_sender: Mapped[str | None] = mapped_column(String(20), unique=True)
+    sms_sender: Mapped[str | None] = mapped_column(String(20))
+    sms_fallback_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class User(TenantOwned, Base):
+    __tablename__ = "users"
+    __table_args__ = (tenant_index("users", "role"),)
+
+    email: Mapped[str] = mapped_column(String(254), nullable=False, unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    role: Mapped[str] = mapped_column(String(32), nullable=False)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiKey(TenantOwned, Base):
+    """A service-account credential. Only a hash of the secret is kept; `prefix` finds the row."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (tenant_index("api_keys", "name"),)
+
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    prefix: Mapped[str] = mapped_column(String(16), nullable=False, unique=True)
+    key_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    role: Mapped[str] = mapped_column(String(32), nullable=False)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Worker(TenantOwned, Base):
+    __tablename__ = "workers"
+    __table_args__ = (
+        tenant_index("workers", "phone_e164", unique=True),
+        tenant_index("workers", "external_id", unique=True),
+        tenant_index("workers", "updated_at"),
+        tenant_index("workers", "team"),
+        Index("ix_workers_phone_e164", "phone_e164"),  # webhooks find the worker by phone
+    )
+
+    external_id: Mapped[str | None] = mapped_column(String(64))  # the HR system's id
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    phone_e164: Mapped[str] = mapped_column(String(16), nullable=False)
+    whatsapp_opt_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    whatsapp_opt_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    language: Mapped[str] = mapped_column(String(8), nullable=False, default="en")
+    timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
+    country: Mapped[str | None] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(80))
+    district: Mapped[str | None] = mapped_column(String(80))
+    team: Mapped[str | None] = mapped_column(String(80))
+    job_role: Mapped[str | None] = mapped_column(String(80))
+    hire_date: Mapped[date | None] = mapped_column(Date)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONDocument, nullable=False, default=dict)
+
+
+class Segment(TenantOwned, Base):
+    """A rule over worker features, stored as a JSON tree (never SQL)."""
+
+    __tablename__ = "segments"
+    __table_args__ = (tenant_index("segments", "name"),)
+
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    rule: Mapped[dict[str, Any]] = mapped_column(JSONDocument, nullable=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class Content(TenantOwned, Base):
+    """A piece of content; its text or template lives in one variant per language and key."""
+
+    __tablename__ = "content"
+    __table_args__ = (tenant_index("content", "key", unique=True),)
+
+    key: Mapped[str] = mapped_column(String(120), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    # For quizzes: the option that counts as correct, so quiz scores can be computed from replies.
+    correct_answer: Mapped[str | None] = mapped_column(String(16))
+
+
+class ContentVariant(TenantOwned, Base):
+    __tablename__ = "content_variants"
+    __table_args__ = (
+        tenant_index("content_variants", "content_id", "variant_key", "language", unique=True),
+    )
+
+    content_id: Mapped[str] = mapped_column(EntityId, ForeignKey("content.id"), nullable=False)
+    variant_key: Mapped[str] = mapped_column(String(32), nullable=False, default="default")
+    language: Mapped[str] = mapped_column(String(8), nullable=False)
+    body: Mapped[str | None] = mapped_column(Text)
+    template_sid: Mapped[str | None] = mapped_column(String(34))  # Twilio Content SID, HX...
+    template_variables: Mapped[dict[str, Any]] = mapped_column(
+        JSONDocument, nullable=False, default=dict
+    )
+
+
+class Journey(TenantOwned, Base):
+    """A blueprint: phases of touchpoints. It has no runtime state; programs do."""
+
+    __tablename__ = "journeys"
+    __table_args__ = (tenant_index("journeys", "status"),)
+
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="draft")
+    languages: Mapped[list[str]] = mapped_column(JSONDocument, nullable=False, default=list)
+    is_marketplace_listed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Set on a client's copy imported from the marketplace; the original stays the expert's.
+    source_journey_id: Mapped[str | None] = mapped_column(EntityId, ForeignKey("journeys.id"))
+
+
+class JourneyPhase(TenantOwned, Base):
+    __tablename__ = "journey_phases"
+    __table_args__ = (tenant_index("journey_phases", "journey_id", "position", unique=True),)
+
+    journey_id: Mapped[str] = mapped_column(EntityId, ForeignKey("journeys.id"), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class Touchpoint(TenantOwned, Base):
+    __tablename__ = "touchpoints"
+    __table_args__ = (tenant_index("touchpoints", "journey_id", "position", unique=True),)
+
+    journey_id: Mapped[str] = mapped_column(EntityId, ForeignKey("journeys.id"), nullable=False)
+    phase_id: Mapped[str] = mapped_column(EntityId, ForeignKey("journey_phases.id"), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)  # order within the journey
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    day_offset: Mapped[int] = mapped_column(Integer, nullable=False)  # days after enrollment
+    local_send_time: Mapped[time] = mapped_column(Time, nullable=False)
+    content_id: Mapped[str] = mapped_column(EntityId, ForeignKey("content.id"), nullable=False)
+    # e.g. {"after_days": 2, "content_id": "...", "max_nudges": 1}: nudge when no reply came.
+    follow_up: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+
+
+class Program(TenantOwned, Base):
+    """One journey run for one target segment over a timeline; owns the runtime state."""
+
+    __tablename__ = "programs"
+    __table_args__ = (tenant_index("programs", "status"),)
+
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    journey_id: Mapped[str] = mapped_column(EntityId, ForeignKey("journeys.id"), nullable=False)
+    segment_id: Mapped[str | None] = mapped_column(EntityId, ForeignKey("segments.id"))
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="draft")
+    starts_on: Mapped[date] = mapped_column(Date, nullable=False)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    # Share of enrollments kept as a no-coaching control, assigned by a stable hash.
+    holdout_share: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
+    channel: Mapped[str] = mapped_column(String(16), nullable=False, default="whatsapp")
+
+
+class Enrollment(TenantOwned, Base):
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        tenant_index("enrollments", "program_id", "worker_id", unique=True),
+        tenant_index("enrollments", "worker_id"),
+        tenant_index("enrollments", "updated_at"),
+    )
+
+    program_id: Mapped[str] = mapped_column(EntityId, ForeignKey("programs.id"), nullable=False)
+    worker_id: Mapped[str] = mapped_column(EntityId, ForeignKey("workers.id"), nullable=False)
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
+    is_holdout: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Experiment(TenantOwned, Base):
+    __tablename__ = "experiments"
+    __table_args__ = (tenant_index("experiments", "status"),)
+
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    level: Mapped[str] = mapped_column(String(16), nullable=False)  # journey | program
+    hypothesis: Mapped[str | None] = mapped_column(Text)
+    program_id: Mapped[str | None] = mapped_column(EntityId, ForeignKey("programs.id"))
+    touchpoint_id: Mapped[str | None] = mapped_column(EntityId, ForeignKey("touchpoints.id"))
+    segment_id: Mapped[str | None] = mapped_column(EntityId, ForeignKey("segments.id"))
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="draft")
+    salt: Mapped[str] = mapped_column(String(64), nullable=False)  # seeds stable assignment
+    primary_metric: Mapped[str] = mapped_column(String(64), nullable=False)
+    guardrail_metrics: Mapped[list[str]] = mapped_column(JSONDocument, nullable=False, default=list)
+    is_adaptive: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ExperimentVariant(TenantOwned, Base):
+    __tablename__ = "experiment_variants"
+    __table_args__ = (tenant_index("experiment_variants", "experiment_id", "key", unique=True),)
+
+    experiment_id: Mapped[str] = mapped_column(
+        EntityId, ForeignKey("experiments.id"), nullable=False
+    )
+    key: Mapped[str] = mapped_column(String(32), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    is_control: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    weight: Mapped[float] = mapped_column(Float, nullable=False, default=1.0)
+    # Journey-level: which content variant the touchpoint sends.
+    content_variant_key: Mapped[str | None] = mapped_column(String(32))
+    # Program-level: implementation settings, e.g. {"cadence_factor": 0.5, "send_time": "18:00"}.
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONDocument, nullable=False, default=dict)
+
+
+class ExperimentAssignment(TenantOwned, Base):
+    __tablename__ = "experiment_assignments"
+    __table_args__ = (
+        tenant_index("experiment_assignments", "experiment_id", "worker_id", unique=True),
+        tenant_index("experiment_assignments", "updated_at"),
+    )
+
+    experiment_id: Mapped[str] = mapped_column(
+        EntityId, ForeignKey("experiments.id"), nullable=False
+    )
+    variant_id: Mapped[str] = mapped_column(
+        EntityId, ForeignKey("experiment_variants.id"), nullable=False
+    )
+    worker_id: Mapped[str] = mapped_column(EntityId, ForeignKey("workers.id"), nullable=False)
+    enrollment_id: Mapped[str | None] = mapped_column(EntityId, ForeignKey("enrollments.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class MessageEvent(Base):
+    """Append-only record of every outbound attempt, status callback and inbound message.
+
+    Webhooks commit here before answering Twilio, so a row exists for everything Twilio told us,
+    duplicates included; collapsing duplicates is ingestion's job, where it can be counted.
+    """
+
+    __tablename__ = "message_events"
+    __table_args__ = (
+        Index("ix_message_events_org_occurred_at", "organization_id", "occurred_at"),
+        Index("ix_message_events_org_message_sid", "organization_id", "message_sid"),
+        Index("ix_message_events_org_worker", "organization_id", "worker_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    organization_id: Mapped[str] = mapped_column(
+        EntityId, ForeignKey("organizations.id"), nullable=False
+    )
+    event_key: Mapped[str] = mapped_column(String(120), nullable=False)  # delivery identity
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # outbound | status | inbound
+    message_sid: Mapped[str | None] = mapped_column(String(34))
+    status: Mapped[str | None] = mapped_column(String(16))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16), nullable=False, default="whatsapp")
+    from_number: Mapped[str | None] = mapped_column(String(32))
+    to_number: Mapped[str | None] = mapped_column(String(32))
+    worker_id: Mapped[str | None] = mapped_column(EntityId)
+    enrollment_id: Mapped[str | None] = mapped_column(EntityId)
+    touchpoint_id: Mapped[str | None] = mapped_column(EntityId)
+    experiment_variant_id: Mapped[str | None] = mapped_column(EntityId)
+    is_follow_up: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    body: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument, nullable=False, default=dict)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class OutboxMessage(TenantOwned, Base):
+    """A send activation has claimed; the unique idempotency key makes a second claim a no-op."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        tenant_index("outbox", "status", "next_attempt_at"),
+        tenant_index("outbox", "worker_id"),
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    idempotency_key: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    worker_id: Mapped[str] = mapped_column(EntityId, ForeignKey("workers.id"), nullable=False)
+    enrollment_id: Mapped[str | None] = mapped_column(EntityId, ForeignKey("enrollments.id"))
+    touchpoint_id: Mapped[str | None] = mapped_column(EntityId, ForeignKey("touchpoints.id"))
+    experiment_variant_id: Mapped[str | None] = mapped_column(EntityId)
+    is_follow_up: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    channel: Mapped[str] = mapped_column(String(16), nullable=False, default="whatsapp")
+    to_number: Mapped[str] = mapped_column(String(32), nullable=False)
+    body: Mapped[str | None] = mapped_column(Text)
+    template_sid: Mapped[str | None] = mapped_column(String(34))
+    template_variables: Mapped[dict[str, Any]] = mapped_column(
+        JSONDocument, nullable=False, default=dict
+    )
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_sid: Mapped[str | None] = mapped_column(String(34))
+    last_error_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+TENANT_TABLES: tuple[str, ...] = tuple(
+    table.name for table in Base.metadata.sorted_tables if "organization_id" in table.c
+)
