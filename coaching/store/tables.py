@@ -348,7 +348,7 @@ class MessageEvent(Base):
     enrollment_id: Mapped[str | None] = mapped_column(EntityId)
     touchpoint_id: Mapped[str | None] = mapped_column(EntityId)
     experiment_variant_id: Mapped[str | None] = mapped_column(EntityId)
-    is_follow_up: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    is_follow_up: Mapped[bool | None] = mapped_column(Boolean)  # known on outbound rows only
     body: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument, nullable=False, default=dict)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

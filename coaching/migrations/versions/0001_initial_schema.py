@@ -150,7 +150,7 @@ def upgrade() -> None:
         sa.Column("enrollment_id", sa.String(length=36), nullable=True),
         sa.Column("touchpoint_id", sa.String(length=36), nullable=True),
         sa.Column("experiment_variant_id", sa.String(length=36), nullable=True),
-        sa.Column("is_follow_up", sa.Boolean(), nullable=False),
+        sa.Column("is_follow_up", sa.Boolean(), nullable=True),
         sa.Column("body", sa.Text(), nullable=True),
         sa.Column(
             "payload",

@@ -1,0 +1,156 @@
+"""The `coach` command line. Errors a person can fix print as one line and exit with status 2."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from coaching.errors import CoachError
+
+app = typer.Typer(
+    help="ABCD coaching lakehouse: simulate, ingest, model and activate coaching over WhatsApp.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Operational store schema (Alembic migrations).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _echo(message: str) -> None:
+    typer.echo(f"  {message}")
+
+
+@app.command()
+def simulate(
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same world.")] = 7,
+    workers: Annotated[int, typer.Option(help="Workers across all client organizations.")] = 2_000,
+    days: Annotated[int, typer.Option(help="Days of behaviour to play out.")] = 30,
+    end_date: Annotated[
+        str | None,
+        typer.Option(help="Last simulated day is the day before this (YYYY-MM-DD); default today."),
+    ] = None,
+    client_organizations: Annotated[int, typer.Option(help="Client organizations.")] = 4,
+    expert_organizations: Annotated[int, typer.Option(help="Expert organizations.")] = 2,
+    live_days: Annotated[
+        int, typer.Option(help="Final days written to the store as webhook events.")
+    ] = 1,
+    dirty_share: Annotated[
+        float, typer.Option(help="Share of rows corrupted on purpose (labelled).")
+    ] = 0.01,
+    reset: Annotated[
+        bool, typer.Option(help="Replace an existing simulated world (empties the store).")
+    ] = False,
+) -> None:
+    """Simulate a world: organizations, workers, programs, experiments with planted effects, and
+    the message traffic they produce, into the operational store and the landing folder."""
+    from coaching.settings import get_settings
+    from coaching.simulator.config import SimulationConfig
+    from coaching.simulator.run import simulate as run_simulation
+    from coaching.simulator.summary import describe
+
+    try:
+        parsed_end = date.fromisoformat(end_date) if end_date else None
+    except ValueError:
+        raise CoachError(f"--end-date {end_date!r} is not a date; use YYYY-MM-DD") from None
+    config = SimulationConfig(
+        seed=seed, workers=workers, days=days, client_organizations=client_organizations,
+        expert_organizations=expert_organizations, live_days=live_days, dirty_share=dirty_share,
+        **({"end_date": parsed_end} if parsed_end else {}),
+    )  # fmt: skip
+    settings = get_settings()
+    typer.echo(f"Simulating {workers} workers over {days} days (seed {seed})")
+    manifest = run_simulation(settings, config, reset=reset, progress=_echo)
+    typer.echo(describe(manifest))
+
+
+@app.command()
+def demo(
+    workers: Annotated[int, typer.Option(help="Workers in the demo world.")] = 3_000,
+    days: Annotated[int, typer.Option(help="Days of simulated history.")] = 30,
+) -> None:
+    """The end-to-end demo on the embedded default (SQLite, local Parquet, DuckDB).
+
+    Today it simulates a world into a fresh store and landing folder and reports what it made;
+    ingestion, the dbt build, experiment readouts and activation join as they land.
+    """
+    from coaching.settings import get_settings
+    from coaching.simulator.config import SimulationConfig
+    from coaching.simulator.run import simulate as run_simulation
+    from coaching.simulator.summary import describe
+
+    settings = get_settings()
+    typer.echo(f"ABCD coaching demo in {settings.home}")
+    typer.echo(f"[1/1] simulate a world: {workers} workers, {days} days")
+    manifest = run_simulation(
+        settings, SimulationConfig(workers=workers, days=days), reset=True, progress=_echo
+    )
+    typer.echo(describe(manifest))
+    typer.echo(f"Store: {settings.database_url}\nLanding folder: {settings.landing_dir}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Migrate the operational store up to a revision (default: the latest)."""
+    from coaching.store import migrate
+
+    engine = _engine()
+    migrate.upgrade(engine, revision)
+    typer.echo(f"store at revision {migrate.current_revision(engine)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "base",
+) -> None:
+    """Migrate the operational store down to a revision (`base` drops every table)."""
+    from coaching.store import migrate
+
+    engine = _engine()
+    migrate.downgrade(engine, revision)
+    typer.echo(f"store at revision {migrate.current_revision(engine) or 'base'}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the store's schema revision and the latest one available."""
+    from coaching.store import migrate
+
+    engine = _engine()
+    typer.echo(
+        f"current: {migrate.current_revision(engine) or 'base'}  head: {migrate.head_revision()}"
+    )
+
+
+@app.command()
+def settings() -> None:
+    """Print the effective settings (secrets hidden)."""
+    from coaching.settings import get_settings
+
+    for name, value in get_settings().model_dump().items():
+        shown = "***" if ("token" in name or "password" in name) and value else value
+        typer.echo(f"{name} = {shown}")
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from coaching.settings import get_settings
+    from coaching.store.engine import check_connection, make_engine
+
+    engine = make_engine(get_settings().database_url or "")
+    check_connection(engine)
+    return engine
+
+
+def main() -> None:
+    try:
+        app()
+    except CoachError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Experiments: stable assignment and (later) the Bayesian statistics engine."""

@@ -1,0 +1,102 @@
+"""The shape of a segment rule: an AND/OR tree of conditions over named worker features.
+
+A rule is data a person builds in the admin UI, so it is validated here and later evaluated by
+code that never splices its text into SQL. The same model is used by the API (validation), the
+simulator (to enrol workers) and the warehouse (evaluation over the feature catalog).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+FEATURE_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+
+
+class Operator(StrEnum):
+    EQ = "eq"
+    NEQ = "neq"
+    IN = "in"
+    NOT_IN = "not_in"
+    GT = "gt"
+    GTE = "gte"
+    LT = "lt"
+    LTE = "lte"
+    BETWEEN = "between"
+    CONTAINS = "contains"
+    IS_NULL = "is_null"
+    NOT_NULL = "not_null"
+
+
+Scalar = str | int | float | bool
+
+LIST_OPERATORS = {Operator.IN, Operator.NOT_IN}
+UNARY_OPERATORS = {Operator.IS_NULL, Operator.NOT_NULL}
+
+
+class Condition(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["condition"] = "condition"
+    feature: Annotated[str, Field(pattern=FEATURE_NAME_PATTERN)]
+    operator: Operator
+    value: Scalar | list[Scalar] | None = None
+
+    @model_validator(mode="after")
+    def _value_fits_operator(self) -> Condition:
+        op, value = self.operator, self.value
+        if op in UNARY_OPERATORS:
+            if value is not None:
+                raise ValueError(f"operator {op} takes no value")
+        elif op in LIST_OPERATORS:
+            if not isinstance(value, list) or not value:
+                raise ValueError(f"operator {op} needs a non-empty list")
+        elif op is Operator.BETWEEN:
+            if not isinstance(value, list) or len(value) != 2:
+                raise ValueError("operator between needs [low, high]")
+            low, high = value
+            if isinstance(low, str) or isinstance(high, str) or low > high:
+                raise ValueError("operator between needs numbers with low <= high")
+        elif value is None or isinstance(value, list):
+            raise ValueError(f"operator {op} needs one value")
+        return self
+
+
+class Group(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["group"] = "group"
+    combinator: Literal["and", "or"]
+    rules: Annotated[list[Rule], Field(min_length=1, max_length=50)]
+
+
+Rule = Annotated[Condition | Group, Field(discriminator="type")]
+Group.model_rebuild()
+
+
+class SegmentRule(BaseModel):
+    """The root of a segment's rule tree, as stored in `segments.rule`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    root: Group
+
+    def features(self) -> set[str]:
+        found: set[str] = set()
+        stack: list[Condition | Group] = [self.root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Condition):
+                found.add(node.feature)
+            else:
+                stack.extend(node.rules)
+        return found
+
+    @classmethod
+    def all_of(cls, *conditions: Condition | Group) -> SegmentRule:
+        return cls(root=Group(combinator="and", rules=list(conditions)))
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
