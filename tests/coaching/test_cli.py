@@ -1,0 +1,59 @@
+"""The CLI as a user meets it: help everywhere, one clear line on bad input."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+COACH = [sys.executable, "-m", "coaching.cli"]
+
+
+def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
+    return subprocess.run([*COACH, *args], capture_output=True, text=True, env=env, cwd=cwd)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["simulate"],
+        ["demo"],
+        ["db"],
+        ["db", "upgrade"],
+        ["db", "downgrade"],
+        ["db", "current"],
+        ["settings"],
+    ],
+)
+def test_every_command_has_help(command: list[str]) -> None:
+    result = run(*command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout
+
+
+def test_unknown_setting_is_one_line_and_nonzero(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "COACH_HOME": str(tmp_path), "COACH_DATABSE_URL": "x"}
+    result = run("db", "current", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "COACH_DATABSE_URL" in result.stderr
+
+
+def test_unreachable_database_names_the_setting(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "COACH_HOME": str(tmp_path),
+        "COACH_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+    }
+    result = run("simulate", "--workers", "10", "--days", "2", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "COACH_DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_arguments_are_reported(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "COACH_HOME": str(tmp_path)}
+    result = run("simulate", "--workers", "0", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--workers" in result.stderr

@@ -1,0 +1,63 @@
+"""Shared fixtures: isolated settings per test, and the store URLs to run store tests against.
+
+Store tests run on SQLite always, and also on PostgreSQL when COACH_TEST_POSTGRES_URL is set (CI
+sets it). Each test session gets its own PostgreSQL database, dropped at the end, so runs never see
+each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from coaching.settings import Settings, load_settings
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    base = load_settings().test_postgres_url
+    if not base:
+        yield None
+        return
+    name = f"coach_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str | None) -> str:
+    """A store URL per backend; PostgreSQL is skipped unless COACH_TEST_POSTGRES_URL is set."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    if postgres_url is None:
+        pytest.skip("COACH_TEST_POSTGRES_URL is not set")
+    return postgres_url
+
+
+def make_settings(home: Path, database_url: str | None = None) -> Settings:
+    environ = {"COACH_HOME": str(home)}
+    if database_url:
+        environ["COACH_DATABASE_URL"] = database_url
+    return load_settings(environ)
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests build their own settings; a developer's COACH_HOME must not leak into them."""
+    for key in list(os.environ):
+        if key.startswith("COACH_") and key != "COACH_TEST_POSTGRES_URL":
+            monkeypatch.delenv(key)
