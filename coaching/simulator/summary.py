@@ -20,14 +20,26 @@ def describe(manifest: dict[str, Any]) -> str:
         f"{messages['opt_outs']} opt-outs",
         f"  events         {manifest['events']['landing']} in landing files, "
         f"{manifest['events']['store']} in the store",
-        f"  dirty rows     {sum(manifest['dirty'].values())} planted "
-        f"({', '.join(f'{k} {v}' for k, v in manifest['dirty'].items())})",
-        "Planted experiment effects (absolute change in 24 h reply rate):",
+        f"  dirty rows     {sum(manifest['dirty'].values())} planted: "
+        + ", ".join(f"{source} {count}" for source, count in _by_source(manifest["dirty"]).items())
+        + " (by kind in the manifest)",
+        "Planted effects on the 24 h reply rate (observed rate in brackets):",
     ]
+    slugs = {o["id"]: o["slug"] for o in manifest["organizations"]}
     for experiment in manifest["experiments"]:
         arms = []
         for v in experiment["variants"]:
             rate = v["replies_24h"] / v["delivered_messages"] if v["delivered_messages"] else 0.0
-            arms.append(f"{v['key']} {v['planted_reply_lift']:+.2f} (observed {rate:.1%})")
-        lines.append(f"  {experiment['name']:<34} {'; '.join(arms)}")
+            planted = "" if v["is_control"] else f" {v['planted_reply_lift']:+.2f}"
+            arms.append(f"{v['key']}{planted} ({rate:.1%})")
+        where = slugs.get(experiment["organization_id"], "")
+        lines.append(f"  {where:<34} {experiment['name']:<32} {'  '.join(arms)}")
     return "\n".join(lines)
+
+
+def _by_source(dirty: dict[str, int]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for key, count in dirty.items():
+        source = key.rsplit(".", 1)[0].replace(".", " ").replace("_", " ")
+        totals[source] = totals.get(source, 0) + count
+    return totals
