@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from importlib.metadata import entry_points
 from typing import Annotated
 
 import typer
@@ -67,31 +68,6 @@ def simulate(
     typer.echo(describe(manifest))
 
 
-@app.command()
-def demo(
-    workers: Annotated[int, typer.Option(help="Workers in the demo world.")] = 3_000,
-    days: Annotated[int, typer.Option(help="Days of simulated history.")] = 30,
-) -> None:
-    """The end-to-end demo on the embedded default (SQLite, local Parquet, DuckDB).
-
-    Today it simulates a world into a fresh store and landing folder and reports what it made;
-    ingestion, the dbt build, experiment readouts and activation join as they land.
-    """
-    from coaching.settings import get_settings
-    from coaching.simulator.config import SimulationConfig
-    from coaching.simulator.run import simulate as run_simulation
-    from coaching.simulator.summary import describe
-
-    settings = get_settings()
-    typer.echo(f"ABCD coaching demo in {settings.home}")
-    typer.echo(f"[1/1] simulate a world: {workers} workers, {days} days")
-    manifest = run_simulation(
-        settings, SimulationConfig(workers=workers, days=days), reset=True, progress=_echo
-    )
-    typer.echo(describe(manifest))
-    typer.echo(f"Store: {settings.database_url}\nLanding folder: {settings.landing_dir}")
-
-
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Migrate the operational store up to a revision (default: the latest)."""
@@ -144,8 +120,15 @@ def _engine():  # type: ignore[no-untyped-def]
     return engine
 
 
+def _register_plugins() -> None:
+    """Commands other packages contribute (entry point group `coach.commands`)."""
+    for entry_point in entry_points(group="coach.commands"):
+        app.command(name=entry_point.name)(entry_point.load())
+
+
 def main() -> None:
     try:
+        _register_plugins()
         app()
     except CoachError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -1,0 +1,88 @@
+"""The lake's layout and its two write rules: every file appears atomically, and readers outside a
+run read published files only.
+
+Layout under `COACH_LAKE_DIR`:
+
+    raw/<table>/...             immutable inputs as they arrived (landing files, store batches)
+    bronze/<table>/...          validated rows, hive-partitioned
+    quarantine/<table>/...      rows that broke the contract, with the reason and the source
+    _meta/                      ledgers (processed landing files)
+
+Every writer writes to a hidden temporary file in the destination folder and renames it over the
+target, so a reader (or a crash) sees either the previous file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+@dataclass(frozen=True)
+class Lake:
+    root: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def bronze(self) -> Path:
+        return self.root / "bronze"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.root / "quarantine"
+
+    @property
+    def meta(self) -> Path:
+        return self.root / "_meta"
+
+    def table(self, layer: str, table: str) -> Path:
+        return self.root / layer / table
+
+    def files(self, layer: str, table: str) -> list[Path]:
+        """Published Parquet files of a table (temporary files are hidden and skipped)."""
+        folder = self.table(layer, table)
+        if not folder.exists():
+            return []
+        return sorted(p for p in folder.rglob("*.parquet") if not p.name.startswith("."))
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """A temporary path beside `target`; renamed over it only if the block succeeds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        yield temporary
+        os.replace(temporary, target)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+def write_parquet(table: pa.Table, target: Path) -> Path:
+    with atomic_path(target) as temporary:
+        pq.write_table(table, temporary, compression="zstd")
+    return target
+
+
+def write_text(text: str, target: Path) -> Path:
+    with atomic_path(target) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+    return target
+
+
+def remove_partition(folder: Path) -> None:
+    """Delete a partition folder's published files (used when a rebuild finds no rows)."""
+    if folder.exists():
+        for path in folder.glob("*.parquet"):
+            path.unlink()

@@ -1,0 +1,1 @@
+"""Orchestration: the Dagster project (definitions under `defs/`, helpers under `lib/`)."""

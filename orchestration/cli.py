@@ -1,0 +1,65 @@
+"""`coach` commands contributed by orchestration (registered through the `coach.commands` entry
+point group, so the kernel's CLI never imports orchestration). Heavy imports stay inside the
+commands to keep `coach --help` fast."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Annotated
+
+import typer
+
+
+def _echo(message: str) -> None:
+    typer.echo(f"  {message}")
+
+
+def ingest() -> None:
+    """Ingest the store and the landing folder into the lake (the same assets Dagster runs)."""
+    from coaching.settings import get_settings
+    from orchestration.pipeline import dagster_instance, describe
+    from orchestration.pipeline import ingest as run_ingest
+
+    settings = get_settings()
+    summary = run_ingest(settings, dagster_instance(settings), progress=_echo)
+    typer.echo(describe(summary))
+
+
+def demo(
+    workers: Annotated[int, typer.Option(help="Workers in the demo world.")] = 3_000,
+    days: Annotated[int, typer.Option(help="Days of simulated history.")] = 30,
+) -> None:
+    """The end-to-end demo on the embedded default (SQLite, local Parquet, DuckDB).
+
+    Replaces the world under COACH_HOME: simulates organizations, workers, programs and
+    experiments with planted effects, then ingests the store and the landing folder into the lake
+    through the Dagster assets and reports what landed and what was quarantined.
+    """
+    from coaching.settings import get_settings
+    from coaching.simulator.config import SimulationConfig
+    from coaching.simulator.run import simulate
+    from coaching.simulator.summary import describe as describe_world
+    from orchestration.pipeline import dagster_instance, describe
+    from orchestration.pipeline import ingest as run_ingest
+
+    settings = get_settings()
+    typer.echo(f"ABCD coaching demo in {settings.home}")
+    typer.echo(f"[1/2] simulate a world: {workers} workers, {days} days")
+    manifest = simulate(
+        settings, SimulationConfig(workers=workers, days=days), reset=True, progress=_echo
+    )
+    typer.echo(describe_world(manifest))
+    typer.echo("[2/2] ingest into the lake (Dagster assets, in-process)")
+    assert settings.lake_dir is not None
+    shutil.rmtree(settings.lake_dir, ignore_errors=True)  # a new world starts a new lake
+    shutil.rmtree(settings.home / "dagster", ignore_errors=True)
+    summary = run_ingest(settings, dagster_instance(settings), progress=_echo)
+    typer.echo(describe(summary))
+    expected = manifest["quarantine_expected"]
+    typer.echo(
+        "  planted dirty rows the contracts should quarantine: "
+        + ", ".join(f"{table} {count}" for table, count in expected.items())
+    )
+    typer.echo(
+        "\nNext: `make dagster` opens the Dagster UI on http://127.0.0.1:3000 with these runs."
+    )

@@ -1,0 +1,155 @@
+"""Jobs, schedules and sensors of ingestion.
+
+- `landing_files_sensor` starts an intake run when files appear in the landing folder;
+- `bronze_partitions_sensor` starts partition runs for what new raw files cover: the days of new
+  event files (one run per contiguous range of days) and each new HR file;
+- `hourly_ingest_schedule` copies what changed in the store every hour;
+- `daily_schedule` runs the whole unpartitioned graph once a day (later: the dbt build).
+"""
+
+import hashlib
+import json
+from datetime import date, timedelta
+
+import dagster as dg
+
+from orchestration.defs.ingest.bronze_files import (
+    EVENT_DAYS,
+    HR_FILE_PARTITIONS,
+    MESSAGE_EVENTS_KEY,
+)
+from orchestration.defs.ingest.landing import LANDING_INTAKE, RAW_STORE_EVENTS
+from orchestration.defs.ingest.operational import bronze_key
+from orchestration.lib.bronze_build import hr_files
+from orchestration.lib.intake import days_of, pending_files
+from orchestration.resources import LakeResource
+
+OPERATIONAL = dg.AssetSelection.groups("bronze") - dg.AssetSelection.assets(
+    MESSAGE_EVENTS_KEY, bronze_key("hr_roster"), bronze_key("hr_performance")
+)
+
+landing_intake_job = dg.define_asset_job(
+    "landing_intake_job",
+    selection=dg.AssetSelection.assets(LANDING_INTAKE),
+    description="Take in new landing files.",
+)
+hourly_ingest_job = dg.define_asset_job(
+    "hourly_ingest_job",
+    selection=OPERATIONAL | dg.AssetSelection.assets(RAW_STORE_EVENTS),
+    description="Copy what changed in the operational store to the lake.",
+)
+daily_job = dg.define_asset_job(
+    "daily_job",
+    selection=OPERATIONAL | dg.AssetSelection.assets(RAW_STORE_EVENTS, LANDING_INTAKE),
+    description="The daily run of every unpartitioned asset.",
+)
+bronze_events_job = dg.define_asset_job(
+    "bronze_events_job",
+    selection=dg.AssetSelection.assets(MESSAGE_EVENTS_KEY),
+    partitions_def=EVENT_DAYS,
+    description="Rebuild days of bronze message events.",
+)
+
+
+def _hr_job(table: str):
+    return dg.define_asset_job(
+        f"bronze_{table}_job",
+        selection=dg.AssetSelection.assets(bronze_key(table)),
+        partitions_def=HR_FILE_PARTITIONS[table],
+        description=f"Build bronze {table} for new files.",
+    )
+
+
+bronze_hr_roster_job = _hr_job("hr_roster")
+bronze_hr_performance_job = _hr_job("hr_performance")
+hr_jobs = {"hr_roster": bronze_hr_roster_job, "hr_performance": bronze_hr_performance_job}
+
+hourly_ingest_schedule = dg.ScheduleDefinition(
+    name="hourly_ingest_schedule",
+    job=hourly_ingest_job,
+    cron_schedule="5 * * * *",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+daily_schedule = dg.ScheduleDefinition(
+    name="daily_schedule",
+    job=daily_job,
+    cron_schedule="30 2 * * *",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
+
+@dg.sensor(
+    job=landing_intake_job,
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Starts an intake run when the set of files waiting in the landing folder changes.",
+)
+def landing_files_sensor(context: dg.SensorEvaluationContext, lake: LakeResource):
+    files = pending_files(lake.landing)
+    if not files:
+        return dg.SkipReason("no files waiting in the landing folder")
+    fingerprint = hashlib.sha256(
+        json.dumps([(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files]).encode()
+    ).hexdigest()[:16]
+    if fingerprint == context.cursor:
+        return dg.SkipReason("intake already requested for these files")
+    context.update_cursor(fingerprint)
+    return dg.RunRequest(run_key=f"intake-{fingerprint}")
+
+
+def contiguous(days: list[date]) -> list[tuple[date, date]]:
+    ranges: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if ranges and day == ranges[-1][1] + timedelta(days=1):
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
+@dg.sensor(
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    jobs=[bronze_events_job, *hr_jobs.values()],
+    description="Starts bronze partition runs for the days and files that new raw files cover.",
+)
+def bronze_partitions_sensor(context: dg.SensorEvaluationContext, lake: LakeResource):
+    seen = set(json.loads(context.cursor)) if context.cursor else set()
+    folder = lake.lake.raw / "message_events"
+    new_events = sorted(
+        p.name for p in (folder.glob("*.parquet") if folder.exists() else []) if p.name not in seen
+    )
+    days: list[date] = []
+    for name in new_events:
+        low, high = days_of(name)
+        days += [low + timedelta(days=i) for i in range((high - low).days + 1)]
+    requests = []
+    for low, high in contiguous(days):
+        requests.append(
+            dg.RunRequest(
+                job_name=bronze_events_job.name,
+                run_key=f"events-{low}-{high}-{len(seen)}",
+                tags={
+                    "dagster/asset_partition_range_start": low.isoformat(),
+                    "dagster/asset_partition_range_end": high.isoformat(),
+                },
+            )
+        )
+    partition_requests = []
+    new_files: list[str] = []
+    for table, partitions in HR_FILE_PARTITIONS.items():
+        fresh = [f for f in hr_files(lake.lake, table) if f"{table}/{f}" not in seen]
+        if fresh:
+            partition_requests.append(partitions.build_add_request(fresh))
+            requests += [
+                dg.RunRequest(job_name=hr_jobs[table].name, partition_key=f, run_key=f"{table}-{f}")
+                for f in fresh
+            ]
+            new_files += [f"{table}/{f}" for f in fresh]
+    if not requests:
+        return dg.SkipReason("no new raw files")
+    return dg.SensorResult(
+        run_requests=requests,
+        dynamic_partitions_requests=partition_requests,
+        cursor=json.dumps(sorted(seen | set(new_events) | set(new_files))),
+    )

@@ -1,0 +1,56 @@
+"""DuckDB connections for ingestion: in-memory, bounded, with lookups over bronze registered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from coaching.lake import Lake
+
+
+def connect(memory_limit: str = "2GB", threads: int = 2) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"memory_limit": memory_limit, "threads": threads})
+    con.execute("set timezone = 'UTC'")
+    return con
+
+
+def parquet_list(paths: list[Path]) -> str:
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+
+
+def register_worker_lookups(con: duckdb.DuckDBPyConnection, lake: Lake) -> set[str]:
+    """Views of every worker ever landed: by id, by phone and by HR id within an organization.
+
+    Deleted workers stay in the lookups on purpose: an event about a worker deleted later still
+    refers to a real worker.
+    """
+    files = lake.files("bronze", "workers")
+    if not files:
+        return set()
+    con.execute(
+        f"create or replace temp view bronze_workers as select * from read_parquet({parquet_list(files)}, union_by_name = true)"
+    )
+    con.execute("create or replace temp view worker_ids as select distinct id from bronze_workers")
+    con.execute(
+        "create or replace temp view worker_phones as "
+        "select distinct organization_id, phone_e164 from bronze_workers"
+    )
+    con.execute(
+        "create or replace temp view worker_external_ids as "
+        "select distinct organization_id, external_id from bronze_workers where external_id is not null"
+    )
+    return {"worker_ids", "worker_phones", "worker_external_ids"}
+
+
+def organization_slugs(lake: Lake) -> dict[str, str]:
+    files = lake.files("bronze", "organizations")
+    if not files:
+        return {}
+    con = connect()
+    rows = con.execute(
+        f"select slug, id from read_parquet({parquet_list(files)}, union_by_name = true) "
+        "qualify row_number() over (partition by id order by updated_at desc) = 1"
+    ).fetchall()
+    con.close()
+    return dict(rows)

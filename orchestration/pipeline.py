@@ -1,0 +1,163 @@
+"""Running ingestion in-process: the same assets the Dagster UI runs, for the demo, the CLI and
+tests. Runs are recorded in the given Dagster instance (the demo uses `$COACH_HOME/dagster`, so
+`make dagster` shows them afterwards)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from coaching.settings import Settings
+from orchestration.defs.ingest.bronze_files import HR_FILE_PARTITIONS, hr_assets, message_events
+from orchestration.defs.ingest.landing import landing_files, store_message_events
+from orchestration.defs.ingest.operational import operational_assets
+from orchestration.defs.ingest.sources import landing_folder, store_tables
+from orchestration.lib.bronze_build import event_days, hr_files
+from orchestration.resources import default_resources
+
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+# In-process runs log to the console at WARNING: the demo prints its own progress.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+@dataclass
+class TableCounts:
+    rows_in: int = 0
+    rows_landed: int = 0
+    rows_quarantined: int = 0
+    duplicates_dropped: int = 0
+
+
+@dataclass
+class IngestSummary:
+    tables: dict[str, TableCounts] = field(default_factory=dict)
+    files_accepted: int = 0
+    files_rejected: int = 0
+    files_duplicate: int = 0
+    quarantined_at_intake: dict[str, int] = field(default_factory=dict)
+    failed_checks: list[str] = field(default_factory=list)
+
+    def add(self, table: str, metadata: dict) -> None:
+        counts = self.tables.setdefault(table, TableCounts())
+        for name in ("rows_in", "rows_landed", "rows_quarantined", "duplicates_dropped"):
+            if name in metadata:
+                setattr(counts, name, getattr(counts, name) + int(metadata[name].value))
+
+
+INSTANCE_CONFIG = Path(__file__).with_name("dagster.yaml")
+
+
+def dagster_home(settings: Settings) -> Path:
+    """The Dagster instance folder of the embedded default, with the project's instance config."""
+    home = Path(settings.home) / "dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        shutil.copyfile(INSTANCE_CONFIG, config)
+    return home
+
+
+def dagster_instance(settings: Settings) -> dg.DagsterInstance:
+    return dg.DagsterInstance.from_config(str(dagster_home(settings)))
+
+
+def _collect(result: dg.ExecuteInProcessResult, summary: IngestSummary) -> None:
+    seen: set[tuple[str, ...]] = set()
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization  # type: ignore[union-attr]
+        key = materialization.asset_key.path
+        # A single-run backfill reports one materialization per partition, each carrying the
+        # run's totals: count them once.
+        if tuple(key) in seen:
+            continue
+        seen.add(tuple(key))
+        metadata = materialization.metadata
+        if key == ["raw", "landing_files"]:
+            summary.files_accepted += int(metadata["files_accepted"].value)
+            summary.files_rejected += int(metadata["files_rejected"].value)
+            summary.files_duplicate += int(metadata["files_duplicate"].value)
+            for table, count in metadata["rows_quarantined_by_table"].value.items():  # type: ignore[union-attr]
+                summary.quarantined_at_intake[table] = (
+                    summary.quarantined_at_intake.get(table, 0) + count
+                )
+        elif key[0] == "bronze":
+            summary.add(key[1], metadata)
+    for event in result.get_asset_check_evaluations():
+        if not event.passed:
+            summary.failed_checks.append(f"{event.asset_key.to_user_string()}:{event.check_name}")
+
+
+def ingest(
+    settings: Settings,
+    instance: dg.DagsterInstance | None = None,
+    progress: Callable[[str], None] = lambda _m: None,
+) -> IngestSummary:
+    """Store tables, landing files, then every bronze partition their raw files cover."""
+    resources = default_resources(settings)
+    instance = instance or dg.DagsterInstance.ephemeral()
+    summary = IngestSummary()
+    specs = [*store_tables, landing_folder]
+    progress("ingest: operational tables, store events and landing files")
+    result = dg.materialize(
+        [*specs, *operational_assets, landing_files, store_message_events],
+        resources=resources,
+        instance=instance,
+        run_config=QUIET,
+    )
+    _collect(result, summary)
+    lake = resources["lake"].lake  # type: ignore[attr-defined]
+    days = event_days(lake)
+    if days:
+        progress(f"ingest: message events for {len(days)} days")
+        result = dg.materialize(
+            [*specs, message_events, *operational_assets, landing_files, store_message_events],
+            selection=[message_events.key],
+            resources=resources,
+            instance=instance,
+            run_config=QUIET,
+            tags={RANGE_START: days[0].isoformat(), RANGE_END: days[-1].isoformat()},
+        )
+        _collect(result, summary)
+    for asset in hr_assets:
+        table = asset.key.path[-1]
+        files = hr_files(lake, table)
+        known = set(instance.get_dynamic_partitions(HR_FILE_PARTITIONS[table].name))
+        instance.add_dynamic_partitions(
+            HR_FILE_PARTITIONS[table].name, [f for f in files if f not in known]
+        )
+        ordered = instance.get_dynamic_partitions(HR_FILE_PARTITIONS[table].name)
+        if files:
+            progress(f"ingest: {table} ({len(files)} files)")
+            result = dg.materialize(
+                [*specs, asset, *operational_assets, landing_files],
+                selection=[asset.key],
+                resources=resources,
+                instance=instance,
+                run_config=QUIET,
+                tags={RANGE_START: ordered[0], RANGE_END: ordered[-1]},
+            )
+            _collect(result, summary)
+    return summary
+
+
+def describe(summary: IngestSummary) -> str:
+    lines = [
+        f"Ingested: {summary.files_accepted} landing files taken in, "
+        f"{summary.files_rejected} rejected, {summary.files_duplicate} duplicates",
+        f"  {'table':<24}{'rows in':>10}{'landed':>10}{'quarantined':>13}{'(at intake)':>12}"
+        f"{'duplicates':>12}",
+    ]
+    for table, c in sorted(summary.tables.items()):
+        intake = summary.quarantined_at_intake.get(table, 0)
+        lines.append(
+            f"  {table:<24}{c.rows_in + intake:>10}{c.rows_landed:>10}"
+            f"{c.rows_quarantined + intake:>13}{intake:>12}{c.duplicates_dropped:>12}"
+        )
+    if summary.failed_checks:
+        lines.append(f"  failed checks: {', '.join(summary.failed_checks)}")
+    return "\n".join(lines)
