@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 E164_PATTERN = r"^\+[1-9][0-9]{7,14}$"
-PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+PERIOD_PATTERN = r"^[0-9]{4}-(?:0[1-9]|1[0-2])$"
 
 # DuckDB type name -> Arrow type, for building typed tables outside DuckDB.
 ARROW_TYPES: dict[str, pa.DataType] = {

@@ -43,6 +43,7 @@ def _context() -> Any:
 
 
 def build_suite(contract: Contract) -> gx.ExpectationSuite:
+    _context()  # great-expectations builds suites only inside an active context
     suite = gx.ExpectationSuite(name=f"{contract.table}_contract")
     suite.add_expectation(
         gx.expectations.ExpectTableColumnsToMatchSet(column_set=contract.names, exact_match=False)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import pyarrow as pa
+
 from coaching.lake import Lake, atomic_path
 from data_contracts.contract import Contract
 from data_contracts.quarantine import quarantine_select
@@ -24,6 +26,9 @@ from data_contracts.tables import LANDING_CONTRACTS, MESSAGE_EVENTS
 from data_contracts.validate import checked_sql, dedupe_sql, ident
 from orchestration.lib.duck import connect, parquet_list, register_worker_lookups
 from orchestration.lib.intake import days_of
+from orchestration.lib.ledger import Ledger
+
+SOURCE_NAMES = pa.schema([("raw_name", pa.string()), ("landing_name", pa.string())])
 
 
 @dataclass
@@ -41,6 +46,21 @@ class PartitionReport:
     @property
     def quarantined_share(self) -> float:
         return self.rows_quarantined / self.rows_in if self.rows_in else 0.0
+
+
+def register_source_names(con, lake: Lake) -> None:  # type: ignore[no-untyped-def]
+    """Map raw file names back to the landing file each came from, for quarantine lineage."""
+    names = {}
+    for entry in Ledger(lake).entries:
+        if entry.status == "accepted" and entry.raw_path:
+            names[Path(entry.raw_path).name] = entry.name
+            names[Path(entry.raw_path).stem] = entry.name
+    con.register(
+        "source_names",
+        pa.table(
+            {"raw_name": list(names), "landing_name": list(names.values())}, schema=SOURCE_NAMES
+        ),
+    )
 
 
 def raw_event_files(lake: Lake, day: date) -> list[Path]:
@@ -95,9 +115,12 @@ def _build(
     report.unchecked_references = tuple(
         sorted({r.lookup for r in contract.references if r.lookup not in lookups})
     )
-    con.execute(
-        f"create or replace temp table checked as {checked_sql(contract, source_sql, lookups)}"
+    register_source_names(con, lake)
+    named = (
+        "select s.* replace (coalesce(n.landing_name, s._source_file) as _source_file) "
+        f"from ({source_sql}) s left join source_names n on n.raw_name = s._source_file"
     )
+    con.execute(f"create or replace temp table checked as {checked_sql(contract, named, lookups)}")
     report.rows_in = con.execute("select count(*) from checked").fetchone()[0]
     good = "select * exclude (_reason) from checked where _reason = ''"
     deduped = dedupe_sql(contract, good, order)
