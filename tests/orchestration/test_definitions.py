@@ -10,12 +10,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from orchestration.definitions import defs
 from orchestration.defs.ingest.automation import (
     bronze_partitions_sensor,
     contiguous,
     landing_files_sensor,
 )
-from orchestration.definitions import defs
 from orchestration.resources import LakeResource
 
 
