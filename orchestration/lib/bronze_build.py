@@ -13,17 +13,21 @@ HR files: one partition per taken-in file.
 
 from __future__ import annotations
 
+import os
+import secrets
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from coaching.lake import Lake, atomic_path
+from coaching.lake import Lake
 from data_contracts.contract import Contract
 from data_contracts.quarantine import quarantine_select
 from data_contracts.tables import LANDING_CONTRACTS, MESSAGE_EVENTS
-from data_contracts.validate import checked_sql, dedupe_sql, ident
+from data_contracts.validate import checked_sql, ident
 from orchestration.lib.duck import connect, parquet_list, register_worker_lookups
 from orchestration.lib.intake import days_of
 from orchestration.lib.ledger import Ledger
@@ -96,66 +100,129 @@ def _record(contract: Contract) -> str:
     )
 
 
-def _write(con, sql: str, target: Path) -> int:  # type: ignore[no-untyped-def]
-    """COPY a query to `target` atomically; returns rows written. An empty result removes target."""
-    count = con.execute(f"select count(*) from ({sql})").fetchone()[0]
-    if count == 0:
-        target.unlink(missing_ok=True)
-        return 0
-    with atomic_path(target) as temporary:
-        con.execute(f"copy ({sql}) to '{temporary}' (format parquet, compression zstd)")
-    return count
+def _publish_partitions(
+    con,
+    sql: str,
+    staging: Path,
+    targets: dict[str, Path],  # type: ignore[no-untyped-def]
+) -> dict[str, int]:
+    """COPY `sql` (with a `_partition` column) into a hidden staging folder, one file per partition,
+    then rename each over its target. Partitions with no rows lose their previous file.
+
+    Each rename is atomic, so a reader or a crash sees every partition either old or new; a run
+    that dies before the renames leaves all of them as they were.
+    """
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(
+        f"copy ({sql}) to '{staging}' (format parquet, compression zstd, partition_by (_partition))"
+    )
+    written: dict[str, int] = {}
+    try:
+        for partition, target in targets.items():
+            folder = staging / f"_partition={partition}"
+            files = sorted(folder.glob("*.parquet")) if folder.exists() else []
+            if not files:
+                target.unlink(missing_ok=True)
+                written[partition] = 0
+                continue
+            if len(files) > 1:  # DuckDB may split a large partition; publish it as one file
+                merged = folder / "merged.parquet"
+                con.execute(
+                    f"copy (select * from read_parquet({parquet_list(files)})) to '{merged}' "
+                    "(format parquet, compression zstd)"
+                )
+                files = [merged]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            written[partition] = pq.ParquetFile(files[0]).metadata.num_rows
+            os.replace(files[0], target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return written
 
 
 def _build(
-    lake: Lake, contract: Contract, source_sql: str, partition: str, bronze_target: Path,
-    quarantine_target: Path, order: str, lookups: set[str], con,  # type: ignore[no-untyped-def]
-) -> PartitionReport:  # fmt: skip
-    report = PartitionReport(contract.table, partition)
-    report.unchecked_references = tuple(
-        sorted({r.lookup for r in contract.references if r.lookup not in lookups})
-    )
+    con, lake: Lake, contract: Contract, source_sql: str, partitions: dict[str, tuple[Path, Path]],
+    order: str, lookups: set[str],  # type: ignore[no-untyped-def]
+) -> list[PartitionReport]:  # fmt: skip
+    """Check, dedupe (within a partition) and publish bronze and quarantine per `_partition`."""
+    unchecked = tuple(sorted({r.lookup for r in contract.references if r.lookup not in lookups}))
     register_source_names(con, lake)
     named = (
         "select s.* replace (coalesce(n.landing_name, s._source_file) as _source_file) "
         f"from ({source_sql}) s left join source_names n on n.raw_name = s._source_file"
     )
     con.execute(f"create or replace temp table checked as {checked_sql(contract, named, lookups)}")
-    report.rows_in = con.execute("select count(*) from checked").fetchone()[0]
-    good = "select * exclude (_reason) from checked where _reason = ''"
-    deduped = dedupe_sql(contract, good, order)
+    counts = {
+        row[0]: row[1:]
+        for row in con.execute(
+            "select _partition, count(*), count(*) filter (where _reason <> ''), "
+            "count(*) filter (where _reason = '') from checked group by _partition"
+        ).fetchall()
+    }
+    key = ", ".join(ident(k) for k in contract.key)
     columns = ", ".join(ident(c) for c in contract.names)
-    landed_sql = f"select {columns}, _source_file, _source_line, _source_id, now()::timestamptz as _ingested_at from ({deduped})"
-    report.rows_landed = _write(con, landed_sql, bronze_target)
+    landed_sql = (
+        f"select {columns}, _source_file, _source_line, _source_id, "
+        "now()::timestamptz as _ingested_at, _partition from checked where _reason = '' "
+        f"qualify row_number() over (partition by _partition, {key} order by {order}) = 1"
+    )
     quarantine_sql = (
-        f"select {quarantine_select(contract.table, '_reason', '_source_file', '_source_line', '_source_id', _record(contract))} "
-        "from checked where _reason <> ''"
+        f"select {quarantine_select(contract.table, '_reason', '_source_file', '_source_line', '_source_id', _record(contract))}, "
+        "_partition from checked where _reason <> ''"
     )
-    report.rows_quarantined = _write(con, quarantine_sql, quarantine_target)
-    good_count = con.execute(f"select count(*) from ({good})").fetchone()[0]
-    report.duplicates_dropped = good_count - report.rows_landed
-    if report.rows_landed:
-        report.path = str(bronze_target.relative_to(lake.root))
-    if report.rows_quarantined:
-        report.quarantine_path = str(quarantine_target.relative_to(lake.root))
-    return report
+    token = secrets.token_hex(4)
+    landed = _publish_partitions(
+        con, landed_sql, lake.table("bronze", contract.table) / f".build-{token}",
+        {p: paths[0] for p, paths in partitions.items()},
+    )  # fmt: skip
+    quarantined = _publish_partitions(
+        con, quarantine_sql, lake.table("quarantine", contract.table) / f".build-{token}",
+        {p: paths[1] for p, paths in partitions.items()},
+    )  # fmt: skip
+    reports = []
+    for partition, (bronze_target, quarantine_target) in partitions.items():
+        rows_in, _, good = counts.get(partition, (0, 0, 0))
+        report = PartitionReport(contract.table, partition, rows_in=rows_in)
+        report.rows_landed = landed[partition]
+        report.rows_quarantined = quarantined[partition]
+        report.duplicates_dropped = good - report.rows_landed
+        report.unchecked_references = unchecked
+        if report.rows_landed:
+            report.path = str(bronze_target.relative_to(lake.root))
+        if report.rows_quarantined:
+            report.quarantine_path = str(quarantine_target.relative_to(lake.root))
+        reports.append(report)
+    return reports
 
 
-def build_event_day(lake: Lake, day: date) -> PartitionReport:
-    """Rebuild bronze (and its quarantine) for one UTC day of message events."""
+def event_partition_paths(lake: Lake, day: date) -> tuple[Path, Path]:
     partition = day.isoformat()
-    files = raw_event_files(lake, day)
-    bronze_target = lake.bronze / "message_events" / f"event_date={partition}" / "part-0.parquet"
-    quarantine_target = (
-        lake.quarantine / "message_events" / "stage=bronze" / f"part={partition}" / "data.parquet"
+    return (
+        lake.bronze / "message_events" / f"event_date={partition}" / "part-0.parquet",
+        lake.quarantine / "message_events" / "stage=bronze" / f"part={partition}" / "data.parquet",
     )
+
+
+def build_event_days(lake: Lake, days: list[date]) -> list[PartitionReport]:
+    """Rebuild bronze (and its quarantine) for UTC days of message events, in one pass.
+
+    Each day is deduplicated and published on its own, so building days together or one by one
+    gives the same partitions.
+    """
+    days = sorted(set(days))
+    if not days:
+        return []
+    files = sorted({f for day in days for f in raw_event_files(lake, day)})
+    partitions = {day.isoformat(): event_partition_paths(lake, day) for day in days}
     con = connect()
     try:
         lookups = register_worker_lookups(con, lake)
         if not files:
-            bronze_target.unlink(missing_ok=True)
-            quarantine_target.unlink(missing_ok=True)
-            return PartitionReport("message_events", partition)
+            for bronze_target, quarantine_target in partitions.values():
+                bronze_target.unlink(missing_ok=True)
+                quarantine_target.unlink(missing_ok=True)
+            return [PartitionReport("message_events", p) for p in partitions]
         columns = {
             row[0]
             for row in con.execute(
@@ -168,47 +235,55 @@ def build_event_day(lake: Lake, day: date) -> PartitionReport:
             else "file_row_number + 1"
         )
         source_id = "_source_id" if "_source_id" in columns else "null"
-        start = datetime.combine(day, time(0), UTC)
+        start = datetime.combine(days[0], time(0), UTC)
+        end = datetime.combine(days[-1], time(0), UTC) + timedelta(days=1)
+        wanted = ", ".join(f"'{p}'" for p in partitions)
         select = ", ".join(ident(c) for c in MESSAGE_EVENTS.names)
         source_sql = (
             f"select {select}, regexp_extract(filename, '[^/]+$') as _source_file, "
-            f"cast({line} as bigint) as _source_line, cast({source_id} as varchar) as _source_id "
+            f"cast({line} as bigint) as _source_line, cast({source_id} as varchar) as _source_id, "
+            "strftime(occurred_at at time zone 'UTC', '%Y-%m-%d') as _partition "
             f"from read_parquet({parquet_list(files)}, union_by_name = true, filename = true, file_row_number = true) "
             f"where occurred_at >= '{start.isoformat()}'::timestamptz "
-            f"and occurred_at < '{(start + timedelta(days=1)).isoformat()}'::timestamptz"
+            f"and occurred_at < '{end.isoformat()}'::timestamptz"
         )
+        source_sql = f"select * from ({source_sql}) where _partition in ({wanted})"
         return _build(
-            lake, MESSAGE_EVENTS, source_sql, partition, bronze_target, quarantine_target,
-            "occurred_at, _source_file, _source_line", lookups, con,
+            con, lake, MESSAGE_EVENTS, source_sql, partitions,
+            "occurred_at, _source_file, _source_line", lookups,
         )  # fmt: skip
     finally:
         con.close()
+
+
+def build_event_day(lake: Lake, day: date) -> PartitionReport:
+    """Rebuild one UTC day of bronze message events."""
+    return build_event_days(lake, [day])[0]
 
 
 def build_hr_file(lake: Lake, table: str, file_id: str) -> PartitionReport:
     """Rebuild the bronze partition of one taken-in HR file (roster or performance)."""
     contract = LANDING_CONTRACTS[table]
     raw = lake.raw / table / f"{file_id}.parquet"
-    bronze_target = lake.bronze / table / f"source_file={file_id}" / "part-0.parquet"
-    quarantine_target = (
-        lake.quarantine / table / "stage=bronze" / f"part={file_id}" / "data.parquet"
+    targets = (
+        lake.bronze / table / f"source_file={file_id}" / "part-0.parquet",
+        lake.quarantine / table / "stage=bronze" / f"part={file_id}" / "data.parquet",
     )
+    if not raw.exists():
+        for target in targets:
+            target.unlink(missing_ok=True)
+        return PartitionReport(table, file_id)
     con = connect()
     try:
         lookups = register_worker_lookups(con, lake)
-        if not raw.exists():
-            bronze_target.unlink(missing_ok=True)
-            quarantine_target.unlink(missing_ok=True)
-            return PartitionReport(table, file_id)
         select = ", ".join(ident(c) for c in contract.names)
         source_sql = (
             f"select {select}, '{file_id}' as _source_file, _source_line, "
-            f"cast(null as varchar) as _source_id from read_parquet('{raw}')"
+            f"cast(null as varchar) as _source_id, '{file_id}' as _partition from read_parquet('{raw}')"
         )
-        return _build(
-            lake, contract, source_sql, file_id, bronze_target, quarantine_target,
-            "_source_line", lookups, con,
-        )  # fmt: skip
+        return _build(con, lake, contract, source_sql, {file_id: targets}, "_source_line", lookups)[
+            0
+        ]
     finally:
         con.close()
 

@@ -197,7 +197,8 @@ def test_an_interrupted_rebuild_keeps_the_previous_partition(
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(build, "dedupe_sql", crash)
+    # Dies after the new day was written to staging, before it replaced the old one.
+    monkeypatch.setattr(build.pq, "ParquetFile", crash)
     result = dg.materialize(
         [*store_tables, landing_folder, message_events, *operational_assets],
         selection=[message_events.key], partition_key=day, resources=default_resources(settings),
@@ -206,6 +207,7 @@ def test_an_interrupted_rebuild_keeps_the_previous_partition(
     assert not result.success
     assert target.read_bytes() == before
     assert [p.name for p in target.parent.iterdir()] == ["part-0.parquet"]
+    assert not [p for p in target.parent.parent.iterdir() if p.name.startswith(".build")]
 
 
 def test_soft_deletes_reach_the_lake(world) -> None:

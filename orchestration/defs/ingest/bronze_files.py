@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 from data_contracts.tables import HR_PERFORMANCE, HR_ROSTER, MESSAGE_EVENTS
 from orchestration.defs.ingest.landing import LANDING_INTAKE, RAW_STORE_EVENTS
 from orchestration.defs.ingest.operational import bronze_key
-from orchestration.lib.bronze_build import PartitionReport, build_event_day, build_hr_file
+from orchestration.lib.bronze_build import PartitionReport, build_event_days, build_hr_file
 from orchestration.lib.reporting import (
     check_specs,
     counts_metadata,
@@ -51,7 +51,7 @@ def _summary(reports: list[PartitionReport]) -> tuple[int, int, int, int]:
     metadata={"contract": "message_events", "layer": "bronze", "partitioned_by": "event_date"},
 )
 def message_events(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
-    reports = [build_event_day(lake.lake, date.fromisoformat(k)) for k in context.partition_keys]
+    reports = build_event_days(lake.lake, [date.fromisoformat(k) for k in context.partition_keys])
     rows_in, landed, quarantined, duplicates = _summary(reports)
     frames = [pq.read_table(lake.lake.root / r.path).to_pandas() for r in reports if r.path]
     unchecked = sorted({ref for r in reports for ref in r.unchecked_references})
