@@ -98,7 +98,8 @@ def ingest(
     progress: Callable[[str], None] = lambda _m: None,
 ) -> IngestSummary:
     """Store tables, landing files, then every bronze partition their raw files cover."""
-    resources = default_resources(settings)
+    # The simulator and other in-process writers publish landing files by rename: no settling.
+    resources = default_resources(settings, landing_settle_seconds=0)
     instance = instance or dg.DagsterInstance.ephemeral()
     summary = IngestSummary()
     specs = [*store_tables, landing_folder]

@@ -18,6 +18,8 @@ class LakeResource(dg.ConfigurableResource):
 
     lake_dir: str
     landing_dir: str
+    # Files younger than this may still be being written; files that arrive by rename are whole.
+    landing_settle_seconds: float = 5.0
 
     @property
     def lake(self) -> Lake:
@@ -38,11 +40,15 @@ class StoreResource(dg.ConfigurableResource):
         return make_engine(self.database_url)
 
 
-def default_resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
+def default_resources(
+    settings: Settings | None = None, landing_settle_seconds: float = 5.0
+) -> dict[str, dg.ConfigurableResource]:
     settings = settings or get_settings()
     return {
         "lake": LakeResource(
-            lake_dir=str(settings.lake_dir), landing_dir=str(settings.landing_dir)
+            lake_dir=str(settings.lake_dir),
+            landing_dir=str(settings.landing_dir),
+            landing_settle_seconds=landing_settle_seconds,
         ),
         "store": StoreResource(database_url=settings.database_url or ""),
     }

@@ -19,6 +19,7 @@ import io
 import json
 import os
 import shutil
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -74,16 +75,23 @@ class IntakeReport:
         return counts
 
 
-def pending_files(landing: Path) -> list[Path]:
-    """Files waiting in the landing folder, oldest name first."""
+def pending_files(landing: Path, settle_seconds: float = 0.0) -> list[Path]:
+    """Files waiting in the landing folder, by name.
+
+    A file modified in the last `settle_seconds` may still be being written (by a writer that does
+    not write-then-rename); it waits for a later run rather than being rejected as truncated.
+    """
     if not landing.exists():
         return []
+    newest = time.time() - settle_seconds
     found = []
     for path in landing.rglob("*"):
         relative = path.relative_to(landing)
         if any(part.startswith((".", "_")) for part in relative.parts):
             continue
         if path.is_file() and not path.name.endswith(".reason.txt"):
+            if settle_seconds and path.stat().st_mtime > newest:
+                continue
             found.append(path)
     return sorted(found)
 
@@ -252,11 +260,13 @@ def _move(source: Path, target: Path) -> None:
         shutil.move(str(source), str(target))
 
 
-def take_in(lake: Lake, landing: Path, organizations: dict[str, str]) -> IntakeReport:
+def take_in(
+    lake: Lake, landing: Path, organizations: dict[str, str], settle_seconds: float = 0.0
+) -> IntakeReport:
     """Process every pending landing file; one bad file never stops the others."""
     ledger = Ledger(lake)
     report = IntakeReport()
-    for path in pending_files(landing):
+    for path in pending_files(landing, settle_seconds):
         relative = path.relative_to(landing)
         now = datetime.now(UTC).isoformat()
         identity = file_id(path)

@@ -63,7 +63,11 @@ def test_bronze_assets_carry_blocking_quarantine_checks() -> None:
 
 
 def _lake(tmp_path: Path) -> LakeResource:
-    return LakeResource(lake_dir=str(tmp_path / "lake"), landing_dir=str(tmp_path / "landing"))
+    return LakeResource(
+        lake_dir=str(tmp_path / "lake"),
+        landing_dir=str(tmp_path / "landing"),
+        landing_settle_seconds=0,
+    )
 
 
 def test_landing_sensor_requests_one_intake_per_new_set_of_files(tmp_path: Path) -> None:

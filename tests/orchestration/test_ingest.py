@@ -166,7 +166,7 @@ def _materialize_day(
         [*store_tables, landing_folder, message_events, *operational_assets],
         selection=[message_events.key],
         partition_key=day,
-        resources=default_resources(settings),
+        resources=default_resources(settings, landing_settle_seconds=0),
         instance=instance,
         run_config=QUIET,
     )
@@ -201,7 +201,7 @@ def test_an_interrupted_rebuild_keeps_the_previous_partition(
     monkeypatch.setattr(build.pq, "ParquetFile", crash)
     result = dg.materialize(
         [*store_tables, landing_folder, message_events, *operational_assets],
-        selection=[message_events.key], partition_key=day, resources=default_resources(settings),
+        selection=[message_events.key], partition_key=day, resources=default_resources(settings, landing_settle_seconds=0),
         instance=instance, run_config=QUIET, raise_on_error=False,
     )  # fmt: skip
     assert not result.success

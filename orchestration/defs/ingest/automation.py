@@ -85,7 +85,7 @@ daily_schedule = dg.ScheduleDefinition(
     description="Starts an intake run when the set of files waiting in the landing folder changes.",
 )
 def landing_files_sensor(context: dg.SensorEvaluationContext, lake: LakeResource):
-    files = pending_files(lake.landing)
+    files = pending_files(lake.landing, lake.landing_settle_seconds)
     if not files:
         return dg.SkipReason("no files waiting in the landing folder")
     fingerprint = hashlib.sha256(

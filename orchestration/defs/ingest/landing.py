@@ -36,7 +36,9 @@ REJECTED_CHECK = "no_rejected_files"
     ],
 )
 def landing_files(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
-    report = take_in(lake.lake, lake.landing, organization_slugs(lake.lake))
+    report = take_in(
+        lake.lake, lake.landing, organization_slugs(lake.lake), lake.landing_settle_seconds
+    )
     rejected = [{"file": e.name, "reason": e.reason} for e in report.rejected]
     for item in rejected:
         context.log.warning(f"rejected {item['file']}: {item['reason']}")

@@ -139,3 +139,10 @@ def test_text_event_files_are_typed_and_timeless_rows_quarantined(places) -> Non
     raw = next((lake.raw / "message_events").glob("*.parquet"))
     assert raw.name.startswith("2026-10-05_2026-10-05_")
     assert pq.read_schema(raw).field("occurred_at").type == pa.timestamp("us", tz="UTC")
+
+
+def test_a_file_still_being_written_waits(places) -> None:
+    lake, landing = places
+    drop(landing, "hr/acme/performance_2026-10.csv", HEADER + GOOD_ROWS)
+    assert not take_in(lake, landing, {"acme": ORG}, settle_seconds=60).accepted
+    assert len(take_in(lake, landing, {"acme": ORG}, settle_seconds=0).accepted) == 1
