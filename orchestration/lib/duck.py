@@ -8,6 +8,9 @@ import duckdb
 
 from coaching.lake import Lake
 
+# DuckDB 2.0 keeps a result open until it is fetched to the end (`fetchone` does not), and an open
+# result blocks the next statement on the connection: always fetch with `fetchall`.
+
 
 def connect(memory_limit: str = "2GB", threads: int = 2) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"memory_limit": memory_limit, "threads": threads})

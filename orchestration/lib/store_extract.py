@@ -75,14 +75,14 @@ def watermark(lake: Lake, table: str) -> datetime | None:
     bronze = lake.files("bronze", table)
     if bronze:
         query = f"select max(updated_at) from read_parquet({parquet_list(bronze)}, union_by_name = true)"
-        values.append(con.execute(query).fetchone()[0])
+        values.append(con.execute(query).fetchall()[0][0])
     quarantined = lake.files("quarantine", table)
     if quarantined:
         query = (
             f"select max({QUARANTINED_UPDATED_AT}) "
             f"from read_parquet({parquet_list(quarantined)}, union_by_name = true)"
         )
-        values.append(con.execute(query).fetchone()[0])
+        values.append(con.execute(query).fetchall()[0][0])
     con.close()
     found = [v for v in values if v is not None]
     return max(found).astimezone(UTC) if found else None
@@ -191,7 +191,7 @@ def extract_operational(
                 ).to_arrow_table()
                 good.write(landed_rows)
                 bad.write(rejected)
-                fresh_count = con.execute("select count(*) from fresh").fetchone()[0]
+                fresh_count = con.execute("select count(*) from fresh").fetchall()[0][0]
                 report.duplicates_dropped += batch.num_rows - fresh_count
                 report.rows_landed += landed_rows.num_rows
                 report.rows_quarantined += rejected.num_rows

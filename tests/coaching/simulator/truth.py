@@ -120,7 +120,7 @@ def landing_violations(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         """,
         "duplicate_delivery": "select count(*) - count(distinct event_key) from events",
     }
-    return {kind: con.execute(sql).fetchone()[0] for kind, sql in queries.items()}
+    return {kind: con.execute(sql).fetchall()[0][0] for kind, sql in queries.items()}
 
 
 def bad_hr_lines(path: Path, employees: set[str]) -> dict[str, str]:
