@@ -110,3 +110,20 @@ def test_contiguous_days_group_into_ranges() -> None:
         (date(2026, 1, 1), date(2026, 1, 3)),
         (date(2026, 1, 7), date(2026, 1, 9)),
     ]
+
+
+def test_lake_writers_share_a_pool_limited_to_one_run(tmp_path: Path) -> None:
+    import shutil
+
+    from orchestration.pipeline import INSTANCE_CONFIG
+
+    writers = [a for a in defs().assets or [] if isinstance(a, dg.AssetsDefinition)]
+    pools: dict[str, set] = {}
+    for assets_def in writers:
+        pools.setdefault(assets_def.key.path[0], set()).update(
+            op.pool for op in assets_def.node_def.iterate_node_defs()
+        )
+    assert pools["bronze"] == {"lake"} and pools["raw"] == {"lake"}
+    shutil.copy(INSTANCE_CONFIG, tmp_path / "dagster.yaml")
+    instance = dg.DagsterInstance.from_config(str(tmp_path))
+    assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
