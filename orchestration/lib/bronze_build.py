@@ -204,56 +204,100 @@ def event_partition_paths(lake: Lake, day: date) -> tuple[Path, Path]:
     )
 
 
+ROWS_PER_BATCH = 2_000_000
+
+
+def day_batches(lake: Lake, days: list[date], budget: int = ROWS_PER_BATCH) -> list[list[date]]:
+    """Consecutive days grouped so each batch reads about `budget` rows (from Parquet footers).
+
+    One pass over many days saves per-query overhead; a bounded batch keeps the checked rows in
+    memory instead of spilling.
+    """
+    estimate: dict[date, float] = dict.fromkeys(days, 0.0)
+    for path in {f for day in days for f in raw_event_files(lake, day)}:
+        low, high = days_of(path.name)
+        span = (high - low).days + 1
+        share = pq.ParquetFile(path).metadata.num_rows / span
+        for i in range(span):
+            day = low + timedelta(days=i)
+            if day in estimate:
+                estimate[day] += share
+    batches: list[list[date]] = []
+    total = 0.0
+    for day in sorted(days):
+        if batches and total + estimate[day] <= budget:
+            batches[-1].append(day)
+            total += estimate[day]
+        else:
+            batches.append([day])
+            total = estimate[day]
+    return batches
+
+
 def build_event_days(lake: Lake, days: list[date]) -> list[PartitionReport]:
-    """Rebuild bronze (and its quarantine) for UTC days of message events, in one pass.
+    """Rebuild bronze (and its quarantine) for UTC days of message events.
 
     Each day is deduplicated and published on its own, so building days together or one by one
-    gives the same partitions.
+    gives the same partitions; days are processed in batches of bounded size.
     """
     days = sorted(set(days))
     if not days:
         return []
-    files = sorted({f for day in days for f in raw_event_files(lake, day)})
-    partitions = {day.isoformat(): event_partition_paths(lake, day) for day in days}
     con = connect()
     try:
         lookups = register_worker_lookups(con, lake)
-        if not files:
-            for bronze_target, quarantine_target in partitions.values():
-                bronze_target.unlink(missing_ok=True)
-                quarantine_target.unlink(missing_ok=True)
-            return [PartitionReport("message_events", p) for p in partitions]
-        columns = {
-            row[0]
-            for row in con.execute(
-                f"describe select * from read_parquet({parquet_list(files)}, union_by_name = true)"
-            ).fetchall()
-        }
-        line = (
-            "coalesce(_source_line, file_row_number + 1)"
-            if "_source_line" in columns
-            else "file_row_number + 1"
-        )
-        source_id = "_source_id" if "_source_id" in columns else "null"
-        start = datetime.combine(days[0], time(0), UTC)
-        end = datetime.combine(days[-1], time(0), UTC) + timedelta(days=1)
-        wanted = ", ".join(f"'{p}'" for p in partitions)
-        select = ", ".join(ident(c) for c in MESSAGE_EVENTS.names)
-        source_sql = (
-            f"select {select}, regexp_extract(filename, '[^/]+$') as _source_file, "
-            f"cast({line} as bigint) as _source_line, cast({source_id} as varchar) as _source_id, "
-            "strftime(occurred_at at time zone 'UTC', '%Y-%m-%d') as _partition "
-            f"from read_parquet({parquet_list(files)}, union_by_name = true, filename = true, file_row_number = true) "
-            f"where occurred_at >= '{start.isoformat()}'::timestamptz "
-            f"and occurred_at < '{end.isoformat()}'::timestamptz"
-        )
-        source_sql = f"select * from ({source_sql}) where _partition in ({wanted})"
-        return _build(
-            con, lake, MESSAGE_EVENTS, source_sql, partitions,
-            "occurred_at, _source_file, _source_line", lookups,
-        )  # fmt: skip
+        return [
+            report
+            for batch in day_batches(lake, days, ROWS_PER_BATCH)
+            for report in _build_event_batch(lake, batch, con, lookups)
+        ]
     finally:
         con.close()
+
+
+def _build_event_batch(
+    lake: Lake,
+    days: list[date],
+    con,
+    lookups: set[str],  # type: ignore[no-untyped-def]
+) -> list[PartitionReport]:
+    """One pass over the raw files covering `days`: check, dedupe per day, publish per day."""
+    files = sorted({f for day in days for f in raw_event_files(lake, day)})
+    partitions = {day.isoformat(): event_partition_paths(lake, day) for day in days}
+    if not files:
+        for bronze_target, quarantine_target in partitions.values():
+            bronze_target.unlink(missing_ok=True)
+            quarantine_target.unlink(missing_ok=True)
+        return [PartitionReport("message_events", p) for p in partitions]
+    columns = {
+        row[0]
+        for row in con.execute(
+            f"describe select * from read_parquet({parquet_list(files)}, union_by_name = true)"
+        ).fetchall()
+    }
+    line = (
+        "coalesce(_source_line, file_row_number + 1)"
+        if "_source_line" in columns
+        else "file_row_number + 1"
+    )
+    source_id = "_source_id" if "_source_id" in columns else "null"
+    start = datetime.combine(days[0], time(0), UTC)
+    end = datetime.combine(days[-1], time(0), UTC) + timedelta(days=1)
+    wanted = ", ".join(f"'{p}'" for p in partitions)
+    select = ", ".join(ident(c) for c in MESSAGE_EVENTS.names)
+    source_sql = (
+        f"select {select}, regexp_extract(filename, '[^/]+$') as _source_file, "
+        f"cast({line} as bigint) as _source_line, cast({source_id} as varchar) as _source_id, "
+        "strftime(occurred_at at time zone 'UTC', '%Y-%m-%d') as _partition "
+        f"from read_parquet({parquet_list(files)}, union_by_name = true, filename = true, file_row_number = true) "
+        f"where occurred_at >= '{start.isoformat()}'::timestamptz "
+        f"and occurred_at < '{end.isoformat()}'::timestamptz"
+    )
+    source_sql = f"select * from ({source_sql}) where _partition in ({wanted})"
+    return _build(
+        con, lake, MESSAGE_EVENTS, source_sql, partitions,
+        "occurred_at, _source_file, _source_line", lookups,
+    )  # fmt: skip
 
 
 def build_event_day(lake: Lake, day: date) -> PartitionReport:

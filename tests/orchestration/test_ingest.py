@@ -241,3 +241,24 @@ def test_a_bad_landing_file_is_rejected_and_shown_by_the_check(world) -> None:
     assert (
         Path(settings.landing_dir) / "_rejected" / "message_events__export.xlsx.reason.txt"
     ).exists()
+
+
+def test_batches_of_days_build_the_same_partitions(world, monkeypatch: pytest.MonkeyPatch) -> None:
+    import orchestration.lib.bronze_build as build
+
+    settings, *_ = world
+    lake = Lake(settings.lake_dir)
+
+    def rows() -> list[str]:
+        found = read(lake, "bronze", "message_events")
+        for row in found:
+            row.pop("_ingested_at")
+        return sorted(json.dumps(r, default=str, sort_keys=True) for r in found)
+
+    before = rows()
+    days = build.event_days(lake)
+    assert len(build.day_batches(lake, days)) == 1
+    monkeypatch.setattr(build, "ROWS_PER_BATCH", 1)
+    assert len(build.day_batches(lake, days, budget=1)) == len(days)
+    build.build_event_days(lake, days)
+    assert rows() == before
