@@ -15,35 +15,17 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
-import psutil
-
-GIB = 1024**3
+from measure import GIB, measure
 
 
-def measure(args: list[str]) -> tuple[float, int, str]:
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, __file__, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    watched = psutil.Process(process.pid)
-    peak = 0
-    while process.poll() is None:
-        try:
-            peak = max(peak, watched.memory_info().rss)
-        except psutil.NoSuchProcess:
-            break
-        time.sleep(0.05)
-    out, err = process.communicate()
-    if process.returncode != 0:
-        raise SystemExit(f"{args[0]} failed:\n{err}")
-    return time.perf_counter() - started, peak, out.strip()
+def run_phase(args: list[str]) -> tuple[float, int, str]:
+    measured = measure([sys.executable, __file__, *args])
+    return measured.seconds, measured.peak_rss, measured.stdout.strip()
 
 
 def setup(home: Path, workers: int, days: int) -> int:
@@ -119,16 +101,16 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="coach-bench-ingest-"))
     try:
         os.environ.pop("COACH_HOME", None)
-        seconds, _, out = measure(
+        seconds, _, out = run_phase(
             ["setup", "--home", str(home), "--workers", str(args.workers), "--days", str(args.days)]
         )
         events = int(out.splitlines()[-1])
         print(f"setup: simulated {events:,} landing events in {seconds:.0f} s")
-        base_s, base_rss, _ = measure(["baseline", "--home", str(home)])
+        base_s, base_rss, _ = run_phase(["baseline", "--home", str(home)])
         print(
             f"baseline  DuckDB copy, no validation : {events / base_s:>12,.0f} events/s  ({base_s:6.1f} s, peak RSS {base_rss / GIB:.2f} GiB)"
         )
-        ingest_s, ingest_rss, out = measure(["target", "--home", str(home)])
+        ingest_s, ingest_rss, out = run_phase(["target", "--home", str(home)])
         totals = json.loads(out.splitlines()[-1])
         print(
             f"ingest    intake + contracts + dedupe: {events / ingest_s:>12,.0f} events/s  ({ingest_s:6.1f} s, peak RSS {ingest_rss / GIB:.2f} GiB)"

@@ -15,12 +15,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import psutil
-
-GIB = 1024**3
+from measure import GIB, measure
 
 
 def run(workers: int, days: int, seed: int) -> dict[str, float]:
@@ -33,25 +30,14 @@ def run(workers: int, days: int, seed: int) -> dict[str, float]:
         sys.executable, "-m", "coaching.cli", "simulate", "--workers", str(workers),
         "--days", str(days), "--seed", str(seed), "--end-date", "2026-11-01",
     ]  # fmt: skip
-    started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    watched = psutil.Process(process.pid)
-    peak = 0
-    while process.poll() is None:
-        try:
-            peak = max(peak, watched.memory_info().rss)
-        except psutil.NoSuchProcess:
-            break
-        time.sleep(0.05)
-    elapsed = time.perf_counter() - started
-    if process.returncode != 0:
-        raise SystemExit(
-            f"simulate failed: {process.stderr.read().decode() if process.stderr else ''}"
-        )
+    measured = measure(command, env)
     manifest = json.loads((home / "simulation" / "manifest.json").read_text())
     rows = manifest["events"]["landing"] + sum(manifest["store"]["rows"].values())
     subprocess.run(["rm", "-rf", str(home)], check=False)
-    return {"workers": workers, "days": days, "rows": rows, "seconds": elapsed, "peak_rss": peak}
+    return {
+        "workers": workers, "days": days, "rows": rows,
+        "seconds": measured.seconds, "peak_rss": measured.peak_rss,
+    }  # fmt: skip
 
 
 def report(label: str, result: dict[str, float]) -> None:

@@ -147,12 +147,9 @@ def _build(
 ) -> list[PartitionReport]:  # fmt: skip
     """Check, dedupe (within a partition) and publish bronze and quarantine per `_partition`."""
     unchecked = tuple(sorted({r.lookup for r in contract.references if r.lookup not in lookups}))
-    register_source_names(con, lake)
-    named = (
-        "select s.* replace (coalesce(n.landing_name, s._source_file) as _source_file) "
-        f"from ({source_sql}) s left join source_names n on n.raw_name = s._source_file"
+    con.execute(
+        f"create or replace temp table checked as {checked_sql(contract, source_sql, lookups)}"
     )
-    con.execute(f"create or replace temp table checked as {checked_sql(contract, named, lookups)}")
     counts = {
         row[0]: row[1:]
         for row in con.execute(
@@ -160,16 +157,32 @@ def _build(
             "count(*) filter (where _reason = '') from checked group by _partition"
         ).fetchall()
     }
+    # Duplicates are rare: find the keys that occur twice first (a hash aggregate), and order
+    # only those rows, instead of a window over every row.
     key = ", ".join(ident(k) for k in contract.key)
+    prefixed_key = ", ".join(f"c.{ident(k)}" for k in contract.key)
+    prefixed_order = ", ".join(f"c.{term.strip()}" for term in order.split(","))
+    con.execute(
+        "create or replace temp table losers as "
+        f"with duplicated as (select _partition, {key} from checked where _reason = '' "
+        "group by all having count(*) > 1) "
+        "select rid from (select c.rowid as rid, row_number() over "
+        f"(partition by c._partition, {prefixed_key} order by {prefixed_order}) as rn "
+        f"from checked c semi join duplicated using (_partition, {key}) where c._reason = '') "
+        "where rn > 1"
+    )
     columns = ", ".join(ident(c) for c in contract.names)
     landed_sql = (
-        f"select {columns}, _source_file, _source_line, _source_id, "
-        "now()::timestamptz as _ingested_at, _partition from checked where _reason = '' "
-        f"qualify row_number() over (partition by _partition, {key} order by {order}) = 1"
+        f"select {columns}, c._source_file, c._source_line, c._source_id, "
+        "now()::timestamptz as _ingested_at, c._partition from checked c "
+        "anti join losers l on c.rowid = l.rid where c._reason = ''"
     )
+    # Quarantined rows name the landing file they came from (the ledger maps raw names back).
+    register_source_names(con, lake)
     quarantine_sql = (
-        f"select {quarantine_select(contract.table, '_reason', '_source_file', '_source_line', '_source_id', _record(contract))}, "
-        "_partition from checked where _reason <> ''"
+        f"select {quarantine_select(contract.table, '_reason', 'coalesce(n.landing_name, c._source_file)', '_source_line', '_source_id', _record(contract))}, "
+        "_partition from checked c left join source_names n on n.raw_name = c._source_file "
+        "where c._reason <> ''"
     )
     token = secrets.token_hex(4)
     landed = _publish_partitions(
