@@ -146,6 +146,44 @@ def ingest(
     return summary
 
 
+@dataclass
+class TransformSummary:
+    published: dict[str, int] = field(default_factory=dict)
+    failed_checks: list[str] = field(default_factory=list)
+
+
+def transform(
+    settings: Settings,
+    instance: dg.DagsterInstance | None = None,
+    as_of: str = "",
+    progress: Callable[[str], None] = lambda _m: None,
+) -> TransformSummary:
+    """`dbt build` through the Dagster dbt assets, then publish the marts as Parquet."""
+    from orchestration.defs.transform.dbt_models import dbt_models, published_marts
+
+    resources = default_resources(settings, landing_settle_seconds=0, as_of=as_of)
+    instance = instance or dg.DagsterInstance.ephemeral()
+    progress("dbt build: staging, intermediate, marts (with data and unit tests)")
+    result = dg.materialize(
+        [*store_tables, landing_folder, *operational_assets, landing_files, store_message_events,
+         message_events, *hr_assets, dbt_models, published_marts],
+        selection=[*dbt_models.keys, *published_marts.keys],
+        resources=resources,
+        instance=instance,
+        run_config=QUIET,
+    )  # fmt: skip
+    summary = TransformSummary()
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization  # type: ignore[union-attr]
+        if materialization.asset_key.path[0] == "gold":
+            rows = materialization.metadata["dagster/row_count"].value
+            summary.published[materialization.asset_key.path[1]] = int(rows)  # type: ignore[arg-type]
+    for event in result.get_asset_check_evaluations():
+        if not event.passed:
+            summary.failed_checks.append(f"{event.asset_key.to_user_string()}:{event.check_name}")
+    return summary
+
+
 def describe(summary: IngestSummary) -> str:
     lines = [
         f"Ingested: {summary.files_accepted} landing files taken in, "

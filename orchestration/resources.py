@@ -6,11 +6,13 @@ from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
+from dagster_dbt import DbtCliResource
 from sqlalchemy import Engine
 
 from coaching.lake import Lake
 from coaching.settings import Settings, get_settings
 from coaching.store.engine import make_engine
+from orchestration.lib.warehouse import DBT_EXECUTABLE, DBT_PROJECT_DIR
 
 
 class LakeResource(dg.ConfigurableResource):
@@ -40,8 +42,19 @@ class StoreResource(dg.ConfigurableResource):
         return make_engine(self.database_url)
 
 
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse dbt builds; `as_of` pins the marts' day (tests), empty means today."""
+
+    warehouse_path: str
+    as_of: str = ""
+
+    @property
+    def path(self) -> Path:
+        return Path(self.warehouse_path)
+
+
 def default_resources(
-    settings: Settings | None = None, landing_settle_seconds: float = 5.0
+    settings: Settings | None = None, landing_settle_seconds: float = 5.0, as_of: str = ""
 ) -> dict[str, dg.ConfigurableResource]:
     settings = settings or get_settings()
     return {
@@ -51,4 +64,10 @@ def default_resources(
             landing_settle_seconds=landing_settle_seconds,
         ),
         "store": StoreResource(database_url=settings.database_url or ""),
+        "warehouse": WarehouseResource(warehouse_path=str(settings.warehouse_path), as_of=as_of),
+        "dbt": DbtCliResource(
+            project_dir=str(DBT_PROJECT_DIR),
+            profiles_dir=str(DBT_PROJECT_DIR),
+            dbt_executable=DBT_EXECUTABLE,
+        ),
     }

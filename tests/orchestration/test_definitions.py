@@ -45,7 +45,16 @@ def test_every_asset_is_described_grouped_owned_and_kinded(repository) -> None:
     for key in keys:
         node = graph.get(key)
         assert node.description, key
-        assert node.group_name in {"sources", "raw", "bronze"}, key
+        assert node.group_name in {
+            "sources",
+            "raw",
+            "bronze",
+            "seeds",
+            "staging",
+            "intermediate",
+            "marts",
+            "gold",
+        }, key
         assert node.owners, key
         assert node.kinds, key
 
@@ -120,10 +129,13 @@ def test_lake_writers_share_a_pool_limited_to_one_run(tmp_path: Path) -> None:
     writers = [a for a in defs().assets or [] if isinstance(a, dg.AssetsDefinition)]
     pools: dict[str, set] = {}
     for assets_def in writers:
-        pools.setdefault(assets_def.key.path[0], set()).update(
-            op.pool for op in assets_def.node_def.iterate_node_defs()
-        )
+        for key in assets_def.keys:
+            pools.setdefault(key.path[0], set()).update(
+                op.pool for op in assets_def.node_def.iterate_node_defs()
+            )
     assert pools["bronze"] == {"lake"} and pools["raw"] == {"lake"}
+    # dbt writes the warehouse; publishing reads it: one run at a time in the "warehouse" pool.
+    assert pools["marts"] == {"warehouse"} and pools["gold"] == {"warehouse"}
     shutil.copy(INSTANCE_CONFIG, tmp_path / "dagster.yaml")
     instance = dg.DagsterInstance.from_config(str(tmp_path))
     assert instance.get_concurrency_config().pool_config.default_pool_limit == 1

@@ -1,0 +1,33 @@
+with
+
+source as (
+    {{ current_versions(source('bronze', 'organizations')) }}
+),
+
+renamed as (
+    select
+        id,
+        organization_id,
+        name,
+        slug,
+        type,
+        tier,
+        approval_status,
+        country,
+        timezone,
+        quiet_hours_start,
+        quiet_hours_end,
+        monthly_message_quota,
+        whatsapp_sender,
+        sms_sender,
+        sms_fallback_enabled,
+        created_at,
+        updated_at,
+        created_by,
+        updated_by,
+        deleted_at,
+        deleted_at is not null as is_deleted
+    from source
+)
+
+select * from renamed

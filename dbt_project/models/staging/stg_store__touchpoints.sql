@@ -1,0 +1,29 @@
+with
+
+source as (
+    {{ current_versions(source('bronze', 'touchpoints')) }}
+),
+
+renamed as (
+    select
+        id,
+        organization_id,
+        journey_id,
+        phase_id,
+        position,
+        name,
+        kind,
+        day_offset,
+        local_send_time,
+        content_id,
+        cast(follow_up as json) as follow_up,
+        created_at,
+        updated_at,
+        created_by,
+        updated_by,
+        deleted_at,
+        deleted_at is not null as is_deleted
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,100 @@
+"""The dbt project as Dagster assets, and the published marts."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.lib.warehouse import (
+    DBT_PROJECT_DIR,
+    PUBLISHED_MARTS,
+    dbt_environment,
+    environment,
+    prepare_manifest,
+    publish_marts,
+)
+from orchestration.resources import LakeResource, WarehouseResource, default_resources
+
+_lake = default_resources()["lake"]
+_warehouse = default_resources()["warehouse"]
+prepare_manifest(_lake.lake_dir, _warehouse.warehouse_path)  # type: ignore[attr-defined]
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+LAYERS = ("staging", "intermediate", "marts")
+
+
+class CoachingTranslator(DagsterDbtTranslator):
+    """Models are keyed and grouped by layer; sources map to the bronze assets that write them."""
+
+    def _layer(self, props: Mapping[str, Any]) -> str | None:
+        fqn = props.get("fqn") or []
+        return next((part for part in fqn if part in LAYERS), None)
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        layer = self._layer(dbt_resource_props)
+        if dbt_resource_props["resource_type"] == "seed":
+            return dg.AssetKey(["seeds", dbt_resource_props["name"]])
+        if dbt_resource_props["resource_type"] == "model" and layer:
+            return dg.AssetKey([layer, dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return self._layer(dbt_resource_props) or "seeds"
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return ["team:analytics"]
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=CoachingTranslator(),
+    pool="warehouse",
+)
+def dbt_models(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    lake: LakeResource,
+    warehouse: WarehouseResource,
+):
+    """`dbt build` (models, data tests and unit tests) into the DuckDB warehouse."""
+    args = ["build"]
+    if warehouse.as_of:
+        args += ["--vars", f"{{as_of: '{warehouse.as_of}'}}"]
+    with environment(dbt_environment(lake.lake_dir, warehouse.warehouse_path)):
+        yield from dbt.cli(args, context=context).stream()
+
+
+GOLD_KEYS = {mart: dg.AssetKey(["gold", mart]) for mart in PUBLISHED_MARTS}
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            key,
+            deps=[dg.AssetKey(["marts", mart])],
+            description=(
+                f"`marts.{mart}` published as Parquet (`gold/{mart}.parquet`, replaced "
+                "atomically): what the API, activation and notebooks read."
+            ),
+            group_name="gold",
+            kinds={"parquet"},
+            owners=["team:analytics"],
+        )
+        for mart, key in GOLD_KEYS.items()
+    ],
+    pool="warehouse",
+)
+def published_marts(lake: LakeResource, warehouse: WarehouseResource):
+    for published in publish_marts(warehouse.path, lake.lake):
+        yield dg.MaterializeResult(
+            asset_key=GOLD_KEYS[published.mart],
+            metadata={"dagster/row_count": published.rows, "path": published.path},
+        )
+
+
+transform_job = dg.define_asset_job(
+    "transform_job",
+    selection=dg.AssetSelection.assets(dbt_models, published_marts),
+    description="dbt build, then publish the marts.",
+)
