@@ -1,74 +1,88 @@
-"""Evaluate a rule tree over columns held in memory (NumPy arrays).
+"""Evaluate a rule tree over columns (Arrow arrays), with SQL's null semantics.
 
-This is the reference implementation: the simulator uses it to enrol workers, and the warehouse's
-set-based evaluator is tested against it. Missing values are None/NaN; every comparison with a
-missing value is false, as in SQL, except `is_null`.
+One evaluator serves the simulator (enrolling workers) and the warehouse (segment membership, a
+dbt Python model): the rule's values are compared by Arrow compute kernels and never become
+query text. Every comparison with a missing value is false, as in SQL, except `is_null`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from coaching.segments.rules import Condition, Group, Operator, SegmentRule
 
+Column = pa.Array | pa.ChunkedArray | np.ndarray
 
-def _missing(column: np.ndarray) -> np.ndarray:
+
+def _arrow(column: Column) -> pa.Array | pa.ChunkedArray:
+    if isinstance(column, pa.Array | pa.ChunkedArray):
+        return column
     if column.dtype.kind == "f":
-        return np.isnan(column)
-    if column.dtype.kind == "O":
-        return np.array([v is None for v in column], dtype=bool)
-    return np.zeros(column.shape, dtype=bool)
+        return pa.array(column, from_pandas=True)  # NaN is missing
+    return pa.array(column.tolist() if column.dtype.kind == "O" else column)
 
 
-def _condition(node: Condition, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+def _scalar(value: Any, column: pa.Array | pa.ChunkedArray) -> pa.Scalar:
+    if pa.types.is_floating(column.type) or pa.types.is_integer(column.type):
+        return pa.scalar(float(value), pa.float64())
+    return pa.scalar(value)
+
+
+def _condition(node: Condition, columns: Mapping[str, Column]) -> pa.Array:
     if node.feature not in columns:
         raise KeyError(f"unknown feature {node.feature!r}")
-    column = columns[node.feature]
-    missing = _missing(column)
+    column = _arrow(columns[node.feature])
+    if pa.types.is_integer(column.type):
+        column = pc.cast(column, pa.float64())
+    present = pc.invert(pc.is_null(column, nan_is_null=True))
     op, value = node.operator, node.value
     if op is Operator.IS_NULL:
-        return missing
+        return pc.invert(present)
     if op is Operator.NOT_NULL:
-        return ~missing
-    with np.errstate(invalid="ignore"):
-        if op is Operator.EQ:
-            result = column == value
-        elif op is Operator.NEQ:
-            result = column != value
-        elif op is Operator.IN:
-            result = np.isin(column, np.asarray(value, dtype=column.dtype))
-        elif op is Operator.NOT_IN:
-            result = ~np.isin(column, np.asarray(value, dtype=column.dtype))
-        elif op is Operator.GT:
-            result = column > value
-        elif op is Operator.GTE:
-            result = column >= value
-        elif op is Operator.LT:
-            result = column < value
-        elif op is Operator.LTE:
-            result = column <= value
-        elif op is Operator.BETWEEN:
-            low, high = value  # type: ignore[misc]
-            result = (column >= low) & (column <= high)
-        elif op is Operator.CONTAINS:
-            needle = str(value)
-            result = np.array([v is not None and needle in str(v) for v in column], dtype=bool)
-        else:  # pragma: no cover - the enum is exhaustive
-            raise ValueError(op)
-    return np.asarray(result, dtype=bool) & ~missing
+        return present
+    if op in (Operator.IN, Operator.NOT_IN):
+        assert isinstance(value, list)
+        values = pa.array([float(v) for v in value] if pa.types.is_floating(column.type) else value)
+        found = pc.is_in(column, value_set=values)
+        result = found if op is Operator.IN else pc.invert(found)
+    elif op is Operator.BETWEEN:
+        assert isinstance(value, list)
+        low, high = (_scalar(v, column) for v in value)
+        result = pc.and_(pc.greater_equal(column, low), pc.less_equal(column, high))
+    elif op is Operator.CONTAINS:
+        result = pc.match_substring(pc.cast(column, pa.string()), str(value))
+    else:
+        kernel = {
+            Operator.EQ: pc.equal,
+            Operator.NEQ: pc.not_equal,
+            Operator.GT: pc.greater,
+            Operator.GTE: pc.greater_equal,
+            Operator.LT: pc.less,
+            Operator.LTE: pc.less_equal,
+        }[op]
+        result = kernel(column, _scalar(value, column))
+    return pc.fill_null(pc.and_(present, result), False)
 
 
-def _node(node: Condition | Group, columns: Mapping[str, np.ndarray], size: int) -> np.ndarray:
+def _node(node: Condition | Group, columns: Mapping[str, Column]) -> pa.Array:
     if isinstance(node, Condition):
         return _condition(node, columns)
-    parts = [_node(child, columns, size) for child in node.rules]
-    reducer = np.logical_and if node.combinator == "and" else np.logical_or
-    return reducer.reduce(parts) if len(parts) > 1 else parts[0]
+    parts = [_node(child, columns) for child in node.rules]
+    combine = pc.and_ if node.combinator == "and" else pc.or_
+    result = parts[0]
+    for part in parts[1:]:
+        result = combine(result, part)
+    return result
 
 
-def evaluate(rule: SegmentRule, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+def evaluate(rule: SegmentRule, columns: Mapping[str, Column]) -> np.ndarray:
     """Boolean membership per row of `columns` (all columns have the same length)."""
-    size = len(next(iter(columns.values())))
-    return _node(rule.root, columns, size)
+    result = _node(rule.root, columns)
+    if isinstance(result, pa.ChunkedArray):
+        result = result.combine_chunks()
+    return result.to_numpy(zero_copy_only=False).astype(bool)

@@ -24,7 +24,26 @@ MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 # dbt installed beside this interpreter (the project's venv), whether or not the venv is on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 # Marts other code reads (api, activation, notebooks): published as Parquet after every build.
-PUBLISHED_MARTS = ("dim_workers", "dim_worker_history", "fct_messages", "worker_progress")
+PUBLISHED_MARTS = (
+    "dim_workers",
+    "dim_worker_history",
+    "fct_messages",
+    "worker_progress",
+    "worker_features",
+    "segments",
+    "segment_membership",
+    "segment_membership_history",
+    "cohort_metrics",
+    "activation_schedule",
+    "worker_engagement",
+    "team_leaderboards",
+    "wellbeing_checkins",
+    "feature_catalog",
+)
+# Where each published relation lives in the warehouse (seeds land in the default schema).
+RELATIONS = {name: f"marts.{name}" for name in PUBLISHED_MARTS} | {
+    "feature_catalog": "main.feature_catalog"
+}
 
 
 def dbt_environment(lake_dir: Path | str, warehouse_path: Path | str) -> dict[str, str]:
@@ -95,7 +114,7 @@ def publish_marts(
             target = lake.root / "gold" / f"{mart}.parquet"
             with atomic_path(target) as temporary:
                 rows = con.execute(
-                    f"copy (select * from marts.{mart}) to '{temporary}' (format parquet, compression zstd)"
+                    f"copy (select * from {RELATIONS[mart]}) to '{temporary}' (format parquet, compression zstd)"
                 ).fetchall()[0][0]
             published.append(Published(mart, rows, str(target.relative_to(lake.root))))
     finally:

@@ -14,7 +14,10 @@ import pytest
 from coaching.settings import Settings
 from coaching.simulator.config import SimulationConfig
 from coaching.simulator.run import simulate
+from coaching.store.engine import make_engine, transaction
+from coaching.store.tables import Segment
 from orchestration.pipeline import ingest, transform
+from tests.coaching.simulator.truth import store_table
 from tests.conftest import make_settings
 
 END = date(2026, 11, 1)
@@ -24,10 +27,29 @@ END = date(2026, 11, 1)
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str, Any], Any]:
     settings = make_settings(tmp_path_factory.mktemp("transform"))
     manifest = simulate(settings, SimulationConfig(seed=31, workers=1200, days=12, end_date=END))
+    _add_broken_segment(settings)
     instance = dg.DagsterInstance.ephemeral()
     ingest(settings, instance)
     summary = transform(settings, instance, as_of=END.isoformat())
     return settings, manifest, summary
+
+
+BROKEN = "Shoe sizes"
+
+
+def _add_broken_segment(settings: Settings) -> None:
+    """An admin saved a rule naming a feature the catalog does not have."""
+    organization = store_table(settings, "organizations").to_pylist()[0]
+    engine = make_engine(settings.database_url or "")
+    with transaction(engine) as session:
+        session.add(
+            Segment(
+                organization_id=organization["id"], name=BROKEN, kind="performance",
+                rule={"root": {"type": "group", "combinator": "and", "rules": [
+                    {"type": "condition", "feature": "shoe_size", "operator": "gt", "value": 40}]}},
+            )
+        )  # fmt: skip
+    engine.dispose()
 
 
 def gold(settings: Settings, mart: str) -> duckdb.DuckDBPyRelation:
@@ -102,3 +124,75 @@ def test_every_message_has_one_resolved_status(built) -> None:
     assert out_of_order == pytest.approx(manifest["messages"]["out_of_order_statuses"], rel=0.1)
     replied = messages.filter("replied_within_24h").aggregate("count(*)").fetchall()[0][0]
     assert replied == pytest.approx(manifest["messages"]["replies_24h"], rel=0.05)
+
+
+def test_a_broken_segment_is_reported_and_the_others_evaluated(built) -> None:
+    settings, _, _ = built
+    rows = gold(settings, "segments").to_arrow_table().to_pylist()
+    broken = [r for r in rows if r["name"] == BROKEN]
+    assert len(broken) == 1 and not broken[0]["is_evaluated"]
+    assert "root.rules[0].feature" in broken[0]["problem"] and "shoe_size" in broken[0]["problem"]
+    others = [r for r in rows if r["name"] != BROKEN]
+    assert len(others) == 20 and all(r["is_evaluated"] for r in others)
+
+
+def test_frontline_segments_hold_exactly_the_frontline_roles(built) -> None:
+    settings, _, _ = built
+    con = duckdb.connect()
+    lake = Path(settings.lake_dir) / "gold"
+    mismatches = con.execute(
+        f"""
+        with expected as (
+            select s.segment_id, w.worker_id
+            from read_parquet('{lake}/segments.parquet') s
+            join read_parquet('{lake}/worker_features.parquet') w using (organization_id)
+            where s.name = 'Frontline staff'
+              and w.job_role in (select unnest(from_json(json_extract(s.rule, '$.root.rules[0].value'), '["VARCHAR"]')))
+        ),
+        actual as (
+            select m.segment_id, m.worker_id from read_parquet('{lake}/segment_membership.parquet') m
+            join read_parquet('{lake}/segments.parquet') s using (segment_id) where s.name = 'Frontline staff'
+        )
+        select (select count(*) from (select * from expected except select * from actual))
+             + (select count(*) from (select * from actual except select * from expected)),
+               (select count(*) from actual)
+        """
+    ).fetchall()[0]
+    assert mismatches[0] == 0 and mismatches[1] > 0
+
+
+def test_the_schedule_excludes_every_opt_out_and_keys_are_unique(built) -> None:
+    settings, _, _ = built
+    lake = Path(settings.lake_dir) / "gold"
+    con = duckdb.connect()
+    rows = con.execute(
+        f"""
+        select count(*), count(distinct idempotency_key),
+               count(*) filter (where w.is_opted_out or w.status = 'deleted'),
+               count(*) filter (where p.is_holdout)
+        from read_parquet('{lake}/activation_schedule.parquet') s
+        join read_parquet('{lake}/dim_workers.parquet') w using (worker_id)
+        join read_parquet('{lake}/worker_progress.parquet') p using (enrollment_id)
+        """
+    ).fetchall()[0]
+    assert rows[0] > 0 and rows[0] == rows[1]
+    assert rows[2] == 0 and rows[3] == 0
+
+
+def test_dbt_docs_generate_offline(built) -> None:
+    import json
+    import subprocess
+
+    from orchestration.lib.warehouse import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_environment
+
+    settings, _, _ = built
+    target = Path(settings.home) / "dbt-docs"
+    env = {"PATH": "/usr/bin:/bin", **dbt_environment(settings.lake_dir, settings.warehouse_path)}
+    subprocess.run(
+        [DBT_EXECUTABLE, "docs", "generate", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target), "--quiet"],
+        check=True, env=env, cwd=DBT_PROJECT_DIR,
+    )  # fmt: skip
+    catalog = json.loads((target / "catalog.json").read_text())
+    assert "model.coaching.activation_schedule" in catalog["nodes"]
+    assert (target / "index.html").exists()

@@ -72,9 +72,9 @@ GOLD_KEYS = {mart: dg.AssetKey(["gold", mart]) for mart in PUBLISHED_MARTS}
     specs=[
         dg.AssetSpec(
             key,
-            deps=[dg.AssetKey(["marts", mart])],
+            deps=[dg.AssetKey(["seeds" if mart == "feature_catalog" else "marts", mart])],
             description=(
-                f"`marts.{mart}` published as Parquet (`gold/{mart}.parquet`, replaced "
+                f"`{mart}` published as Parquet (`gold/{mart}.parquet`, replaced "
                 "atomically): what the API, activation and notebooks read."
             ),
             group_name="gold",

@@ -1,0 +1,84 @@
+"""Evaluate every segment of every organization over the worker features, set by set.
+
+Each segment is evaluated only over its own organization's workers (tenant isolation holds inside
+the computation too). A segment whose rule does not validate against the catalog, or fails to
+evaluate, yields a marker row with the reason instead of members; the others go on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from coaching.segments.catalog import validate_rule
+from coaching.segments.evaluate import evaluate
+
+RESULT_SCHEMA = pa.schema(
+    [
+        ("segment_id", pa.string()),
+        ("organization_id", pa.string()),
+        ("worker_id", pa.string()),
+        ("problem", pa.string()),
+    ]
+)
+
+
+def _document(rule: Any) -> Any:
+    return json.loads(rule) if isinstance(rule, str) else rule
+
+
+def evaluate_segments(features: pa.Table, segments: Iterable[Mapping[str, Any]]) -> pa.Table:
+    """Member rows (segment, organization, worker) plus one problem row per failed segment."""
+    by_org: dict[str, list[Mapping[str, Any]]] = {}
+    for segment in segments:
+        by_org.setdefault(segment["organization_id"], []).append(segment)
+    parts: list[pa.Table] = []
+    problems: list[dict[str, Any]] = []
+    for organization_id, org_segments in by_org.items():
+        workers = features.filter(pc.equal(features["organization_id"], organization_id))
+        columns = {name: workers[name] for name in workers.column_names}
+        for segment in org_segments:
+            rule, found = validate_rule(_document(segment["rule"]))
+            if rule is None:
+                reason = "; ".join(f"{p.path}: {p.reason}" for p in found)
+                problems.append(
+                    {
+                        "segment_id": segment["id"],
+                        "organization_id": organization_id,
+                        "problem": reason,
+                    }
+                )
+                continue
+            try:
+                mask = evaluate(rule, columns)
+            except Exception as exc:  # one broken segment must not stop the others
+                problems.append(
+                    {
+                        "segment_id": segment["id"],
+                        "organization_id": organization_id,
+                        "problem": f"could not evaluate: {exc}",
+                    }
+                )
+                continue
+            members = workers["worker_id"].filter(pa.array(mask))
+            count = len(members)
+            parts.append(
+                pa.table(
+                    {
+                        "segment_id": pa.array([segment["id"]] * count, pa.string()),
+                        "organization_id": pa.array([organization_id] * count, pa.string()),
+                        "worker_id": members.cast(pa.string()),
+                        "problem": pa.nulls(count, pa.string()),
+                    },
+                    schema=RESULT_SCHEMA,
+                )
+            )
+    if problems:
+        parts.append(
+            pa.Table.from_pylist([{**p, "worker_id": None} for p in problems], schema=RESULT_SCHEMA)
+        )
+    return pa.concat_tables(parts) if parts else RESULT_SCHEMA.empty_table()

@@ -1,0 +1,94 @@
+{#-
+    What each active enrollment should receive next, before timing rules: its next unsent
+    touchpoint, and follow-up nudges for sent touchpoints still without a reply. Local dates are
+    in the worker's timezone; `activation_schedule` turns them into send times.
+-#}
+with
+
+plan as (
+    select * from {{ ref('int_enrollment_touchpoints') }}
+    where enrollment_status = 'active'
+        and program_status = 'active'
+        and not is_holdout
+),
+
+workers as (
+    select * from {{ ref('dim_workers') }}
+    where status in ('active', 'not_opted_in')
+),
+
+organizations as (
+    select id as organization_id, quiet_hours_start, quiet_hours_end
+    from {{ ref('stg_store__organizations') }}
+),
+
+last_inbound as (
+    select worker_id, max(received_at) as last_inbound_at
+    from {{ ref('int_message_replies') }}
+    where worker_id is not null
+    group by worker_id
+),
+
+next_touchpoints as (
+    select
+        plan.*,
+        0 as attempt,
+        false as is_follow_up,
+        plan.content_id as send_content_id,
+        cast(timezone(workers.timezone, plan.enrolled_at) as date) + plan.effective_day_offset as local_date
+    from plan
+    inner join workers on workers.worker_id = plan.worker_id
+    where not plan.is_sent
+    qualify row_number() over (partition by plan.enrollment_id order by plan.position) = 1
+),
+
+nudges as (
+    select
+        plan.*,
+        plan.nudges_sent + 1 as attempt,
+        true as is_follow_up,
+        json_extract_string(plan.follow_up, '$.content_id') as send_content_id,
+        cast(timezone(workers.timezone, plan.sent_at) as date)
+            + cast(json_extract_string(plan.follow_up, '$.after_days') as integer) as local_date
+    from plan
+    inner join workers on workers.worker_id = plan.worker_id
+    where plan.is_sent
+        and not plan.is_replied
+        and plan.follow_up is not null
+        and plan.nudges_sent < coalesce(try_cast(json_extract_string(plan.follow_up, '$.max_nudges') as integer), 1)
+),
+
+candidates as (
+    select * from next_touchpoints
+    union all by name
+    select * from nudges
+),
+
+final as (
+    select
+        candidates.organization_id,
+        candidates.program_id,
+        candidates.enrollment_id,
+        candidates.worker_id,
+        candidates.touchpoint_id,
+        candidates.kind as touchpoint_kind,
+        candidates.attempt,
+        candidates.is_follow_up,
+        candidates.send_content_id as content_id,
+        candidates.program_variant_id,
+        candidates.local_date,
+        candidates.local_send_time,
+        workers.timezone,
+        workers.language,
+        workers.phone_e164,
+        workers.can_receive_whatsapp,
+        organizations.quiet_hours_start,
+        organizations.quiet_hours_end,
+        last_inbound.last_inbound_at
+    from candidates
+    inner join workers on workers.worker_id = candidates.worker_id
+    inner join organizations on organizations.organization_id = candidates.organization_id
+    left join last_inbound on last_inbound.worker_id = candidates.worker_id
+)
+
+select * from final

@@ -1,0 +1,96 @@
+{#- Enrollment-week cohorts x weeks since enrollment, per program and organization. -#}
+with
+
+enrollments as (
+    select
+        enrollment_id,
+        organization_id,
+        program_id,
+        worker_id,
+        enrolled_at,
+        enrollment_status,
+        cast(date_trunc('week', enrolled_at) as date) as cohort_week
+    from {{ ref('worker_progress') }}
+    where not is_holdout
+),
+
+ended as (
+    select id as enrollment_id, ended_at, status
+    from {{ ref('stg_store__enrollments') }}
+),
+
+opt_outs as (
+    select worker_id, whatsapp_opt_out_at from {{ ref('dim_workers') }}
+),
+
+cohort_sizes as (
+    select organization_id, program_id, cohort_week, count(*) as cohort_size
+    from enrollments
+    group by all
+),
+
+weeks as (
+    select
+        cohort_sizes.*,
+        unnest(range(0, date_diff('week', cohort_week, {{ as_of_date() }}) + 1)) as weeks_since_enrollment
+    from cohort_sizes
+),
+
+activity as (
+    select
+        enrollments.organization_id,
+        enrollments.program_id,
+        enrollments.cohort_week,
+        cast(floor(date_diff('day', enrollments.enrolled_at, messages.sent_at) / 7) as bigint) as weeks_since_enrollment,
+        count(*) filter (where messages.is_delivered) as messages_delivered,
+        count(*) filter (where messages.replied_within_24h) as replies,
+        count(distinct enrollments.enrollment_id) filter (where messages.replied_within_24h) as active_enrollments
+    from enrollments
+    inner join {{ ref('fct_messages') }} as messages on messages.enrollment_id = enrollments.enrollment_id
+    group by all
+),
+
+-- Cumulative outcomes: by the end of week k, how many completed, how many opted out.
+outcomes as (
+    select
+        weeks.organization_id,
+        weeks.program_id,
+        weeks.cohort_week,
+        weeks.weeks_since_enrollment,
+        count(*) filter (
+            where ended.status = 'completed'
+            and ended.ended_at < enrollments.enrolled_at + to_days(cast(7 * (weeks.weeks_since_enrollment + 1) as integer))
+        ) as completed,
+        count(*) filter (
+            where opt_outs.whatsapp_opt_out_at < enrollments.enrolled_at + to_days(cast(7 * (weeks.weeks_since_enrollment + 1) as integer))
+        ) as opted_out
+    from weeks
+    inner join enrollments
+        on enrollments.organization_id = weeks.organization_id
+        and enrollments.program_id = weeks.program_id
+        and enrollments.cohort_week = weeks.cohort_week
+    left join ended on ended.enrollment_id = enrollments.enrollment_id
+    left join opt_outs on opt_outs.worker_id = enrollments.worker_id
+    group by all
+),
+
+final as (
+    select
+        weeks.organization_id,
+        weeks.program_id,
+        weeks.cohort_week,
+        weeks.weeks_since_enrollment,
+        weeks.cohort_size,
+        coalesce(activity.active_enrollments, 0) as active_enrollments,
+        coalesce(activity.active_enrollments, 0) / weeks.cohort_size as active_share,
+        coalesce(activity.messages_delivered, 0) as messages_delivered,
+        coalesce(activity.replies, 0) as replies,
+        activity.replies / nullif(activity.messages_delivered, 0) as reply_rate,
+        outcomes.completed / weeks.cohort_size as completion_share,
+        1 - outcomes.opted_out / weeks.cohort_size as retention
+    from weeks
+    left join activity using (organization_id, program_id, cohort_week, weeks_since_enrollment)
+    left join outcomes using (organization_id, program_id, cohort_week, weeks_since_enrollment)
+)
+
+select * from final
