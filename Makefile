@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format lock clean bench dagster venv
+.PHONY: demo test lint format lock clean bench dagster docs venv
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ dagster: $(STAMP)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
+# The dbt docs site on http://127.0.0.1:8080, generated offline from the demo's warehouse.
+docs: $(STAMP)
+	cd dbt_project && COACH_LAKE_DIR=$(CURDIR)/var/lake COACH_WAREHOUSE_PATH=$(CURDIR)/var/warehouse.duckdb \
+		../$(BIN)/dbt docs generate --profiles-dir . && \
+	COACH_LAKE_DIR=$(CURDIR)/var/lake COACH_WAREHOUSE_PATH=$(CURDIR)/var/warehouse.duckdb \
+		../$(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8080 --no-browser
+
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
@@ -41,6 +48,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_simulator.py
 	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_segments.py
 
 # Re-resolve the dependency ranges of pyproject.toml into exact pins.
 lock:

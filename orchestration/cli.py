@@ -39,17 +39,18 @@ def demo(
     from coaching.simulator.config import SimulationConfig
     from coaching.simulator.run import simulate
     from coaching.simulator.summary import describe as describe_world
-    from orchestration.pipeline import dagster_instance, describe
+    from orchestration.pipeline import dagster_instance, describe, describe_marts
     from orchestration.pipeline import ingest as run_ingest
+    from orchestration.pipeline import transform as run_transform
 
     settings = get_settings()
     typer.echo(f"ABCD coaching demo in {settings.home}")
-    typer.echo(f"[1/2] simulate a world: {workers} workers, {days} days")
+    typer.echo(f"[1/3] simulate a world: {workers} workers, {days} days")
     manifest = simulate(
         settings, SimulationConfig(workers=workers, days=days), reset=True, progress=_echo
     )
     typer.echo(describe_world(manifest))
-    typer.echo("[2/2] ingest into the lake (Dagster assets, in-process)")
+    typer.echo("[2/3] ingest into the lake (Dagster assets, in-process)")
     assert settings.lake_dir is not None
     shutil.rmtree(settings.lake_dir, ignore_errors=True)  # a new world starts a new lake
     shutil.rmtree(settings.home / "dagster", ignore_errors=True)
@@ -60,6 +61,10 @@ def demo(
         "  planted dirty rows the contracts should quarantine: "
         + ", ".join(f"{table} {count}" for table, count in expected.items())
     )
+    typer.echo("[3/3] dbt build and publish the marts (Dagster dbt assets)")
+    built = run_transform(settings, dagster_instance(settings), progress=_echo)
+    typer.echo(describe_marts(settings, built))
     typer.echo(
-        "\nNext: `make dagster` opens the Dagster UI on http://127.0.0.1:3000 with these runs."
+        "\nNext: `make dagster` opens the Dagster UI on http://127.0.0.1:3000 with these runs;"
+        " `make docs` serves the dbt docs site."
     )

@@ -4,6 +4,8 @@ tests. Runs are recorded in the given Dagster instance (the demo uses `$COACH_HO
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -164,14 +166,20 @@ def transform(
     resources = default_resources(settings, landing_settle_seconds=0, as_of=as_of)
     instance = instance or dg.DagsterInstance.ephemeral()
     progress("dbt build: staging, intermediate, marts (with data and unit tests)")
-    result = dg.materialize(
-        [*store_tables, landing_folder, *operational_assets, landing_files, store_message_events,
-         message_events, *hr_assets, dbt_models, published_marts],
-        selection=[*dbt_models.keys, *published_marts.keys],
-        resources=resources,
-        instance=instance,
-        run_config=QUIET,
-    )  # fmt: skip
+    # dagster-dbt echoes every dbt log line to stdout; keep it for when something fails.
+    dbt_log = io.StringIO()
+    with contextlib.redirect_stdout(dbt_log):
+        result = dg.materialize(
+            [*store_tables, landing_folder, *operational_assets, landing_files, store_message_events,
+             message_events, *hr_assets, dbt_models, published_marts],
+            selection=[*dbt_models.keys, *published_marts.keys],
+            resources=resources,
+            instance=instance,
+            run_config=QUIET,
+            raise_on_error=False,
+        )  # fmt: skip
+    if not result.success:
+        raise RuntimeError("dbt build failed:\n" + "\n".join(dbt_log.getvalue().splitlines()[-40:]))
     summary = TransformSummary()
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization  # type: ignore[union-attr]
@@ -197,6 +205,57 @@ def describe(summary: IngestSummary) -> str:
             f"  {table:<24}{c.rows_in + intake:>10}{c.rows_landed:>10}"
             f"{c.rows_quarantined + intake:>13}{intake:>12}{c.duplicates_dropped:>12}"
         )
+    if summary.failed_checks:
+        lines.append(f"  failed checks: {', '.join(summary.failed_checks)}")
+    return "\n".join(lines)
+
+
+HEADLINE_MARTS = (
+    "dim_workers",
+    "fct_messages",
+    "worker_progress",
+    "segment_membership",
+    "activation_schedule",
+)
+
+
+def describe_marts(settings: Settings, summary: TransformSummary) -> str:
+    """Segment sizes, progress states and sends due, read from the published marts."""
+    import duckdb
+
+    gold = Path(settings.lake_dir or "") / "gold"
+    con = duckdb.connect()
+
+    def rows(sql: str) -> list[tuple]:
+        return con.execute(sql).fetchall()
+
+    lines = [
+        "Warehouse: "
+        + ", ".join(f"{m} {n}" for m, n in summary.published.items() if m in HEADLINE_MARTS),
+        "  segments (largest first):",
+    ]
+    for name, kind, members, share, problem in rows(
+        f"select name, kind, member_count, member_share, problem from '{gold}/segments.parquet' "
+        "order by member_count desc limit 8"
+    ):
+        state = (
+            f"{members:>6} workers ({share or 0:.0%})"
+            if problem is None
+            else f"not evaluated: {problem}"
+        )
+        lines.append(f"    {name:<28} {kind:<15} {state}")
+    states = rows(
+        f"select state, count(*) from '{gold}/worker_progress.parquet' group by 1 order by 2 desc"
+    )
+    lines.append("  progress: " + ", ".join(f"{state} {count}" for state, count in states))
+    due = rows(
+        f"select count(*) filter (where is_due), count(*), count(*) filter (where is_follow_up), "
+        f"count(*) filter (where message_type = 'template') from '{gold}/activation_schedule.parquet'"
+    )[0]
+    lines.append(
+        f"  activation schedule: {due[0]} sends due now of {due[1]} planned "
+        f"({due[2]} follow-up nudges, {due[3]} as templates outside the 24 h window)"
+    )
     if summary.failed_checks:
         lines.append(f"  failed checks: {', '.join(summary.failed_checks)}")
     return "\n".join(lines)

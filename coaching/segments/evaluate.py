@@ -33,23 +33,25 @@ def _scalar(value: Any, column: pa.Array | pa.ChunkedArray) -> pa.Scalar:
     return pa.scalar(value)
 
 
+def numeric_as_float(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Integer features compare as floats (rule values are JSON numbers); cast once, not per rule."""
+    return pc.cast(column, pa.float64()) if pa.types.is_integer(column.type) else column
+
+
 def _condition(node: Condition, columns: Mapping[str, Column]) -> pa.Array:
     if node.feature not in columns:
         raise KeyError(f"unknown feature {node.feature!r}")
-    column = _arrow(columns[node.feature])
-    if pa.types.is_integer(column.type):
-        column = pc.cast(column, pa.float64())
-    present = pc.invert(pc.is_null(column, nan_is_null=True))
+    column = numeric_as_float(_arrow(columns[node.feature]))
     op, value = node.operator, node.value
-    if op is Operator.IS_NULL:
-        return pc.invert(present)
-    if op is Operator.NOT_NULL:
-        return present
+    if op in (Operator.IS_NULL, Operator.NOT_NULL):
+        missing = pc.is_null(column, nan_is_null=True)
+        return missing if op is Operator.IS_NULL else pc.invert(missing)
     if op in (Operator.IN, Operator.NOT_IN):
         assert isinstance(value, list)
         values = pa.array([float(v) for v in value] if pa.types.is_floating(column.type) else value)
-        found = pc.is_in(column, value_set=values)
-        result = found if op is Operator.IN else pc.invert(found)
+        result = pc.is_in(column, value_set=values)
+        if op is Operator.NOT_IN:
+            result = pc.invert(result)
     elif op is Operator.BETWEEN:
         assert isinstance(value, list)
         low, high = (_scalar(v, column) for v in value)
@@ -66,7 +68,11 @@ def _condition(node: Condition, columns: Mapping[str, Column]) -> pa.Array:
             Operator.LTE: pc.less_equal,
         }[op]
         result = kernel(column, _scalar(value, column))
-    return pc.fill_null(pc.and_(present, result), False)
+    if op in (Operator.NEQ, Operator.NOT_IN):
+        # A missing value (null, or NaN from NumPy) is in no relation at all, as in SQL.
+        result = pc.and_(result, pc.invert(pc.is_null(column, nan_is_null=True)))
+    # Comparisons with null give null: false, as in a SQL WHERE.
+    return pc.fill_null(result, False)
 
 
 def _node(node: Condition | Group, columns: Mapping[str, Column]) -> pa.Array:
@@ -80,9 +86,14 @@ def _node(node: Condition | Group, columns: Mapping[str, Column]) -> pa.Array:
     return result
 
 
+def evaluate_mask(rule: SegmentRule, columns: Mapping[str, Column]) -> pa.Array | pa.ChunkedArray:
+    """Membership per row as an Arrow boolean array (no nulls), for filtering Arrow tables."""
+    return _node(rule.root, columns)
+
+
 def evaluate(rule: SegmentRule, columns: Mapping[str, Column]) -> np.ndarray:
     """Boolean membership per row of `columns` (all columns have the same length)."""
-    result = _node(rule.root, columns)
+    result = evaluate_mask(rule, columns)
     if isinstance(result, pa.ChunkedArray):
         result = result.combine_chunks()
     return result.to_numpy(zero_copy_only=False).astype(bool)

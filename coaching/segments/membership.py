@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coaching.segments.catalog import validate_rule
-from coaching.segments.evaluate import evaluate
+from coaching.segments.evaluate import evaluate_mask, numeric_as_float
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -40,7 +40,7 @@ def evaluate_segments(features: pa.Table, segments: Iterable[Mapping[str, Any]])
     problems: list[dict[str, Any]] = []
     for organization_id, org_segments in by_org.items():
         workers = features.filter(pc.equal(features["organization_id"], organization_id))
-        columns = {name: workers[name] for name in workers.column_names}
+        columns = {name: numeric_as_float(workers[name]) for name in workers.column_names}
         for segment in org_segments:
             rule, found = validate_rule(_document(segment["rule"]))
             if rule is None:
@@ -54,7 +54,7 @@ def evaluate_segments(features: pa.Table, segments: Iterable[Mapping[str, Any]])
                 )
                 continue
             try:
-                mask = evaluate(rule, columns)
+                mask = evaluate_mask(rule, columns)
             except Exception as exc:  # one broken segment must not stop the others
                 problems.append(
                     {
@@ -64,13 +64,15 @@ def evaluate_segments(features: pa.Table, segments: Iterable[Mapping[str, Any]])
                     }
                 )
                 continue
-            members = workers["worker_id"].filter(pa.array(mask))
+            members = workers["worker_id"].filter(mask)
             count = len(members)
             parts.append(
                 pa.table(
                     {
-                        "segment_id": pa.array([segment["id"]] * count, pa.string()),
-                        "organization_id": pa.array([organization_id] * count, pa.string()),
+                        "segment_id": pa.repeat(pa.scalar(segment["id"], pa.string()), count),
+                        "organization_id": pa.repeat(
+                            pa.scalar(organization_id, pa.string()), count
+                        ),
                         "worker_id": members.cast(pa.string()),
                         "problem": pa.nulls(count, pa.string()),
                     },

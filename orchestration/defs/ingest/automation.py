@@ -40,8 +40,10 @@ hourly_ingest_job = dg.define_asset_job(
 )
 daily_job = dg.define_asset_job(
     "daily_job",
-    selection=OPERATIONAL | dg.AssetSelection.assets(RAW_STORE_EVENTS, LANDING_INTAKE),
-    description="The daily run of every unpartitioned asset.",
+    selection=OPERATIONAL
+    | dg.AssetSelection.assets(RAW_STORE_EVENTS, LANDING_INTAKE)
+    | dg.AssetSelection.groups("seeds", "staging", "intermediate", "marts", "gold"),
+    description="The daily run of every unpartitioned asset: ingest, dbt build, publish.",
 )
 bronze_events_job = dg.define_asset_job(
     "bronze_events_job",
