@@ -1,8 +1,12 @@
-"""Evaluate every segment of every organization over the worker features, set by set.
+"""Evaluate every segment of every organization over the worker features.
 
 Each segment is evaluated only over its own organization's workers (tenant isolation holds inside
 the computation too). A segment whose rule does not validate against the catalog, or fails to
 evaluate, yields a marker row with the reason instead of members; the others go on.
+
+Two engines, one meaning: `evaluate_segments_in_duckdb` runs each rule as a parameterized query
+where the features live (the warehouse build), `evaluate_segments` runs the Arrow evaluator over
+an in-memory table (the simulator's engine); tests hold them to the same answers.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import pyarrow.compute as pc
 
 from coaching.segments.catalog import validate_rule
 from coaching.segments.evaluate import evaluate_mask, numeric_as_float
+from coaching.segments.sql import to_sql
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -84,3 +89,39 @@ def evaluate_segments(features: pa.Table, segments: Iterable[Mapping[str, Any]])
             pa.Table.from_pylist([{**p, "worker_id": None} for p in problems], schema=RESULT_SCHEMA)
         )
     return pa.concat_tables(parts) if parts else RESULT_SCHEMA.empty_table()
+
+
+MEMBERS_DDL = (
+    "create or replace temp table {table} "
+    "(segment_id varchar, organization_id varchar, worker_id varchar, problem varchar)"
+)
+
+
+def evaluate_segments_in_duckdb(
+    con: Any, features: str, segments: Iterable[Mapping[str, Any]], table: str = "segment_members"
+) -> str:
+    """Fill temp table `table` with member and problem rows; `features` names a relation on `con`.
+
+    `features` and `table` are names chosen by code, not by users; rule values are parameters.
+    """
+    con.execute(MEMBERS_DDL.format(table=table))
+    insert_problem = f"insert into {table} values (?, ?, null, ?)"
+    for segment in segments:
+        organization_id = segment["organization_id"]
+        rule, found = validate_rule(_document(segment["rule"]))
+        if rule is None:
+            reason = "; ".join(f"{p.path}: {p.reason}" for p in found)
+            con.execute(insert_problem, [segment["id"], organization_id, reason])
+            continue
+        predicate, params = to_sql(rule)
+        try:
+            con.execute(
+                f"insert into {table} select ?, organization_id, worker_id, null "
+                f"from {features} where organization_id = ? and {predicate}",
+                [segment["id"], organization_id, *params],
+            )
+        except Exception as exc:  # one broken segment must not stop the others
+            con.execute(
+                insert_problem, [segment["id"], organization_id, f"could not evaluate: {exc}"]
+            )
+    return table
