@@ -196,3 +196,19 @@ def test_dbt_docs_generate_offline(built) -> None:
     catalog = json.loads((target / "catalog.json").read_text())
     assert "model.coaching.activation_schedule" in catalog["nodes"]
     assert (target / "index.html").exists()
+
+
+def test_membership_history_records_entries_and_exits_across_builds(built) -> None:
+    """Runs last: it rebuilds the marts three days later."""
+    settings, _, summary = built
+    later = date(2026, 11, 4)
+    transform(settings, dg.DagsterInstance.ephemeral(), as_of=later.isoformat())
+    history = gold(settings, "segment_membership_history")
+    current = gold(settings, "segment_membership").aggregate("count(*)").fetchall()[0][0]
+    open_periods = history.filter("exited_on is null").aggregate("count(*)").fetchall()[0][0]
+    assert open_periods == current
+    first = history.filter(f"entered_on = '{END}'").aggregate("count(*)").fetchall()[0][0]
+    assert first == summary.published["segment_membership"]
+    # Three days on, behavioural segments move: some workers enter, some leave.
+    moved = history.filter(f"entered_on = '{later}' or exited_on = '{later}'").aggregate("count(*)")
+    assert moved.fetchall()[0][0] > 0
