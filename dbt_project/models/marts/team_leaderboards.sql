@@ -7,11 +7,7 @@ points as (
         workers.team,
         messages.worker_id,
         cast(date_trunc('week', messages.first_reply_at) as date) as week_start,
-        sum(
-            10 * messages.replied_within_24h::int
-            + 5 * coalesce(messages.quiz_answer_correct, false)::int
-            + 3 * (messages.check_in_score is not null)::int
-        ) as points
+        sum({{ engagement_points('messages') }}) as points
     from {{ ref('fct_messages') }} as messages
     inner join {{ ref('dim_workers') }} as workers on workers.worker_id = messages.worker_id
     where messages.first_reply_at is not null and workers.team is not null

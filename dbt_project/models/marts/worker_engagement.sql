@@ -9,9 +9,7 @@ messages as (
         messages.worker_id,
         messages.organization_id,
         messages.first_reply_at,
-        10 * messages.replied_within_24h::int
-            + 5 * coalesce(messages.quiz_answer_correct, false)::int
-            + 3 * (messages.check_in_score is not null)::int as points,
+        {{ engagement_points('messages') }} as points,
         cast(timezone(workers.timezone, messages.first_reply_at) as date) as reply_local_date
     from {{ ref('fct_messages') }} as messages
     inner join {{ ref('dim_workers') }} as workers on workers.worker_id = messages.worker_id
