@@ -91,37 +91,73 @@ def evaluate_segments(features: pa.Table, segments: Iterable[Mapping[str, Any]])
     return pa.concat_tables(parts) if parts else RESULT_SCHEMA.empty_table()
 
 
-MEMBERS_DDL = (
-    "create or replace temp table {table} "
-    "(segment_id varchar, organization_id varchar, worker_id varchar, problem varchar)"
-)
+BATCH = 50  # rules per statement
 
 
 def evaluate_segments_in_duckdb(
     con: Any, features: str, segments: Iterable[Mapping[str, Any]], table: str = "segment_members"
 ) -> str:
-    """Fill temp table `table` with member and problem rows; `features` names a relation on `con`.
+    """Create temp table `table` of member and problem rows; `features` names a relation on `con`.
 
-    `features` and `table` are names chosen by code, not by users; rule values are parameters.
+    Each rule runs as one parameterized query that writes (segment number, worker id) pairs: the
+    narrowest rows to write, since a build writes tens of millions. Segment and organization ids
+    join back once at the end. `features` and `table` are names chosen by code, never by users.
     """
-    con.execute(MEMBERS_DDL.format(table=table))
-    insert_problem = f"insert into {table} values (?, ?, null, ?)"
-    for segment in segments:
-        organization_id = segment["organization_id"]
-        rule, found = validate_rule(_document(segment["rule"]))
-        if rule is None:
-            reason = "; ".join(f"{p.path}: {p.reason}" for p in found)
-            con.execute(insert_problem, [segment["id"], organization_id, reason])
-            continue
-        predicate, params = to_sql(rule)
+    con.execute(
+        "create or replace temp table _segment_list "
+        "(segment_number integer, segment_id varchar, organization_id varchar, problem varchar)"
+    )
+    con.execute(
+        "create or replace temp table _segment_hits (segment_number integer, worker_id varchar)"
+    )
+    batch: list[tuple[int, str, list[Any]]] = []  # (segment number, select, params)
+
+    def flush() -> None:
+        """Run a batch of rules as one statement (one scan plan instead of one per rule); if
+        the batch fails, run its rules one by one so only the broken one is reported."""
+        if not batch:
+            return
         try:
             con.execute(
-                f"insert into {table} select ?, organization_id, worker_id, null "
-                f"from {features} where organization_id = ? and {predicate}",
-                [segment["id"], organization_id, *params],
+                "insert into _segment_hits " + " union all ".join(sql for _, sql, _ in batch),
+                [p for _, _, params in batch for p in params],
             )
-        except Exception as exc:  # one broken segment must not stop the others
-            con.execute(
-                insert_problem, [segment["id"], organization_id, f"could not evaluate: {exc}"]
+        except Exception:
+            for number, sql, params in batch:
+                try:
+                    con.execute("insert into _segment_hits " + sql, params)
+                except Exception as exc:  # one broken segment must not stop the others
+                    con.execute(
+                        "update _segment_list set problem = ? where segment_number = ?",
+                        [f"could not evaluate: {exc}", number],
+                    )
+        batch.clear()
+
+    for number, segment in enumerate(segments):
+        organization_id = segment["organization_id"]
+        rule, found = validate_rule(_document(segment["rule"]))
+        problem = "; ".join(f"{p.path}: {p.reason}" for p in found) if rule is None else None
+        con.execute(
+            "insert into _segment_list values (?, ?, ?, ?)",
+            [number, segment["id"], organization_id, problem],
+        )
+        if rule is not None:
+            predicate, params = to_sql(rule)
+            select = (
+                f"select {number}::integer, worker_id from {features} "
+                f"where organization_id = ? and {predicate}"
             )
+            batch.append((number, select, [organization_id, *params]))
+            if len(batch) >= BATCH:
+                flush()
+    flush()
+    con.execute(
+        f"create or replace temp table {table} as "
+        "select s.segment_id, s.organization_id, h.worker_id, null::varchar as problem "
+        "from _segment_hits h join _segment_list s using (segment_number) where s.problem is null "
+        "union all "
+        "select segment_id, organization_id, null, problem from _segment_list where problem is not null"
+    )
+    con.execute("drop table _segment_hits")
+    con.execute("drop table _segment_list")
     return table
