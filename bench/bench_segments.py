@@ -103,6 +103,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=1_000_000)
     parser.add_argument("--segments", type=int, default=1_000)
+    parser.add_argument(
+        "--with-arrow",
+        action="store_true",
+        help="also time the Arrow engine (holds every membership in Python memory: ~11 GiB at 1M x 1,000)",
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(7)
     table = features(args.workers, rng)
