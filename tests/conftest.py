@@ -61,3 +61,16 @@ def _no_stray_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith("COACH_") and key != "COACH_TEST_POSTGRES_URL":
             monkeypatch.delenv(key)
+
+
+@pytest.fixture(scope="session")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict]:
+    """One realistic world shared by read-only tests (SQLite, local files)."""
+    from datetime import date
+
+    from coaching.simulator.config import SimulationConfig
+    from coaching.simulator.run import simulate
+
+    settings = make_settings(tmp_path_factory.mktemp("world"))
+    config = SimulationConfig(seed=11, workers=6_000, days=30, end_date=date(2026, 11, 1))
+    return settings, simulate(settings, config)

@@ -297,8 +297,15 @@ def _manifest(
             if spec is None:
                 continue
             variants = []
-            for variant in spec.variants:
+            assigned_column = (
+                population.journey_variant
+                if spec is program.journey_experiment
+                else population.program_variant
+            )
+            in_program = population.program_index == program.index
+            for number, variant in enumerate(spec.variants):
                 delivered, replies, opt_outs = tally.arm(spec.id, variant.key)
+                assigned = int(np.count_nonzero(in_program & (assigned_column == number)))
                 variants.append(
                     {
                         "id": variant.id,
@@ -308,6 +315,7 @@ def _manifest(
                         "planted_reply_lift": variant.reply_lift,
                         "planted_opt_out_multiplier": variant.opt_out_multiplier,
                         "cadence_factor": variant.cadence_factor,
+                        "assigned_workers": assigned,
                         "delivered_messages": delivered,
                         "replies_24h": replies,
                         "opt_outs": opt_outs,

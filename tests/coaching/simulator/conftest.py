@@ -4,22 +4,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from coaching.settings import Settings
 from coaching.simulator.config import SimulationConfig
 from coaching.simulator.run import simulate
 from tests.conftest import make_settings
 
 END = date(2026, 11, 1)
-
-
-@pytest.fixture(scope="session")
-def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str, Any]]:
-    """One realistic world shared by the read-only simulator tests (SQLite, local files)."""
-    settings = make_settings(tmp_path_factory.mktemp("world"))
-    manifest = simulate(settings, SimulationConfig(seed=11, workers=6_000, days=30, end_date=END))
-    return settings, manifest
 
 
 def small_config(**overrides: Any) -> SimulationConfig:
