@@ -22,7 +22,7 @@ import numpy as np
 from scipy import stats
 
 from coaching.stats import binary
-from coaching.stats.srm import SRM_P_VALUE, srm_p_value
+from coaching.stats.srm import SRM_P_VALUE, srm_p_values
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,8 @@ def read_binary(arms: Arms, lower_is_better: bool = False) -> Readout:
     c_rows = control[treatment_rows]
     c = binary.BetaPosterior(post.alpha[c_rows], post.beta[c_rows])
     better, worse = (c, t) if lower_is_better else (t, c)
-    chance = binary.chance_to_beat(better, worse)
-    abs_low, abs_high, rel_low, rel_high = binary.lift_interval(t, c)
+    figures = binary.compare(better, worse)
+    lift = binary.compare(t, c)
     rows = {
         "experiment_id": np.asarray(arms.experiment_id)[treatment_rows],
         "variant": np.asarray(arms.variant)[treatment_rows],
@@ -95,45 +95,65 @@ def read_binary(arms: Arms, lower_is_better: bool = False) -> Readout:
         "control_exposures": trials[c_rows],
         "variant_exposures": trials[treatment_rows],
         "absolute_lift": t.mean - c.mean,
-        "absolute_low": abs_low,
-        "absolute_high": abs_high,
+        "absolute_low": lift["absolute_low"],
+        "absolute_high": lift["absolute_high"],
         "relative_lift": t.mean / c.mean - 1,
-        "relative_low": rel_low,
-        "relative_high": rel_high,
-        "chance_to_beat": chance,
-        "loss_ship": binary.expected_loss(better, worse),
-        "loss_keep": binary.expected_loss(worse, better),
+        "relative_low": lift["relative_low"],
+        "relative_high": lift["relative_high"],
+        "chance_to_beat": figures["chance_to_beat"],
+        "loss_ship": figures["loss_ship"],
+        "loss_keep": figures["loss_keep"],
     }
     readout = Readout(rows)
-    for experiment in np.unique(np.asarray(arms.experiment_id).astype(str)):
-        mine = np.asarray(arms.experiment_id).astype(str) == experiment
+    readout.experiments = _experiment_status(arms, trials, successes, post, problems)
+    return readout
+
+
+def _experiment_status(
+    arms: Arms, trials: np.ndarray, successes: np.ndarray, post: binary.BetaPosterior,
+    problems: dict[str, str],
+) -> dict[str, dict[str, object]]:  # fmt: skip
+    """Status, sample-ratio check and probability of being best per experiment.
+
+    Experiments are grouped by their number of arms so each group is one vectorized call.
+    """
+    ids = np.asarray(arms.experiment_id).astype(str)
+    order = np.argsort(ids, kind="stable")
+    names, starts, sizes = np.unique(ids[order], return_index=True, return_counts=True)
+    weights = np.asarray(arms.weight, dtype=float)
+    units = trials if arms.assigned is None else np.asarray(arms.assigned, dtype=float)
+    variants = np.asarray(arms.variant)
+    result: dict[str, dict[str, object]] = {}
+    readable: dict[int, list[tuple[str, np.ndarray]]] = {}
+    for name, start, size in zip(names, starts, sizes, strict=True):
+        rows = order[start : start + size]
         info: dict[str, object] = {"status": "ok", "reason": ""}
-        weights = np.asarray(arms.weight, dtype=float)[mine]
-        if experiment in problems:
-            info.update(status="invalid", reason=problems[experiment])
-        elif abs(weights.sum() - 1) > 1e-6:
-            info.update(status="invalid", reason=f"weights sum to {weights.sum():.3f}, not 1")
-        elif trials[mine].min() <= 0:
+        if name in problems:
+            info.update(status="invalid", reason=problems[name])
+        elif abs(weights[rows].sum() - 1) > 1e-6:
+            info.update(status="invalid", reason=f"weights sum to {weights[rows].sum():.3f}, not 1")
+        elif trials[rows].min() <= 0:
             info.update(status="invalid", reason="a variant has no exposures")
-        elif np.all(successes[mine] == 0) or np.all(successes[mine] == trials[mine]):
+        elif np.all(successes[rows] == 0) or np.all(successes[rows] == trials[rows]):
             info.update(status="invalid", reason="every outcome is identical: nothing to compare")
         else:
-            units = trials if arms.assigned is None else np.asarray(arms.assigned, dtype=float)
-            info["srm_p_value"] = srm_p_value(units[mine], weights)
-            prob_best = binary.probability_best(
-                [binary.BetaPosterior(post.alpha[[i]], post.beta[[i]]) for i in np.nonzero(mine)[0]]
-            )[0]
-            if lower_is_better:
-                prob_best = prob_best[::-1] if len(prob_best) == 2 else prob_best
-            info["probability_best"] = dict(
-                zip(
-                    np.asarray(arms.variant)[mine].tolist(),
-                    prob_best.round(6).tolist(),
-                    strict=True,
-                )
+            readable.setdefault(int(size), []).append((str(name), rows))
+        result[str(name)] = info
+    for size, group in readable.items():
+        index = np.stack([rows for _, rows in group])  # (experiments, arms)
+        p_values = srm_p_values(units[index], weights[index])
+        best = binary.probability_best(
+            [
+                binary.BetaPosterior(post.alpha[index[:, k]], post.beta[index[:, k]])
+                for k in range(size)
+            ]
+        )
+        for (name, rows), p_value, chances in zip(group, p_values, best, strict=True):
+            result[name]["srm_p_value"] = float(p_value)
+            result[name]["probability_best"] = dict(
+                zip(variants[rows].tolist(), chances.round(6).tolist(), strict=True)
             )
-        readout.experiments[experiment] = info
-    return readout
+    return result
 
 
 def non_inferior(readout: Readout, margin: float, confidence: float) -> dict[tuple[str, str], bool]:
@@ -157,6 +177,10 @@ def decide(
         for name, r in guardrails.items()
     }
     rows = primary.rows
+    ids = rows["experiment_id"].astype(str)
+    order = np.argsort(ids, kind="stable")
+    names, starts, sizes = np.unique(ids[order], return_index=True, return_counts=True)
+    rows_of = {str(n): order[a : a + k] for n, a, k in zip(names, starts, sizes, strict=True)}
     decisions: dict[str, dict[str, object]] = {}
     for experiment, info in primary.experiments.items():
         if info["status"] != "ok":
@@ -173,7 +197,7 @@ def decide(
                 "winner": None,
             }
             continue
-        mine = rows["experiment_id"].astype(str) == experiment
+        mine = rows_of[experiment]
         chances = rows["chance_to_beat"][mine]
         best = int(np.argmax(chances))
         variant = str(rows["variant"][mine][best])

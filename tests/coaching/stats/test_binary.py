@@ -75,3 +75,13 @@ def test_empirical_bayes_prior_centers_on_the_organizations_history() -> None:
     assert alpha / (alpha + beta) == pytest.approx(0.31, abs=0.01)
     assert alpha + beta <= 200
     assert binary.empirical_bayes_prior(np.array([0.3]), np.array([100])) == (1.0, 1.0)
+
+
+def test_compare_agrees_with_the_standalone_figures(arms) -> None:
+    treatment, control, *_ = arms
+    figures = binary.compare(treatment, control)
+    assert figures["chance_to_beat"] == pytest.approx(
+        binary.chance_to_beat(treatment, control), abs=0.003
+    )
+    assert figures["loss_ship"] == pytest.approx(binary.expected_loss(treatment, control), abs=5e-4)
+    assert figures["loss_keep"] == pytest.approx(binary.expected_loss(control, treatment), abs=5e-4)
