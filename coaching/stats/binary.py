@@ -184,10 +184,14 @@ def compare(
     for block in np.array_split(small, max(1, -(-len(small) // 256))) if len(small) else []:
         t, c = _subset(treatment, block), _subset(control, block)
         d, cdf, step = _exact_difference(t, c)
-        below_zero = d < 0
-        out["chance_to_beat"][block] = 1 - _at(d, cdf, 0.0)
-        out["loss_ship"][block] = np.sum(np.where(below_zero, cdf, 0.0), axis=1) * step
-        out["loss_keep"][block] = np.sum(np.where(~below_zero, 1 - cdf, 0.0), axis=1) * step
+        at_zero = _at(d, cdf, 0.0)
+        out["chance_to_beat"][block] = 1 - at_zero
+        # Expected losses are areas under the CDF (trapezoid rule on the d grid, which holds 0):
+        # E[max(C - T, 0)] = integral of P(D <= d) for d < 0, E[max(T - C, 0)] of 1 - P(D <= d) for d > 0.
+        out["loss_ship"][block] = (np.sum(np.where(d <= 0, cdf, 0.0), axis=1) - at_zero / 2) * step
+        out["loss_keep"][block] = (
+            np.sum(np.where(d >= 0, 1 - cdf, 0.0), axis=1) - (1 - at_zero) / 2
+        ) * step
         out["absolute_low"][block] = _invert(d, cdf, tail)
         out["absolute_high"][block] = _invert(d, cdf, 1 - tail)
         r, cdf_r = _exact_ratio(t, c)
