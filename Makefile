@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_segments.py
 	$(BIN)/python bench/bench_dbt.py
+	$(BIN)/python bench/bench_stats.py
 
 # Re-resolve the dependency ranges of pyproject.toml into exact pins.
 lock:
