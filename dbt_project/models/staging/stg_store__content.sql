@@ -12,12 +12,7 @@ renamed as (
         kind,
         description,
         correct_answer,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        deleted_at,
-        deleted_at is not null as is_deleted
+        {{ audit_columns() }}
     from source
 )
 

@@ -14,12 +14,7 @@ renamed as (
         body,
         template_sid,
         cast(template_variables as json) as template_variables,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        deleted_at,
-        deleted_at is not null as is_deleted
+        {{ audit_columns() }}
     from source
 )
 

@@ -14,12 +14,7 @@ renamed as (
         status,
         is_holdout,
         ended_at,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        deleted_at,
-        deleted_at is not null as is_deleted
+        {{ audit_columns() }}
     from source
 )
 

@@ -13,12 +13,7 @@ renamed as (
         worker_id,
         enrollment_id,
         assigned_at,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        deleted_at,
-        deleted_at is not null as is_deleted
+        {{ audit_columns() }}
     from source
 )
 

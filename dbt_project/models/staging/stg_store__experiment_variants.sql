@@ -15,12 +15,7 @@ renamed as (
         weight,
         content_variant_key,
         cast(settings as json) as settings,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        deleted_at,
-        deleted_at is not null as is_deleted
+        {{ audit_columns() }}
     from source
 )
 

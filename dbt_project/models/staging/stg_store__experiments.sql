@@ -21,12 +21,7 @@ renamed as (
         is_adaptive,
         starts_at,
         ends_at,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        deleted_at,
-        deleted_at is not null as is_deleted
+        {{ audit_columns() }}
     from source
 )
 

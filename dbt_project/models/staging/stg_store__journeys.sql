@@ -14,12 +14,7 @@ renamed as (
         cast(languages as json) as languages,
         is_marketplace_listed,
         source_journey_id,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        deleted_at,
-        deleted_at is not null as is_deleted
+        {{ audit_columns() }}
     from source
 )
 

@@ -21,12 +21,7 @@ renamed as (
         whatsapp_sender,
         sms_sender,
         sms_fallback_enabled,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        deleted_at,
-        deleted_at is not null as is_deleted
+        {{ audit_columns() }}
     from source
 )
 

@@ -16,12 +16,7 @@ renamed as (
         ends_on,
         holdout_share,
         channel,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        deleted_at,
-        deleted_at is not null as is_deleted
+        {{ audit_columns() }}
     from source
 )
 

@@ -13,12 +13,7 @@ renamed as (
         kind,
         cast(rule as json) as rule,
         is_active,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        deleted_at,
-        deleted_at is not null as is_deleted
+        {{ audit_columns() }}
     from source
 )
 

@@ -17,12 +17,7 @@ renamed as (
         local_send_time,
         content_id,
         cast(follow_up as json) as follow_up,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        deleted_at,
-        deleted_at is not null as is_deleted
+        {{ audit_columns() }}
     from source
 )
 

@@ -22,12 +22,7 @@ renamed as (
         job_role,
         hire_date,
         cast(attributes as json) as attributes,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        deleted_at,
-        deleted_at is not null as is_deleted
+        {{ audit_columns() }}
     from source
 )
 
