@@ -39,7 +39,12 @@ def demo(
     from coaching.simulator.config import SimulationConfig
     from coaching.simulator.run import simulate
     from coaching.simulator.summary import describe as describe_world
-    from orchestration.pipeline import dagster_instance, describe, describe_marts
+    from orchestration.pipeline import (
+        dagster_instance,
+        describe,
+        describe_experiments,
+        describe_marts,
+    )
     from orchestration.pipeline import ingest as run_ingest
     from orchestration.pipeline import transform as run_transform
 
@@ -64,6 +69,7 @@ def demo(
     typer.echo("[3/3] dbt build and publish the marts (Dagster dbt assets)")
     built = run_transform(settings, dagster_instance(settings), progress=_echo)
     typer.echo(describe_marts(settings, built))
+    typer.echo(describe_experiments(settings, manifest))
     typer.echo(
         "\nNext: `make dagster` opens the Dagster UI on http://127.0.0.1:3000 with these runs;"
         " `make docs` serves the dbt docs site."

@@ -259,3 +259,34 @@ def describe_marts(settings: Settings, summary: TransformSummary) -> str:
     if summary.failed_checks:
         lines.append(f"  failed checks: {', '.join(summary.failed_checks)}")
     return "\n".join(lines)
+
+
+def describe_experiments(settings: Settings, manifest: dict) -> str:
+    """Each simulated experiment's decision beside the effect the simulator planted."""
+    import duckdb
+
+    gold = Path(settings.lake_dir or "") / "gold"
+    rows = (
+        duckdb.connect()
+        .execute(
+            f"select experiment_id, variant_key, absolute_lift, absolute_low, absolute_high, "
+            f"chance_to_beat, decision, winner from '{gold}/experiment_results.parquet' "
+            "where metric = 'reply_rate_24h' and dimension = 'all'"
+        )
+        .fetchall()
+    )
+    found = {r[0]: r for r in rows}
+    lines = ["Experiments (reply rate within 24 h; planted truth from the simulator):"]
+    for experiment in manifest["experiments"]:
+        treated = next(v for v in experiment["variants"] if not v["is_control"])
+        row = found.get(experiment["id"])
+        if row is None:
+            lines.append(f"  {experiment['name']:<32} no readout")
+            continue
+        _, _, lift, low, high, chance, decision, winner = row
+        lines.append(
+            f"  {experiment['name']:<32} planted {treated['planted_reply_lift']:+.2f}  "
+            f"measured {lift:+.3f} [{low:+.3f}, {high:+.3f}]  P(better) {chance:.0%}  "
+            f"-> {decision}{' ' + winner if winner else ''}"
+        )
+    return "\n".join(lines)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
@@ -242,7 +243,11 @@ def _chunk(
             numeric[column][offset + members] = np.where(holdout, -1, chosen[column])
         for j, i in enumerate(members):
             enrollment_ids[i] = enrollment_uuid[j]
-            enrolled_at = start + timedelta(days=int(enroll_day[j]), hours=5, minutes=int(i % 60))
+            # Just after local midnight of the enrollment day: before any touchpoint of that day.
+            local_day = config.start_date + timedelta(days=int(enroll_day[j]))
+            enrolled_at = datetime.combine(
+                local_day, time(0, 5 + int(i % 50)), ZoneInfo(org.timezone)
+            ).astimezone(UTC)
             enrollments.append(
                 {
                     "id": enrollment_uuid[j],

@@ -38,6 +38,9 @@ PUBLISHED_MARTS = (
     "worker_engagement",
     "team_leaderboards",
     "wellbeing_checkins",
+    "experiment_assignments",
+    "experiment_metric_stats",
+    "experiment_results",
     "feature_catalog",
 )
 # Where each published relation lives in the warehouse (seeds land in the default schema).

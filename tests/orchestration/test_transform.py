@@ -198,6 +198,33 @@ def test_dbt_docs_generate_offline(built) -> None:
     assert (target / "index.html").exists()
 
 
+def test_every_experiment_gets_a_readout_and_a_decision(built) -> None:
+    settings, manifest, _ = built
+    results = (
+        gold(settings, "experiment_results")
+        .filter("dimension = 'all'")
+        .to_arrow_table()
+        .to_pylist()
+    )
+    by_experiment = {}
+    for row in results:
+        by_experiment.setdefault(row["experiment_id"], []).append(row)
+    assert set(by_experiment) == {e["id"] for e in manifest["experiments"]}
+    for rows in by_experiment.values():
+        assert {r["metric"] for r in rows} == {
+            "reply_rate_24h",
+            "opt_out_rate",
+            "delivery_failure_rate",
+            "replies_per_worker",
+        }
+        assert all(r["status"] == "ok" for r in rows)
+        assert rows[0]["decision"] in {"ship", "keep_running", "stop_for_futility"}
+        binary = [r for r in rows if r["srm_p_value"] is not None]
+        assert binary and all(r["srm_p_value"] > 0.001 for r in binary)
+    slices = gold(settings, "experiment_results").filter("dimension in ('region', 'language')")
+    assert slices.aggregate("count(*)").fetchall()[0][0] > 0
+
+
 def test_membership_history_records_entries_and_exits_across_builds(built) -> None:
     """Runs last: it rebuilds the marts three days later."""
     settings, _, summary = built

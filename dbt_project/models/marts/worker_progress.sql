@@ -2,11 +2,13 @@ with
 
 per_touchpoint as (
     select
-        *,
-        -- Days are counted from the enrollment day, as the schedule counts them.
-        date_diff('day', cast(enrolled_at as date), {{ as_of_date() }}) >= effective_day_offset as is_due,
-        is_delivered and (kind = 'message' or is_replied) as is_completed
-    from {{ ref('int_enrollment_touchpoints') }}
+        plan.*,
+        -- Days are counted from the local enrollment day, as the schedule counts them.
+        date_diff('day', cast(timezone(workers.timezone, plan.enrolled_at) as date), {{ as_of_date() }})
+            >= plan.effective_day_offset as is_due,
+        plan.is_delivered and (plan.kind = 'message' or plan.is_replied) as is_completed
+    from {{ ref('int_enrollment_touchpoints') }} as plan
+    inner join {{ ref('dim_workers') }} as workers on workers.worker_id = plan.worker_id
 ),
 
 rolled_up as (

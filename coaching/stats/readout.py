@@ -1,0 +1,162 @@
+"""From sufficient statistics to result rows: what the `experiment_results` dbt model returns.
+
+Input: one row per experiment x variant x metric x dimension (the `experiment_metric_stats`
+mart). Output: one row per treatment variant x metric x dimension with its lift, interval, chance
+to beat control and expected losses, plus the experiment's decision on the primary metric with
+guardrails (repeated on every row of the experiment, so any slice of the table reads alone).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from coaching.stats import gaussian
+from coaching.stats.decision import Arms, Thresholds, decide, read_binary
+
+LOWER_IS_BETTER = {"opt_out_rate", "delivery_failure_rate"}
+GUARDRAILS = ("opt_out_rate", "delivery_failure_rate")
+PRIMARY = "reply_rate_24h"
+
+
+def _group_key(frame: pd.DataFrame) -> pd.Series:
+    return (
+        frame["experiment_id"]
+        + "|"
+        + frame["metric"]
+        + "|"
+        + frame["dimension"]
+        + "|"
+        + frame["dimension_value"]
+    )
+
+
+def _binary(frame: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, object]:
+    rows = frame[frame["metric"] == metric]
+    arms = Arms(
+        experiment_id=_group_key(rows).to_numpy(),
+        variant=rows["variant_key"].to_numpy(),
+        is_control=rows["is_control"].to_numpy(dtype=bool),
+        weight=rows["weight"].to_numpy(dtype=float),
+        trials=rows["n"].to_numpy(dtype=float),
+        successes=rows["successes"].to_numpy(dtype=float),
+        assigned=rows["units"].to_numpy(dtype=float),
+    )
+    readout = read_binary(arms, lower_is_better=metric in LOWER_IS_BETTER)
+    out = pd.DataFrame(readout.rows).rename(
+        columns={"control_rate": "control_value", "variant_rate": "variant_value"}
+    )
+    out["status"] = [readout.experiments[k]["status"] for k in out["experiment_id"]]
+    out["status_reason"] = [readout.experiments[k]["reason"] for k in out["experiment_id"]]
+    out["srm_p_value"] = [readout.experiments[k].get("srm_p_value") for k in out["experiment_id"]]
+    # Groups with no treatment row (no control, or nothing else) still deserve a status row.
+    missing = set(arms.experiment_id) - set(out["experiment_id"])
+    if missing:
+        out = pd.concat([out, pd.DataFrame({"experiment_id": sorted(missing), "status": "invalid",
+                         "status_reason": [readout.experiments[k]["reason"] for k in sorted(missing)]})])  # fmt: skip
+    return out, readout
+
+
+def _mean(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    rows = frame[frame["metric"] == metric].copy()
+    rows["key"] = _group_key(rows)
+    posterior = gaussian.cuped(
+        rows["n"],
+        rows["sum_y"],
+        rows["sum_y2"],
+        rows["sum_x"],
+        rows["sum_x2"],
+        rows["sum_xy"],
+        rows["key"].to_numpy(),
+    )
+    rows["mean"], rows["var"] = posterior.mean, posterior.var
+    control = rows[rows["is_control"]].set_index("key")
+    treated = rows[~rows["is_control"] & rows["key"].isin(control.index)]
+    c = control.loc[treated["key"]]
+    figures = gaussian.compare(
+        gaussian.Normal(treated["mean"].to_numpy(), treated["var"].to_numpy()),
+        gaussian.Normal(c["mean"].to_numpy(), c["var"].to_numpy()),
+    )
+    out = pd.DataFrame({"experiment_id": treated["key"].to_numpy(), "variant": treated["variant_key"].to_numpy(),
+                        "control_value": c["mean"].to_numpy(), "variant_value": treated["mean"].to_numpy(),
+                        "control_exposures": c["n"].to_numpy(), "variant_exposures": treated["n"].to_numpy(),
+                        **figures})  # fmt: skip
+    usable = (
+        (out["control_exposures"] > 1)
+        & (out["variant_exposures"] > 1)
+        & np.isfinite(out["chance_to_beat"])
+    )
+    out["status"] = np.where(usable, "ok", "invalid")
+    out["status_reason"] = np.where(usable, "", "too few units or no variation to compare")
+    for column in figures:
+        out.loc[~usable, column] = np.nan
+    return out
+
+
+def results(stats: pd.DataFrame, thresholds: Thresholds = Thresholds()) -> pd.DataFrame:
+    """Result rows for every metric, dimension and treatment variant, with decisions."""
+    stats = stats.copy()
+    stats["is_control"] = stats["is_control"].astype(bool)
+    parts = []
+    readouts = {}
+    for metric, kind in stats[["metric", "metric_type"]].drop_duplicates().itertuples(index=False):
+        if kind == "binary":
+            part, readouts[metric] = _binary(stats, metric)
+        else:
+            part = _mean(stats, metric)
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    keys = out["experiment_id"].str.split("|", expand=True)
+    out["experiment_id"], out["metric"], out["dimension"], out["dimension_value"] = (
+        keys[0],
+        keys[1],
+        keys[2],
+        keys[3],
+    )
+
+    decisions: dict[str, dict] = {}
+    if PRIMARY in readouts:
+        primary = _only_overall(readouts[PRIMARY])
+        guardrails = {g: _only_overall(readouts[g]) for g in GUARDRAILS if g in readouts}
+        decisions = decide(primary, guardrails, thresholds)
+    out["decision"] = out["experiment_id"].map(
+        lambda e: decisions.get(e, {}).get("decision", "no_readout")
+    )
+    out["decision_reason"] = out["experiment_id"].map(
+        lambda e: decisions.get(e, {}).get("reason", "no primary metric")
+    )
+    out["winner"] = out["experiment_id"].map(lambda e: decisions.get(e, {}).get("winner"))
+    out = out.rename(columns={"variant": "variant_key"})
+    organizations = stats.drop_duplicates("experiment_id").set_index("experiment_id")[
+        "organization_id"
+    ]
+    out["organization_id"] = out["experiment_id"].map(organizations)
+    columns = [
+        "experiment_id", "organization_id", "metric", "dimension", "dimension_value", "variant_key",
+        "control_value", "variant_value", "control_exposures", "variant_exposures", "absolute_lift",
+        "absolute_low", "absolute_high", "relative_lift", "relative_low", "relative_high",
+        "chance_to_beat", "loss_ship", "loss_keep", "status", "status_reason", "srm_p_value",
+        "decision", "decision_reason", "winner",
+    ]  # fmt: skip
+    for column in columns:
+        if column not in out:
+            out[column] = np.nan
+    return (
+        out[columns]
+        .sort_values(["experiment_id", "metric", "dimension", "dimension_value", "variant_key"])
+        .reset_index(drop=True)
+    )
+
+
+def _only_overall(readout):  # type: ignore[no-untyped-def]
+    """The slice of a readout over everyone (dimension 'all'), for decisions."""
+    from coaching.stats.decision import Readout
+
+    keep = np.array([k.endswith("|all|all") for k in readout.rows["experiment_id"]], dtype=bool)
+    rows = {name: values[keep] for name, values in readout.rows.items()}
+    # Keyed by the bare experiment id, so the primary metric and its guardrails line up.
+    rows["experiment_id"] = np.array([k.split("|")[0] for k in rows["experiment_id"]])
+    experiments = {
+        k.split("|")[0]: v for k, v in readout.experiments.items() if k.endswith("|all|all")
+    }
+    return Readout(rows, experiments)
