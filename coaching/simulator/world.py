@@ -448,6 +448,7 @@ def _journey(
 def _experiment_rows(
     rows: dict[str, list[dict[str, Any]]], org: OrganizationSpec, spec: ExperimentSpec,
     name: str, hypothesis: str, program_id: str, touchpoint_id: str | None, start: datetime,
+    adaptive: bool = False,
 ) -> None:  # fmt: skip
     rows["experiments"].append(
         {
@@ -463,7 +464,8 @@ def _experiment_rows(
             "salt": spec.salt,
             "primary_metric": "reply_rate_24h",
             "guardrail_metrics": ["opt_out_rate", "delivery_failure_rate"],
-            "is_adaptive": False,
+            # Premium organizations run their content tests adaptively (a premium feature).
+            "is_adaptive": spec.level is ExperimentLevel.JOURNEY and adaptive,
             "starts_at": start,
             "ends_at": None,
             **_audit(start),
@@ -529,9 +531,11 @@ def _program(
         ],
     )
     tp = journey.touchpoints[EXPERIMENT_TOUCHPOINT]
+    tier = next(r["tier"] for r in rows["organizations"] if r["id"] == org.id)
     _experiment_rows(
         rows, org, journey_experiment, "Day-3 message: tip vs story",
         "A short worker story gets more replies than a plain tip.", program_id, tp.id, start,
+        adaptive=tier == Tier.PREMIUM.value,
     )  # fmt: skip
     program_experiment = None
     if org.index < 2:

@@ -41,6 +41,7 @@ PUBLISHED_MARTS = (
     "experiment_assignments",
     "experiment_metric_stats",
     "experiment_results",
+    "experiment_allocations",
     "feature_catalog",
 )
 # Where each published relation lives in the warehouse (seeds land in the default schema).
@@ -72,9 +73,24 @@ def environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
+def _stale() -> bool:
+    """Whether any file of the dbt project changed after the manifest was written."""
+    if not MANIFEST.exists():
+        return True
+    built = MANIFEST.stat().st_mtime
+    sources = ["models", "seeds", "macros", "tests", "dbt_project.yml", "profiles.yml"]
+    for name in sources:
+        path = DBT_PROJECT_DIR / name
+        files = [path] if path.is_file() else path.rglob("*") if path.exists() else []
+        if any(f.is_file() and f.stat().st_mtime > built for f in files):
+            return True
+    return False
+
+
 def prepare_manifest(lake_dir: Path | str, warehouse_path: Path | str, force: bool = False) -> Path:
-    """Run `dbt parse` so Dagster can load the dbt assets (the manifest is not committed)."""
-    if MANIFEST.exists() and not force:
+    """Run `dbt parse` so Dagster can load the dbt assets (the manifest is not committed);
+    again whenever the project changed since the last parse."""
+    if not force and not _stale():
         return MANIFEST
     env = {**os.environ, **dbt_environment(lake_dir, warehouse_path)}
     dbt = Path(sys.executable).with_name("dbt")

@@ -225,6 +225,21 @@ def test_every_experiment_gets_a_readout_and_a_decision(built) -> None:
     assert slices.aggregate("count(*)").fetchall()[0][0] > 0
 
 
+def test_adaptive_experiments_get_allocations_and_the_others_keep_theirs(built) -> None:
+    settings, _, _ = built
+    rows = gold(settings, "experiment_allocations").to_arrow_table().to_pylist()
+    by_experiment: dict[str, list[dict]] = {}
+    for row in rows:
+        by_experiment.setdefault(row["experiment_id"], []).append(row)
+    assert any(r[0]["is_adaptive"] for r in by_experiment.values())
+    for arms in by_experiment.values():
+        assert sum(a["current_weight"] for a in arms) == pytest.approx(1)
+        if not arms[0]["is_adaptive"]:
+            assert all(a["current_weight"] == pytest.approx(a["planned_weight"]) for a in arms)
+        else:
+            assert all(a["current_weight"] >= 0.05 - 1e-9 for a in arms)
+
+
 def test_membership_history_records_entries_and_exits_across_builds(built) -> None:
     """Runs last: it rebuilds the marts three days later."""
     settings, _, summary = built
