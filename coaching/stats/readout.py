@@ -12,9 +12,13 @@ import numpy as np
 import pandas as pd
 
 from coaching.stats import gaussian
+from coaching.stats.binary import empirical_bayes_prior
 from coaching.stats.decision import Arms, Thresholds, decide, read_binary
 
 LOWER_IS_BETTER = {"opt_out_rate", "delivery_failure_rate"}
+# Proper priors per metric, as (alpha, beta): weakly informative, worth a few dozen exposures.
+METRIC_PRIORS = {"opt_out_rate": (1.0, 49.0), "delivery_failure_rate": (1.0, 24.0)}
+FINISHED = {"shipped", "stopped"}
 GUARDRAILS = ("opt_out_rate", "delivery_failure_rate")
 PRIMARY = "reply_rate_24h"
 
@@ -31,8 +35,41 @@ def _group_key(frame: pd.DataFrame) -> pd.Series:
     )
 
 
-def _binary(frame: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, object]:
+def priors(stats: pd.DataFrame) -> dict[tuple[str, str], tuple[float, float, str]]:
+    """(organization, metric) -> (alpha, beta, source) for binary metrics.
+
+    Empirical Bayes from the organization's finished experiments on the metric (their control
+    arms), when it has at least three; else the metric's proper prior; else flat.
+    """
+    found: dict[tuple[str, str], tuple[float, float, str]] = {}
+    binary_rows = stats[(stats["metric_type"] == "binary") & (stats["dimension"] == "all")]
+    finished = binary_rows[
+        binary_rows["is_control"]
+        & binary_rows["experiment_status"].isin(FINISHED)
+        & (binary_rows["n"] > 0)
+    ]
+    for (organization, metric), rows in finished.groupby(["organization_id", "metric"]):
+        if len(rows) >= 3:
+            alpha, beta = empirical_bayes_prior(rows["successes"] / rows["n"], rows["n"])
+            found[(organization, metric)] = (alpha, beta, "empirical_bayes")
+    for organization, metric in (
+        binary_rows[["organization_id", "metric"]].drop_duplicates().itertuples(index=False)
+    ):
+        if (organization, metric) not in found:
+            alpha, beta = METRIC_PRIORS.get(metric, (1.0, 1.0))
+            found[(organization, metric)] = (
+                alpha,
+                beta,
+                "metric" if metric in METRIC_PRIORS else "flat",
+            )
+    return found
+
+
+def _binary(
+    frame: pd.DataFrame, metric: str, prior_table: dict[tuple[str, str], tuple[float, float, str]]
+) -> tuple[pd.DataFrame, object]:
     rows = frame[frame["metric"] == metric]
+    chosen = [prior_table.get((o, metric), (1.0, 1.0, "flat")) for o in rows["organization_id"]]
     arms = Arms(
         experiment_id=_group_key(rows).to_numpy(),
         variant=rows["variant_key"].to_numpy(),
@@ -41,6 +78,8 @@ def _binary(frame: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, object]:
         trials=rows["n"].to_numpy(dtype=float),
         successes=rows["successes"].to_numpy(dtype=float),
         assigned=rows["units"].to_numpy(dtype=float),
+        prior_alpha=np.array([c[0] for c in chosen]),
+        prior_beta=np.array([c[1] for c in chosen]),
     )
     readout = read_binary(arms, lower_is_better=metric in LOWER_IS_BETTER)
     out = pd.DataFrame(readout.rows).rename(
@@ -49,6 +88,14 @@ def _binary(frame: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, object]:
     out["status"] = [readout.experiments[k]["status"] for k in out["experiment_id"]]
     out["status_reason"] = [readout.experiments[k]["reason"] for k in out["experiment_id"]]
     out["srm_p_value"] = [readout.experiments[k].get("srm_p_value") for k in out["experiment_id"]]
+    organization_of = dict(zip(_group_key(rows), rows["organization_id"], strict=True))
+    prior = [
+        prior_table.get((organization_of.get(k), metric), (1.0, 1.0, "flat"))
+        for k in out["experiment_id"]
+    ]
+    out["prior_alpha"] = [p[0] for p in prior]
+    out["prior_beta"] = [p[1] for p in prior]
+    out["prior_source"] = [p[2] for p in prior]
     # Groups with no treatment row (no control, or nothing else) still deserve a status row.
     missing = set(arms.experiment_id) - set(out["experiment_id"])
     if missing:
@@ -97,11 +144,14 @@ def results(stats: pd.DataFrame, thresholds: Thresholds = Thresholds()) -> pd.Da
     """Result rows for every metric, dimension and treatment variant, with decisions."""
     stats = stats.copy()
     stats["is_control"] = stats["is_control"].astype(bool)
+    if "experiment_status" not in stats:
+        stats["experiment_status"] = "running"
+    prior_table = priors(stats)
     parts = []
     readouts = {}
     for metric, kind in stats[["metric", "metric_type"]].drop_duplicates().itertuples(index=False):
         if kind == "binary":
-            part, readouts[metric] = _binary(stats, metric)
+            part, readouts[metric] = _binary(stats, metric, prior_table)
         else:
             part = _mean(stats, metric)
         parts.append(part)
@@ -135,7 +185,8 @@ def results(stats: pd.DataFrame, thresholds: Thresholds = Thresholds()) -> pd.Da
         "experiment_id", "organization_id", "metric", "dimension", "dimension_value", "variant_key",
         "control_value", "variant_value", "control_exposures", "variant_exposures", "absolute_lift",
         "absolute_low", "absolute_high", "relative_lift", "relative_low", "relative_high",
-        "chance_to_beat", "loss_ship", "loss_keep", "status", "status_reason", "srm_p_value",
+        "chance_to_beat", "loss_ship", "loss_keep", "prior_alpha", "prior_beta", "prior_source",
+        "status", "status_reason", "srm_p_value",
         "decision", "decision_reason", "winner",
     ]  # fmt: skip
     for column in columns:

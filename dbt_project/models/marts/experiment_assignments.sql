@@ -10,6 +10,7 @@ final as (
         assignments.experiment_id,
         assignments.organization_id,
         experiments.level,
+        experiments.status as experiment_status,
         experiments.touchpoint_id,
         experiments.program_id,
         assignments.variant_id,

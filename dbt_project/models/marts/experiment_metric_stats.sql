@@ -53,6 +53,7 @@ per_worker as (
     select
         exposed.experiment_id,
         exposed.organization_id,
+        exposed.experiment_status,
         exposed.variant_id,
         exposed.variant_key,
         exposed.is_control,
@@ -95,7 +96,7 @@ final as (
     ] %}
     {% for name, kind, trials, successes in metrics %}
     select
-        experiment_id, organization_id, variant_id, variant_key, is_control, weight,
+        experiment_id, organization_id, experiment_status, variant_id, variant_key, is_control, weight,
         '{{ name }}' as metric,
         '{{ kind }}' as metric_type,
         dimension, dimension_value,
@@ -112,7 +113,7 @@ final as (
     union all
     {% endfor %}
     select
-        experiment_id, organization_id, variant_id, variant_key, is_control, weight,
+        experiment_id, organization_id, experiment_status, variant_id, variant_key, is_control, weight,
         'replies_per_worker' as metric,
         'mean' as metric_type,
         dimension, dimension_value,
