@@ -4,6 +4,9 @@ A unit's bucket is a hash of the experiment's salt and the unit id mapped to [0,
 unit never changes, so re-running assignment gives the same answer on any machine and in any
 engine; recorded assignments (with their time) keep a worker in its variant even after weights
 change, which is what stops a reweighted experiment from moving people between arms.
+
+Variants are ordered control first, then by key, wherever weights are turned into ranges (the
+warehouse's `experiment_pending_assignments` computes the same bucket with DuckDB's sha256).
 """
 
 from __future__ import annotations

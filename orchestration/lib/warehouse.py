@@ -42,6 +42,7 @@ PUBLISHED_MARTS = (
     "experiment_metric_stats",
     "experiment_results",
     "experiment_allocations",
+    "experiment_pending_assignments",
     "feature_catalog",
 )
 # Where each published relation lives in the warehouse (seeds land in the default schema).

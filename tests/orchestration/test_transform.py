@@ -8,6 +8,7 @@ from typing import Any
 
 import dagster as dg
 import duckdb
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
@@ -15,7 +16,7 @@ from coaching.settings import Settings
 from coaching.simulator.config import SimulationConfig
 from coaching.simulator.run import simulate
 from coaching.store.engine import make_engine, transaction
-from coaching.store.tables import Segment
+from coaching.store.tables import Enrollment, Segment
 from orchestration.pipeline import ingest, transform
 from tests.coaching.simulator.truth import store_table
 from tests.conftest import make_settings
@@ -28,6 +29,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str,
     settings = make_settings(tmp_path_factory.mktemp("transform"))
     manifest = simulate(settings, SimulationConfig(seed=31, workers=1200, days=12, end_date=END))
     _add_broken_segment(settings)
+    _enroll_someone_new(settings)
     instance = dg.DagsterInstance.ephemeral()
     ingest(settings, instance)
     summary = transform(settings, instance, as_of=END.isoformat())
@@ -49,6 +51,26 @@ def _add_broken_segment(settings: Settings) -> None:
                     {"type": "condition", "feature": "shoe_size", "operator": "gt", "value": 40}]}},
             )
         )  # fmt: skip
+    engine.dispose()
+
+
+def _enroll_someone_new(settings: Settings) -> None:
+    """A worker enrolled after the last assignment run: no recorded variant yet."""
+    from datetime import UTC, datetime
+
+    enrolled = {r["worker_id"] for r in store_table(settings, "enrollments").to_pylist()}
+    worker = next(
+        w for w in store_table(settings, "workers").to_pylist() if w["id"] not in enrolled
+    )
+    program = next(
+        p
+        for p in store_table(settings, "programs").to_pylist()
+        if p["organization_id"] == worker["organization_id"]
+    )
+    engine = make_engine(settings.database_url or "")
+    with transaction(engine) as session:
+        session.add(Enrollment(organization_id=worker["organization_id"], program_id=program["id"],
+                               worker_id=worker["id"], enrolled_at=datetime.now(UTC)))  # fmt: skip
     engine.dispose()
 
 
@@ -238,6 +260,39 @@ def test_adaptive_experiments_get_allocations_and_the_others_keep_theirs(built) 
             assert all(a["current_weight"] == pytest.approx(a["planned_weight"]) for a in arms)
         else:
             assert all(a["current_weight"] >= 0.05 - 1e-9 for a in arms)
+
+
+def test_new_enrollments_get_their_stable_variant_under_current_weights(built) -> None:
+    from coaching.experiments.assignment import bucket, choose
+
+    settings, _, _ = built
+    pending = gold(settings, "experiment_pending_assignments").to_arrow_table().to_pylist()
+    assert len(pending) == 1  # only the new enrollment; everyone else has a recorded assignment
+    row = pending[0]
+    experiment = next(
+        e
+        for e in store_table(settings, "experiments").to_pylist()
+        if e["id"] == row["experiment_id"]
+    )
+    variants = sorted(
+        (
+            v
+            for v in store_table(settings, "experiment_variants").to_pylist()
+            if v["experiment_id"] == experiment["id"]
+        ),
+        key=lambda v: (not v["is_control"], v["key"]),
+    )
+    allocations = {
+        a["variant_id"]: a["current_weight"]
+        for a in gold(settings, "experiment_allocations").to_arrow_table().to_pylist()
+    }
+    weights = [allocations.get(v["id"], v["weight"]) for v in variants]
+    position = bucket(experiment["salt"], row["worker_id"])
+    assert row["bucket"] == pytest.approx(position)
+    assert (
+        row["experiment_variant_id"]
+        == variants[int(choose(np.array([position]), weights)[0])]["id"]
+    )
 
 
 def test_membership_history_records_entries_and_exits_across_builds(built) -> None:

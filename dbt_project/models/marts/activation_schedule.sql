@@ -17,16 +17,35 @@ candidates as (
     select * from {{ ref('int_schedule_candidates') }}
 ),
 
-journey_variants as (
+-- Recorded assignments first; an enrollment that has none yet gets the variant computed for it
+-- in experiment_pending_assignments (its stable bucket under the current weights).
+recorded as (
     select
         assignments.worker_id,
         experiments.touchpoint_id,
         variants.id as experiment_variant_id,
-        coalesce(variants.content_variant_key, 'default') as content_variant_key
+        coalesce(variants.content_variant_key, 'default') as content_variant_key,
+        'recorded' as assignment_source
     from {{ ref('stg_store__experiment_assignments') }} as assignments
     inner join {{ ref('stg_store__experiments') }} as experiments on experiments.id = assignments.experiment_id
     inner join {{ ref('stg_store__experiment_variants') }} as variants on variants.id = assignments.variant_id
     where experiments.level = 'journey' and experiments.status = 'running'
+),
+
+computed as (
+    select
+        pending.worker_id,
+        pending.touchpoint_id,
+        pending.experiment_variant_id,
+        pending.content_variant_key,
+        'computed' as assignment_source
+    from {{ ref('experiment_pending_assignments') }} as pending
+),
+
+journey_variants as (
+    select * from recorded
+    union all
+    select * from computed
 ),
 
 timed as (
@@ -59,6 +78,7 @@ with_variant as (
     select
         moved.*,
         journey_variants.experiment_variant_id,
+        coalesce(journey_variants.assignment_source, 'none') as assignment_source,
         coalesce(
             case when moved.is_follow_up then 'default' end,
             journey_variants.content_variant_key,
@@ -108,6 +128,7 @@ final as (
         with_variant.attempt,
         with_variant.is_follow_up,
         with_variant.experiment_variant_id,
+        with_variant.assignment_source,
         with_variant.program_variant_id,
         with_variant.content_id,
         with_variant.content_variant_key,
