@@ -107,7 +107,9 @@ def read_binary(arms: Arms, lower_is_better: bool = False) -> Readout:
         "loss_keep": figures["loss_keep"],
     }
     readout = Readout(rows)
-    readout.experiments = _experiment_status(arms, trials, successes, post, problems)
+    # "Best" means the lowest rate when lower is better: Beta(b, a) is the law of 1 - p.
+    ranked = binary.BetaPosterior(post.beta, post.alpha) if lower_is_better else post
+    readout.experiments = _experiment_status(arms, trials, successes, ranked, problems)
     return readout
 
 
@@ -115,7 +117,8 @@ def _experiment_status(
     arms: Arms, trials: np.ndarray, successes: np.ndarray, post: binary.BetaPosterior,
     problems: dict[str, str],
 ) -> dict[str, dict[str, object]]:  # fmt: skip
-    """Status, sample-ratio check and probability of being best per experiment.
+    """Status, sample-ratio check and probability of being best per experiment (`post` ranks
+    arms: higher is better).
 
     Experiments are grouped by their number of arms so each group is one vectorized call.
     """

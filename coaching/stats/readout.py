@@ -88,6 +88,10 @@ def _binary(
     out["status"] = [readout.experiments[k]["status"] for k in out["experiment_id"]]
     out["status_reason"] = [readout.experiments[k]["reason"] for k in out["experiment_id"]]
     out["srm_p_value"] = [readout.experiments[k].get("srm_p_value") for k in out["experiment_id"]]
+    out["probability_best"] = [
+        readout.experiments[k].get("probability_best", {}).get(v)
+        for k, v in zip(out["experiment_id"], out["variant"], strict=True)
+    ]
     organization_of = dict(zip(_group_key(rows), rows["organization_id"], strict=True))
     prior = [
         prior_table.get((organization_of.get(k), metric), (1.0, 1.0, "flat"))
@@ -185,7 +189,7 @@ def results(stats: pd.DataFrame, thresholds: Thresholds = Thresholds()) -> pd.Da
         "experiment_id", "organization_id", "metric", "dimension", "dimension_value", "variant_key",
         "control_value", "variant_value", "control_exposures", "variant_exposures", "absolute_lift",
         "absolute_low", "absolute_high", "relative_lift", "relative_low", "relative_high",
-        "chance_to_beat", "loss_ship", "loss_keep", "prior_alpha", "prior_beta", "prior_source",
+        "chance_to_beat", "probability_best", "loss_ship", "loss_keep", "prior_alpha", "prior_beta", "prior_source",
         "status", "status_reason", "srm_p_value",
         "decision", "decision_reason", "winner",
     ]  # fmt: skip

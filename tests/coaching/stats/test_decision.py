@@ -112,3 +112,14 @@ def test_thresholds_are_configurable() -> None:
     assert sum(d["decision"] == "ship" for d in strict.values()) < sum(
         d["decision"] == "ship" for d in lenient.values()
     )
+
+
+def test_probability_best_means_lowest_for_guardrails() -> None:
+    arms = Arms(
+        experiment_id=np.array(["x", "x"]), variant=np.array(["control", "b"]),
+        is_control=np.array([True, False]), weight=np.array([0.5, 0.5]),
+        trials=np.array([2_000, 2_000]), successes=np.array([20, 80]),
+    )  # fmt: skip
+    higher = read_binary(arms).experiments["x"]["probability_best"]
+    lower = read_binary(arms, lower_is_better=True).experiments["x"]["probability_best"]
+    assert higher["b"] > 0.99 and lower["control"] > 0.99
