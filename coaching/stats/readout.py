@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from coaching.stats import gaussian
+from coaching.stats.allocation import period_weighted_rate
 from coaching.stats.binary import empirical_bayes_prior
 from coaching.stats.decision import Arms, Thresholds, decide, read_binary
 
@@ -180,6 +181,7 @@ def results(stats: pd.DataFrame, thresholds: Thresholds = Thresholds()) -> pd.Da
         lambda e: decisions.get(e, {}).get("reason", "no primary metric")
     )
     out["winner"] = out["experiment_id"].map(lambda e: decisions.get(e, {}).get("winner"))
+    out = _period_weighted(out, stats)
     out = out.rename(columns={"variant": "variant_key"})
     organizations = stats.drop_duplicates("experiment_id").set_index("experiment_id")[
         "organization_id"
@@ -189,7 +191,7 @@ def results(stats: pd.DataFrame, thresholds: Thresholds = Thresholds()) -> pd.Da
         "experiment_id", "organization_id", "metric", "dimension", "dimension_value", "variant_key",
         "control_value", "variant_value", "control_exposures", "variant_exposures", "absolute_lift",
         "absolute_low", "absolute_high", "relative_lift", "relative_low", "relative_high",
-        "chance_to_beat", "probability_best", "loss_ship", "loss_keep", "prior_alpha", "prior_beta", "prior_source",
+        "period_weighted_lift", "chance_to_beat", "probability_best", "loss_ship", "loss_keep", "prior_alpha", "prior_beta", "prior_source",
         "status", "status_reason", "srm_p_value",
         "decision", "decision_reason", "winner",
     ]  # fmt: skip
@@ -201,6 +203,45 @@ def results(stats: pd.DataFrame, thresholds: Thresholds = Thresholds()) -> pd.Da
         .sort_values(["experiment_id", "metric", "dimension", "dimension_value", "variant_key"])
         .reset_index(drop=True)
     )
+
+
+def _period_weighted(out: pd.DataFrame, stats: pd.DataFrame) -> pd.DataFrame:
+    """Lift re-estimated with each assignment week weighted by its share of all traffic.
+
+    When an adaptive experiment moves weights between weeks, pooling all of an arm's trials
+    weights the weeks differently per arm; if rates drift over time, that alone fakes a lift.
+    Weighting every arm's weekly rate by the week's share of the experiment removes it.
+    """
+    out["period_weighted_lift"] = np.nan
+    periods = stats[(stats["dimension"] == "assignment_week") & (stats["metric_type"] == "binary")]
+    for (experiment, metric), rows in periods.groupby(["experiment_id", "metric"]):
+        table_n = rows.pivot_table(
+            index="dimension_value", columns="variant_key", values="n", aggfunc="sum"
+        ).fillna(0)
+        table_s = rows.pivot_table(
+            index="dimension_value", columns="variant_key", values="successes", aggfunc="sum"
+        ).fillna(0)
+        control = rows.loc[rows["is_control"], "variant_key"]
+        if control.empty:
+            continue
+        rates = dict(
+            zip(
+                table_n.columns,
+                period_weighted_rate(
+                    table_s.to_numpy(), table_n.to_numpy(), table_n.sum(axis=1).to_numpy()
+                ),
+                strict=True,
+            )
+        )
+        target = (
+            (out["experiment_id"] == experiment)
+            & (out["metric"] == metric)
+            & (out["dimension"] == "all")
+        )
+        out.loc[target, "period_weighted_lift"] = (
+            out.loc[target, "variant"].map(rates) - rates[control.iloc[0]]
+        )
+    return out
 
 
 def _only_overall(readout):  # type: ignore[no-untyped-def]

@@ -2,7 +2,8 @@
     Sufficient statistics per experiment x variant x metric x dimension, what the engine needs and
     nothing more. Binary metrics: n trials and successes. Count metrics: n units, sum and sum of
     squares, with a pre-exposure covariate (the same metric in the 14 days before assignment)
-    for CUPED. Dimensions: everyone ('all'), and each region and language.
+    for CUPED. Dimensions: everyone ('all'), each region and language, and each week of
+    assignment (the periods adaptive allocation reweights between).
 -#}
 with
 
@@ -61,6 +62,7 @@ per_worker as (
         exposed.worker_id,
         exposed.region,
         exposed.language,
+        strftime(date_trunc('week', exposed.assigned_at), '%Y-%m-%d') as assignment_week,
         coalesce(exposed.whatsapp_opt_out_at >= exposed.assigned_at, false) as opted_out,
         count(experiment_messages.worker_id) filter (where experiment_messages.is_delivered) as delivered,
         count(experiment_messages.worker_id) filter (where experiment_messages.replied_within_24h) as replies,
@@ -86,6 +88,9 @@ dimensioned as (
     select *, 'region', coalesce(region, 'unknown') from per_worker
     union all
     select *, 'language', coalesce(language, 'unknown') from per_worker
+    union all
+    -- Allocation periods: adaptive experiments change weights between them (see the readout).
+    select *, 'assignment_week', assignment_week from per_worker
 ),
 
 final as (
