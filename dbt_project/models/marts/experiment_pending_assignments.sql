@@ -1,6 +1,6 @@
 {#-
     Variants for enrollments that have no recorded assignment yet in a running journey-level
-    experiment of their program: the variant whose cumulative weight range holds the worker's stable
+    experiment of their program (and in its target segment, when it has one): the variant whose cumulative weight range holds the worker's stable
     bucket (coaching.experiments.assignment), under the experiment's current weights, which adaptive
     experiments recompute every build. Variants are ordered control first, then by key. The schedule
     uses these; activation records them when it sends, so a worker never changes variant later.
@@ -14,9 +14,14 @@ enrollments as (
 ),
 
 experiments as (
-    select id as experiment_id, program_id, touchpoint_id, salt
+    select id as experiment_id, program_id, touchpoint_id, salt, segment_id
     from {{ ref('stg_store__experiments') }}
     where not is_deleted and level = 'journey' and status = 'running'
+),
+
+-- An experiment that targets a segment only takes that segment's workers.
+targeted as (
+    select segment_id, worker_id from {{ ref('segment_membership') }}
 ),
 
 recorded as (
@@ -51,9 +56,13 @@ unassigned as (
         {{ assignment_bucket('experiments.salt', 'enrollments.worker_id') }} as bucket
     from enrollments
     inner join experiments on experiments.program_id = enrollments.program_id
+    left join targeted
+        on targeted.segment_id = experiments.segment_id
+        and targeted.worker_id = enrollments.worker_id
     anti join recorded
         on recorded.experiment_id = experiments.experiment_id
         and recorded.worker_id = enrollments.worker_id
+    where experiments.segment_id is null or targeted.worker_id is not null
 ),
 
 final as (
