@@ -21,9 +21,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 
 @dataclass(frozen=True)
 class Lake:
@@ -69,20 +66,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
             temporary.unlink()
 
 
-def write_parquet(table: pa.Table, target: Path) -> Path:
-    with atomic_path(target) as temporary:
-        pq.write_table(table, temporary, compression="zstd")
-    return target
-
-
 def write_text(text: str, target: Path) -> Path:
     with atomic_path(target) as temporary:
         temporary.write_text(text, encoding="utf-8")
     return target
-
-
-def remove_partition(folder: Path) -> None:
-    """Delete a partition folder's published files (used when a rebuild finds no rows)."""
-    if folder.exists():
-        for path in folder.glob("*.parquet"):
-            path.unlink()

@@ -7,7 +7,7 @@ a great-expectations suite. One definition, two independent enforcers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pyarrow as pa
 
@@ -67,8 +67,6 @@ class Contract:
     # (reason, SQL predicate over this contract's columns that every good row satisfies)
     conditions: tuple[tuple[str, str], ...] = ()
     partition_column: str | None = None
-    owner: str = "data-platform"
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:

@@ -127,9 +127,3 @@ def checked_sql(contract: Contract, source: str, lookups: set[str]) -> str:
             f"then {literal(ref.reason)} end"
         )
     return f"select t.*, {_reasons(reasons)} as _reason from ({source}) t {' '.join(joins)}"
-
-
-def dedupe_sql(contract: Contract, source: str, order: str) -> str:
-    """Keep one row per contract key: the first by `order` (a SQL ORDER BY list)."""
-    key = ", ".join(ident(k) for k in contract.key)
-    return f"select * from ({source}) qualify row_number() over (partition by {key} order by {order}) = 1"

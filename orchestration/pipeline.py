@@ -89,9 +89,38 @@ def _collect(result: dg.ExecuteInProcessResult, summary: IngestSummary) -> None:
                 )
         elif key[0] == "bronze":
             summary.add(key[1], metadata)
-    for event in result.get_asset_check_evaluations():
-        if not event.passed:
-            summary.failed_checks.append(f"{event.asset_key.to_user_string()}:{event.check_name}")
+    summary.failed_checks += _failed_checks(result)
+
+
+def _failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
+    return [
+        f"{event.asset_key.to_user_string()}:{event.check_name}"
+        for event in result.get_asset_check_evaluations()
+        if not event.passed
+    ]
+
+
+# Every ingestion asset: each in-process run names its selection and Dagster resolves the rest.
+INGEST_ASSETS = [
+    *store_tables, landing_folder, *operational_assets, landing_files, store_message_events,
+    message_events, *hr_assets,
+]  # fmt: skip
+
+
+def _run(
+    assets: list, selection: list[dg.AssetKey], resources: dict, instance: dg.DagsterInstance,
+    span: tuple[str, str] | None = None, raise_on_error: bool = True,
+) -> dg.ExecuteInProcessResult:  # fmt: skip
+    """One in-process run; `span` makes it a single-run backfill of that partition range."""
+    return dg.materialize(
+        assets,
+        selection=selection,
+        resources=resources,
+        instance=instance,
+        run_config=QUIET,
+        tags={RANGE_START: span[0], RANGE_END: span[1]} if span else None,
+        raise_on_error=raise_on_error,
+    )
 
 
 def ingest(
@@ -104,28 +133,19 @@ def ingest(
     resources = default_resources(settings, landing_settle_seconds=0)
     instance = instance or dg.DagsterInstance.ephemeral()
     summary = IngestSummary()
-    specs = [*store_tables, landing_folder]
     progress("ingest: operational tables, store events and landing files")
-    result = dg.materialize(
-        [*specs, *operational_assets, landing_files, store_message_events],
-        resources=resources,
-        instance=instance,
-        run_config=QUIET,
-    )
-    _collect(result, summary)
+    unpartitioned = [
+        *(a.key for a in operational_assets),
+        landing_files.key,
+        store_message_events.key,
+    ]
+    _collect(_run(INGEST_ASSETS, unpartitioned, resources, instance), summary)
     lake = resources["lake"].lake  # type: ignore[attr-defined]
     days = event_days(lake)
     if days:
         progress(f"ingest: message events for {len(days)} days")
-        result = dg.materialize(
-            [*specs, message_events, *operational_assets, landing_files, store_message_events],
-            selection=[message_events.key],
-            resources=resources,
-            instance=instance,
-            run_config=QUIET,
-            tags={RANGE_START: days[0].isoformat(), RANGE_END: days[-1].isoformat()},
-        )
-        _collect(result, summary)
+        span = (days[0].isoformat(), days[-1].isoformat())
+        _collect(_run(INGEST_ASSETS, [message_events.key], resources, instance, span), summary)
     for asset in hr_assets:
         table = asset.key.path[-1]
         files = hr_files(lake, table)
@@ -136,15 +156,8 @@ def ingest(
         ordered = instance.get_dynamic_partitions(HR_FILE_PARTITIONS[table].name)
         if files:
             progress(f"ingest: {table} ({len(files)} files)")
-            result = dg.materialize(
-                [*specs, asset, *operational_assets, landing_files],
-                selection=[asset.key],
-                resources=resources,
-                instance=instance,
-                run_config=QUIET,
-                tags={RANGE_START: ordered[0], RANGE_END: ordered[-1]},
-            )
-            _collect(result, summary)
+            span = (ordered[0], ordered[-1])
+            _collect(_run(INGEST_ASSETS, [asset.key], resources, instance, span), summary)
     return summary
 
 
@@ -169,14 +182,10 @@ def transform(
     # dagster-dbt echoes every dbt log line to stdout; keep it for when something fails.
     dbt_log = io.StringIO()
     with contextlib.redirect_stdout(dbt_log):
-        result = dg.materialize(
-            [*store_tables, landing_folder, *operational_assets, landing_files, store_message_events,
-             message_events, *hr_assets, dbt_models, published_marts],
-            selection=[*dbt_models.keys, *published_marts.keys],
-            resources=resources,
-            instance=instance,
-            run_config=QUIET,
-            raise_on_error=False,
+        result = _run(
+            [*INGEST_ASSETS, dbt_models, published_marts],
+            [*dbt_models.keys, *published_marts.keys],
+            resources, instance, raise_on_error=False,
         )  # fmt: skip
     if not result.success:
         raise RuntimeError("dbt build failed:\n" + "\n".join(dbt_log.getvalue().splitlines()[-40:]))
@@ -186,9 +195,7 @@ def transform(
         if materialization.asset_key.path[0] == "gold":
             rows = materialization.metadata["dagster/row_count"].value
             summary.published[materialization.asset_key.path[1]] = int(rows)  # type: ignore[arg-type]
-    for event in result.get_asset_check_evaluations():
-        if not event.passed:
-            summary.failed_checks.append(f"{event.asset_key.to_user_string()}:{event.check_name}")
+    summary.failed_checks += _failed_checks(result)
     return summary
 
 

@@ -5,8 +5,9 @@ the computation too). A segment whose rule does not validate against the catalog
 evaluate, yields a marker row with the reason instead of members; the others go on.
 
 Two engines, one meaning: `evaluate_segments_in_duckdb` runs each rule as a parameterized query
-where the features live (the warehouse build), `evaluate_segments` runs the Arrow evaluator over
-an in-memory table (the simulator's engine); tests hold them to the same answers.
+where the features live (the warehouse build), `evaluate_segments` runs the Arrow evaluator (the
+one the simulator enrols workers with) over an in-memory table; tests hold them to the same
+answers.
 """
 
 from __future__ import annotations

@@ -26,7 +26,6 @@ QUARANTINE_KINDS = (
     "invalid_status",
     "missing_message_sid",
 )
-DEDUPE_KINDS = ("duplicate_delivery",)
 HR_QUARANTINE_KINDS = (
     "bad_csv_row",
     "non_numeric_metric",

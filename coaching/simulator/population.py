@@ -8,9 +8,9 @@ Arrow columns (about 120 bytes a worker).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -292,11 +292,3 @@ def _chunk(
     columns["external_id"].extend(external)
     columns["enrollment_id"].extend(enrollment_ids)
     return PopulationChunk(worker_rows, enrollments, assignments)
-
-
-def iter_indices(population: Population, organization_index: int) -> Iterator[int]:
-    yield from np.nonzero(population.organization_index == organization_index)[0].tolist()
-
-
-def hire_date(config: SimulationConfig, tenure_days: int) -> date:
-    return config.end_date - timedelta(days=tenure_days)

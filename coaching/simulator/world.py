@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,6 @@ from coaching.domain import (
     TIER_MONTHLY_QUOTA,
     ApprovalStatus,
     ContentKind,
-    EnrollmentStatus,
     ExperimentLevel,
     ExperimentStatus,
     JourneyStatus,
@@ -568,10 +567,3 @@ def _program(
         journey_experiment=journey_experiment,
         program_experiment=program_experiment,
     )
-
-
-ENROLLMENT_ACTIVE = EnrollmentStatus.ACTIVE.value
-
-
-def day_start(config: SimulationConfig, day: int) -> date:
-    return config.start_date + timedelta(days=day)

@@ -14,7 +14,7 @@ import pandas as pd
 from coaching.stats import gaussian
 from coaching.stats.allocation import period_weighted_rate
 from coaching.stats.binary import empirical_bayes_prior
-from coaching.stats.decision import Arms, Thresholds, decide, read_binary
+from coaching.stats.decision import Arms, Readout, Thresholds, decide, read_binary
 
 LOWER_IS_BETTER = {"opt_out_rate", "delivery_failure_rate"}
 # Proper priors per metric, as (alpha, beta): weakly informative, worth a few dozen exposures.
@@ -244,10 +244,8 @@ def _period_weighted(out: pd.DataFrame, stats: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _only_overall(readout):  # type: ignore[no-untyped-def]
+def _only_overall(readout: Readout) -> Readout:
     """The slice of a readout over everyone (dimension 'all'), for decisions."""
-    from coaching.stats.decision import Readout
-
     keep = np.array([k.endswith("|all|all") for k in readout.rows["experiment_id"]], dtype=bool)
     rows = {name: values[keep] for name, values in readout.rows.items()}
     # Keyed by the bare experiment id, so the primary metric and its guardrails line up.

@@ -67,28 +67,24 @@ def register_source_names(con, lake: Lake) -> None:  # type: ignore[no-untyped-d
     )
 
 
-def raw_event_files(lake: Lake, day: date) -> list[Path]:
-    folder = lake.raw / "message_events"
-    if not folder.exists():
-        return []
-    files = []
-    for path in sorted(folder.glob("*.parquet")):
-        if path.name.startswith("."):
-            continue
-        low, high = days_of(path.name)
-        if low <= day <= high:
-            files.append(path)
-    return files
+RawFile = tuple[Path, date, date]  # a raw event file and the first and last day it holds
+
+
+def raw_event_index(lake: Lake) -> list[RawFile]:
+    """Every raw event file with its day range, read from the names (one listing)."""
+    return [(path, *days_of(path.name)) for path in lake.files("raw", "message_events")]
+
+
+def raw_event_files(index: list[RawFile], days: list[date]) -> list[Path]:
+    """The raw files that can hold rows of any of `days`."""
+    return sorted({path for path, low, high in index if any(low <= day <= high for day in days)})
 
 
 def event_days(lake: Lake) -> list[date]:
     """Every day some raw event file covers (what a full rebuild would touch)."""
     days: set[date] = set()
-    folder = lake.raw / "message_events"
-    for path in folder.glob("*.parquet") if folder.exists() else []:
-        if not path.name.startswith("."):
-            low, high = days_of(path.name)
-            days.update(low + timedelta(days=i) for i in range((high - low).days + 1))
+    for _, low, high in raw_event_index(lake):
+        days.update(low + timedelta(days=i) for i in range((high - low).days + 1))
     return sorted(days)
 
 
@@ -220,15 +216,20 @@ def event_partition_paths(lake: Lake, day: date) -> tuple[Path, Path]:
 ROWS_PER_BATCH = 2_000_000
 
 
-def day_batches(lake: Lake, days: list[date], budget: int = ROWS_PER_BATCH) -> list[list[date]]:
+def day_batches(
+    lake: Lake, days: list[date], budget: int = ROWS_PER_BATCH, index: list[RawFile] | None = None
+) -> list[list[date]]:
     """Consecutive days grouped so each batch reads about `budget` rows (from Parquet footers).
 
     One pass over many days saves per-query overhead; a bounded batch keeps the checked rows in
     memory instead of spilling.
     """
+    index = raw_event_index(lake) if index is None else index
+    covering = set(raw_event_files(index, days))
     estimate: dict[date, float] = dict.fromkeys(days, 0.0)
-    for path in {f for day in days for f in raw_event_files(lake, day)}:
-        low, high = days_of(path.name)
+    for path, low, high in index:
+        if path not in covering:
+            continue
         span = (high - low).days + 1
         share = pq.ParquetFile(path).metadata.num_rows / span
         for i in range(span):
@@ -256,13 +257,14 @@ def build_event_days(lake: Lake, days: list[date]) -> list[PartitionReport]:
     days = sorted(set(days))
     if not days:
         return []
+    index = raw_event_index(lake)
     con = connect()
     try:
         lookups = register_worker_lookups(con, lake)
         return [
             report
-            for batch in day_batches(lake, days, ROWS_PER_BATCH)
-            for report in _build_event_batch(lake, batch, con, lookups)
+            for batch in day_batches(lake, days, ROWS_PER_BATCH, index)
+            for report in _build_event_batch(lake, batch, index, con, lookups)
         ]
     finally:
         con.close()
@@ -271,11 +273,12 @@ def build_event_days(lake: Lake, days: list[date]) -> list[PartitionReport]:
 def _build_event_batch(
     lake: Lake,
     days: list[date],
+    index: list[RawFile],
     con,
     lookups: set[str],  # type: ignore[no-untyped-def]
 ) -> list[PartitionReport]:
     """One pass over the raw files covering `days`: check, dedupe per day, publish per day."""
-    files = sorted({f for day in days for f in raw_event_files(lake, day)})
+    files = raw_event_files(index, days)
     partitions = {day.isoformat(): event_partition_paths(lake, day) for day in days}
     if not files:
         for bronze_target, quarantine_target in partitions.values():

@@ -18,7 +18,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -126,10 +126,13 @@ class _PendingFile:
             self.writer = pq.ParquetWriter(self.temporary, rows.schema, compression="zstd")
         self.writer.write_table(rows)
 
-    def publish(self) -> bool:
+    def publish(self, target: Path | None = None) -> bool:
+        """Rename into place (under `target` when the name is only known at the end)."""
         if self.writer is None:
             return False
         self.writer.close()
+        if target is not None:
+            self.target = target
         os.replace(self.temporary, self.target)
         return True
 
@@ -233,9 +236,7 @@ def extract_store_events(engine: Engine, lake: Lake, limit: int = 1_000_000) -> 
         .limit(limit)
     )
     folder = lake.raw / "message_events"
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".store-{secrets.token_hex(4)}.tmp"
-    writer = None
+    pending = _PendingFile(folder / f"store-{secrets.token_hex(4)}.parquet")
     first = last = None
     day_low: date | None = None
     day_high: date | None = None
@@ -252,22 +253,17 @@ def extract_store_events(engine: Engine, lake: Lake, limit: int = 1_000_000) -> 
                 days = [r["occurred_at"].astimezone(UTC).date() for r in dicts]
                 day_low = min([*days, day_low] if day_low else days)
                 day_high = max([*days, day_high] if day_high else days)
-                if writer is None:
-                    writer = pq.ParquetWriter(temporary, batch.schema, compression="zstd")
-                writer.write_table(batch)
+                pending.write(batch)
                 report.rows_in += batch.num_rows
-        if writer is not None:
-            writer.close()
-            assert day_low and day_high
+        if day_low and day_high:
+            # Named by its day range and id range: the next run's watermark, and what the
+            # partition sensor and day builds look for.
             target = folder / raw_event_name(day_low, day_high, f"store-{first}-{last}")
-            temporary.replace(target)
+            pending.publish(target)
             report.files = (str(target.relative_to(lake.root)),)
             report.rows_landed = report.rows_in
-    finally:
-        temporary.unlink(missing_ok=True)
+    except BaseException:
+        pending.discard()
+        raise
     report.watermark_after = str(last or low)
     return report
-
-
-def _unused(_: Path, __: time) -> None:  # pragma: no cover
-    return None

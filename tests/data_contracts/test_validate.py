@@ -6,7 +6,7 @@ import pytest
 
 from data_contracts.contract import E164_PATTERN, Column, Contract, Reference
 from data_contracts.tables import ALL_CONTRACTS, MESSAGE_EVENTS
-from data_contracts.validate import checked_sql, dedupe_sql, typed_sql
+from data_contracts.validate import checked_sql, typed_sql
 
 CONTRACT = Contract(
     table="things",
@@ -88,15 +88,6 @@ def test_text_is_typed_and_failed_casts_are_kept_as_text() -> None:
     assert rows[0] == (0.5, "", None)
     assert rows[1][0] is None and rows[1][1] == "bad_type:score"
     assert '"score":"lots"' in rows[1][2].replace(" ", "")
-
-
-def test_dedupe_keeps_the_first_by_order() -> None:
-    con = duckdb.connect()
-    con.register("source", pa.table({"id": ["a", "a", "b"], "n": [2, 1, 3]}))
-    kept = con.execute(
-        f"select id, n from ({dedupe_sql(CONTRACT, 'select * from source', 'n')}) order by id"
-    ).fetchall()
-    assert kept == [("a", 1), ("b", 3)]
 
 
 @pytest.mark.parametrize("name", sorted(ALL_CONTRACTS))

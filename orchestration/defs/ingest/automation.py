@@ -20,8 +20,8 @@ from orchestration.defs.ingest.bronze_files import (
 )
 from orchestration.defs.ingest.landing import LANDING_INTAKE, RAW_STORE_EVENTS
 from orchestration.defs.ingest.operational import bronze_key
-from orchestration.lib.bronze_build import hr_files
-from orchestration.lib.intake import days_of, pending_files
+from orchestration.lib.bronze_build import hr_files, raw_event_index
+from orchestration.lib.intake import pending_files
 from orchestration.resources import LakeResource
 
 OPERATIONAL = dg.AssetSelection.groups("bronze") - dg.AssetSelection.assets(
@@ -117,13 +117,14 @@ def contiguous(days: list[date]) -> list[tuple[date, date]]:
 )
 def bronze_partitions_sensor(context: dg.SensorEvaluationContext, lake: LakeResource):
     seen = set(json.loads(context.cursor)) if context.cursor else set()
-    folder = lake.lake.raw / "message_events"
-    new_events = sorted(
-        p.name for p in (folder.glob("*.parquet") if folder.exists() else []) if p.name not in seen
-    )
+    fresh = [
+        (path.name, low, high)
+        for path, low, high in raw_event_index(lake.lake)
+        if path.name not in seen
+    ]
+    new_events = [name for name, _, _ in fresh]
     days: list[date] = []
-    for name in new_events:
-        low, high = days_of(name)
+    for _, low, high in fresh:
         days += [low + timedelta(days=i) for i in range((high - low).days + 1)]
     requests = []
     for low, high in contiguous(days):

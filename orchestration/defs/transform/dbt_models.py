@@ -6,6 +6,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from coaching.settings import get_settings
 from orchestration.lib.warehouse import (
     DBT_PROJECT_DIR,
     PUBLISHED_MARTS,
@@ -14,11 +15,12 @@ from orchestration.lib.warehouse import (
     prepare_manifest,
     publish_marts,
 )
-from orchestration.resources import LakeResource, WarehouseResource, default_resources
+from orchestration.resources import LakeResource, WarehouseResource
 
-_lake = default_resources()["lake"]
-_warehouse = default_resources()["warehouse"]
-prepare_manifest(_lake.lake_dir, _warehouse.warehouse_path)  # type: ignore[attr-defined]
+# The dbt assets are defined from the manifest, so it must exist (and be current) before they
+# load; parsing only renders paths, it reads no data.
+_settings = get_settings()
+prepare_manifest(_settings.lake_dir or "", _settings.warehouse_path or "")
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 LAYERS = ("staging", "intermediate", "marts")
 

@@ -1,0 +1,23 @@
+"""The warehouse speaks the domain's vocabulary: its copies of domain constants stay equal."""
+
+import csv
+import re
+from pathlib import Path
+
+from coaching.domain import OPT_OUT_KEYWORDS, STATUS_RANK, MessageStatus
+
+DBT = Path(__file__).resolve().parents[2] / "dbt_project"
+
+
+def test_status_ranks_seed_is_the_domain_ranking() -> None:
+    with (DBT / "seeds" / "message_status_ranks.csv").open() as handle:
+        seed = {row["status"]: row for row in csv.DictReader(handle)}
+    for status, row in seed.items():
+        assert int(row["status_rank"]) == STATUS_RANK[MessageStatus(status)]
+        assert (row["is_failure"] == "true") == (status in ("failed", "undelivered"))
+    assert set(seed) == {s.value for s in STATUS_RANK if s is not MessageStatus.RECEIVED}
+
+
+def test_opt_out_keywords_macro_is_the_domain_list() -> None:
+    macro = (DBT / "macros" / "opt_out_keywords.sql").read_text()
+    assert set(re.findall(r"'([A-Z]+)'", macro)) == OPT_OUT_KEYWORDS
