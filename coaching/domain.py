@@ -3,6 +3,7 @@ seeds, the API and the simulator, so a value means the same thing everywhere."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -36,6 +37,27 @@ class Role(StrEnum):
     TRAINING_MANAGER = "training_manager"
     PROGRAM_MANAGER = "program_manager"
     CONTENT_SPECIALIST = "content_specialist"
+
+
+EVERY_ROLE = frozenset(Role)
+# Who may change what; every role reads everything of its own organization unless noted.
+ADMINS = frozenset({Role.ADMIN})
+CONTENT_ROLES = frozenset({Role.ADMIN, Role.TRAINING_MANAGER, Role.CONTENT_SPECIALIST})
+PROGRAM_ROLES = frozenset({Role.ADMIN, Role.PROGRAM_MANAGER})
+
+
+@dataclass(frozen=True)
+class TierLimits:
+    max_users: int
+    max_active_programs: int
+    adaptive_experiments: bool  # Thompson-sampling allocation is a premium feature
+
+
+TIER_LIMITS: dict[Tier, TierLimits] = {
+    Tier.BASIC: TierLimits(max_users=5, max_active_programs=2, adaptive_experiments=False),
+    Tier.STANDARD: TierLimits(max_users=50, max_active_programs=20, adaptive_experiments=False),
+    Tier.PREMIUM: TierLimits(max_users=1_000, max_active_programs=500, adaptive_experiments=True),
+}
 
 
 class SegmentKind(StrEnum):
@@ -88,6 +110,16 @@ class ExperimentStatus(StrEnum):
     RUNNING = "running"
     STOPPED = "stopped"
     SHIPPED = "shipped"
+
+
+# Metrics the experiment_metric_stats mart computes; experiments choose theirs from these.
+EXPERIMENT_METRICS = (
+    "reply_rate_24h",
+    "delivery_failure_rate",
+    "opt_out_rate",
+    "replies_per_worker",
+)
+GUARDRAIL_METRICS = ("opt_out_rate", "delivery_failure_rate")
 
 
 class Channel(StrEnum):

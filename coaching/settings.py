@@ -60,6 +60,28 @@ class Settings(BaseSettings):
         default=EMULATOR_URL,
         description="Base URL the Twilio SDK talks to: the local emulator, or https://api.twilio.com.",
     )
+    api_secret_key: str | None = Field(
+        default=None,
+        min_length=32,
+        description="Signs the API's access tokens; default a random key kept in COACH_HOME.",
+    )
+    api_token_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, description="Lifetime of an access token."
+    )
+    api_public_url: str | None = Field(
+        default=None,
+        description="The API's public base URL, for Twilio signatures; default from the request "
+        "(X-Forwarded-Proto and Host behind a proxy).",
+    )
+    api_max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Larger request bodies are refused with 413."
+    )
+    platform_token: str | None = Field(
+        default=None,
+        min_length=32,
+        description="Bearer token of platform operators (approving expert organizations); "
+        "unset disables the platform routes.",
+    )
     test_postgres_url: str | None = Field(
         default=None,
         description="Only read by the test suite: also run store tests against this PostgreSQL.",

@@ -15,7 +15,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from coaching.segments.rules import Condition, Group, Operator, SegmentRule
+from coaching.segments.rules import (
+    MAX_RULE_DEPTH,
+    Condition,
+    Group,
+    Operator,
+    SegmentRule,
+    group_depth,
+)
 
 COMMON = (Operator.IS_NULL, Operator.NOT_NULL)
 OPERATORS_BY_TYPE: dict[str, tuple[Operator, ...]] = {
@@ -151,6 +158,10 @@ def validate_rule(
     document: Any, catalog: dict[str, Feature] = CATALOG
 ) -> tuple[SegmentRule | None, list[RuleProblem]]:
     """Parse a stored rule and check it against the catalog; problems carry their path."""
+    if (depth := group_depth(document)) > MAX_RULE_DEPTH:
+        return None, [
+            RuleProblem("root", f"groups nest {depth} deep; at most {MAX_RULE_DEPTH} are allowed")
+        ]
     try:
         rule = SegmentRule.model_validate(document)
     except ValidationError as exc:

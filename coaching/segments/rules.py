@@ -13,6 +13,22 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 FEATURE_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+MAX_RULE_DEPTH = 5  # nested groups; deeper trees are unreadable and expensive to evaluate
+
+
+def group_depth(document: Any) -> int:
+    """How many groups deep a raw rule document nests (iterative: a hostile document may be
+    deeper than Python's recursion limit)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [
+        (document.get("root") if isinstance(document, dict) else None, 1)
+    ]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict) and isinstance(node.get("rules"), list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in node["rules"])
+    return deepest
 
 
 class Operator(StrEnum):

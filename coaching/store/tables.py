@@ -16,6 +16,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -389,6 +390,51 @@ class OutboxMessage(TenantOwned, Base):
     last_error_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """Who changed what through the API: one row per create, update or delete, never edited.
+
+    `changes` holds the fields written (secrets such as password hashes are left out), so an admin
+    can answer "who set this experiment to adaptive, and when" without reading application logs.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_org_at", "organization_id", "at"),
+        Index("ix_audit_log_org_entity", "organization_id", "entity", "entity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    organization_id: Mapped[str] = mapped_column(
+        EntityId, ForeignKey("organizations.id"), nullable=False
+    )
+    actor: Mapped[str] = mapped_column(String(120), nullable=False)  # user:<id> | api_key:<id>
+    action: Mapped[str] = mapped_column(String(16), nullable=False)  # create | update | delete
+    entity: Mapped[str] = mapped_column(String(64), nullable=False)
+    entity_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONDocument, nullable=False, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class WebhookReceipt(Base):
+    """The delivery identities of webhook calls already stored, so Twilio's retries are no-ops.
+
+    A callback is recorded under its I-Twilio-Idempotency-Token and under `MessageSid:status`;
+    the primary key makes a concurrent duplicate fail its insert instead of racing a lookup.
+    """
+
+    __tablename__ = "webhook_receipts"
+    __table_args__ = (
+        Index("ix_webhook_receipts_org_received_at", "organization_id", "received_at"),
+    )
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(
+        EntityId, ForeignKey("organizations.id"), nullable=False
+    )
+    message_event_id: Mapped[int | None] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
 TENANT_TABLES: tuple[str, ...] = tuple(

@@ -10,7 +10,7 @@ from coaching.store import migrate
 from coaching.store.engine import make_engine, transaction
 from coaching.store.tables import TENANT_TABLES, Base, MessageEvent, Organization, Worker
 
-APPEND_ONLY = {"message_events"}
+APPEND_ONLY = {"message_events", "audit_log", "webhook_receipts"}
 
 
 def test_every_table_but_organizations_is_a_tenant_table() -> None:

@@ -1,0 +1,135 @@
+"""Typed dependencies: who is calling, in which organization, with which session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from api.problems import Problem
+from api.security import api_key_matches, api_key_prefix, read_token
+from api.tenancy import platform_session, tenant_session
+from coaching.domain import ApprovalStatus, OrganizationType, Role, Tier
+from coaching.settings import Settings
+from coaching.store.tables import ApiKey, Organization, User
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+KEY_TOUCH_INTERVAL = timedelta(minutes=1)  # how stale an API key's last_used_at may get
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: a user (through an access token) or a service account (an API key)."""
+
+    organization_id: str
+    role: Role
+    actor: str  # "user:<id>" or "api_key:<id>", as the audit log records it
+    tier: Tier
+    organization_type: OrganizationType
+    approved: bool
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_platform_session(engine: EngineDep) -> Iterator[Session]:
+    with platform_session(engine) as session:
+        yield session
+
+
+PlatformSessionDep = Annotated[Session, Depends(get_platform_session)]
+
+
+def _unauthorized(detail: str = "missing or invalid credentials") -> Problem:
+    return Problem(401, detail)
+
+
+def _principal_for_key(session: Session, key: str) -> Principal:
+    prefix = api_key_prefix(key)
+    row = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix)) if prefix else None
+    now = datetime.now(UTC)
+    if (
+        row is None
+        or not api_key_matches(key, row.key_hash)
+        or row.revoked_at is not None
+        or row.deleted_at is not None
+        or (row.expires_at is not None and row.expires_at <= now)
+    ):
+        raise _unauthorized("invalid, revoked or expired API key")
+    if row.last_used_at is None or now - row.last_used_at > KEY_TOUCH_INTERVAL:
+        row.last_used_at = now
+        session.commit()
+    return _principal(session, row.organization_id, Role(row.role), f"api_key:{row.id}")
+
+
+def _principal(session: Session, organization_id: str, role: Role, actor: str) -> Principal:
+    organization = session.get(Organization, organization_id)
+    if organization is None or organization.deleted_at is not None:
+        raise _unauthorized("the organization no longer exists")
+    return Principal(
+        organization_id=organization_id,
+        role=role,
+        actor=actor,
+        tier=Tier(organization.tier),
+        organization_type=OrganizationType(organization.type),
+        approved=organization.approval_status == ApprovalStatus.APPROVED,
+    )
+
+
+def get_principal(
+    request: Request,
+    session: PlatformSessionDep,
+    token: Annotated[str | None, Depends(oauth2)],
+) -> Principal:
+    if not token:
+        raise _unauthorized()
+    if api_key_prefix(token):
+        return _principal_for_key(session, token)
+    claims = read_token(token, request.app.state.secret_key)
+    if claims is None:
+        raise _unauthorized("invalid or expired access token")
+    user = session.get(User, claims.user_id)
+    if user is None or not user.is_active or user.deleted_at is not None:
+        raise _unauthorized("the user is no longer active")
+    # The role is read from the store, not the token: a demotion takes effect at once.
+    return _principal(session, user.organization_id, Role(user.role), f"user:{user.id}")
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_tenant_session(engine: EngineDep, principal: PrincipalDep) -> Iterator[Session]:
+    with tenant_session(engine, principal.organization_id, principal.actor) as session:
+        yield session
+
+
+TenantSessionDep = Annotated[Session, Depends(get_tenant_session)]
+
+
+def require_write(principal: Principal, roles: frozenset[Role], what: str) -> None:
+    """Writers must hold one of `roles` in an organization the platform has approved."""
+    if principal.role not in roles:
+        allowed = ", ".join(sorted(roles))
+        raise Problem(403, f"{principal.role} may not change {what} (allowed: {allowed})")
+    if not principal.approved:
+        raise Problem(403, "the organization is awaiting platform approval")
+
+
+def require_read(principal: Principal, roles: frozenset[Role] | None, what: str) -> None:
+    if roles is not None and principal.role not in roles:
+        raise Problem(403, f"{principal.role} may not read {what}")

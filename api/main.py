@@ -1,0 +1,105 @@
+"""The admin API application: `create_app()` builds it; `coach api` serves it with uvicorn."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api import problems
+from api.crud import crud_router
+from api.resources import RESOURCES
+from api.routes import api_keys, audit, auth, journeys, marketplace, reads, webhooks, workers
+from api.security import secret_key
+from coaching.errors import ConfigurationError
+from coaching.settings import Settings, get_settings
+from coaching.store import migrate
+from coaching.store.engine import check_connection, make_engine
+
+DESCRIPTION = """
+Tenant-isolated administration of the coaching platform: organizations, users, API keys, workers,
+segments, content, journeys, programs, enrollments and experiments, plus reads over the published
+marts and the Twilio webhooks.
+
+**Authentication.** `POST /auth/token` with `username` (email) and `password` as a form returns a
+short-lived bearer token; service accounts send an API key (`coach_...`) as the bearer token.
+Every request is scoped to the caller's organization: another organization's ids answer 404.
+
+**Errors** are `application/problem+json` documents; field errors carry the path of the field.
+"""
+
+
+class BodyLimit:
+    """Refuse bodies over the limit with 413 before a route reads them (declared or streamed)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await problems.response(413, f"bodies are limited to {self.max_bytes} bytes")(
+                scope, receive, send
+            )
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise problems.Problem(413, f"bodies are limited to {self.max_bytes} bytes")
+            return message
+
+        await self.app(scope, limited, send)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url or "")
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        check_connection(engine)
+        if not migrate.is_current(engine):
+            raise ConfigurationError(
+                "the operational store's schema is not current: run `coach db upgrade`"
+            )
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="ABCD coaching admin API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.secret_key = secret_key(settings)
+    problems.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
+
+    @app.get("/health", tags=["health"], summary="Liveness")
+    def health() -> dict[str, Any]:
+        return {"status": "ok"}
+
+    app.include_router(auth.router)
+    app.include_router(api_keys.router)
+    app.include_router(workers.router)
+    app.include_router(reads.router)
+    for resource in RESOURCES:
+        app.include_router(crud_router(resource))
+    app.include_router(journeys.router)
+    app.include_router(marketplace.router)
+    app.include_router(audit.router)
+    app.include_router(webhooks.router)
+    return app

@@ -1,0 +1,122 @@
+"""Reads over the published marts (`lake/gold/<mart>.parquet`), scoped to one organization.
+
+The API never opens the warehouse file, which a pipeline run may be writing; it reads the
+published Parquet files, which change only by atomic rename. Every read goes through `rows`,
+which takes the organization as a required argument and filters on it first.
+
+Pages use an offset cursor tied to the file's modification time: when a run republishes the
+mart mid-way, the next page answers 409 instead of silently mixing two versions.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from api.problems import Problem, field_problem
+
+
+@dataclass(frozen=True)
+class MartPage:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+    published_at: datetime
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value
+
+
+class Marts:
+    def __init__(self, lake_dir: Path) -> None:
+        self.gold = Path(lake_dir) / "gold"
+
+    def path(self, mart: str) -> Path:
+        path = self.gold / f"{mart}.parquet"
+        if not path.exists():
+            raise Problem(
+                409,
+                f"{mart} has not been published yet: run the pipeline (make demo, or "
+                "`coach ingest` and the transform job) first",
+            )
+        return path
+
+    def rows(
+        self,
+        mart: str,
+        organization_id: str,
+        filters: dict[str, Any],
+        order: tuple[str, ...],
+        limit: int,
+        cursor: str | None,
+    ) -> MartPage:
+        path = self.path(mart)
+        version = path.stat().st_mtime_ns
+        offset = _offset(cursor, version)
+        where = ["organization_id = ?", *(f'"{name}" = ?' for name in filters)]
+        ordering = ", ".join(f'"{column}"' for column in order)
+        sql = (
+            f"select * from read_parquet(?) where {' and '.join(where)} "
+            f"order by {ordering} limit ? offset ?"
+        )
+        params = [str(path), organization_id, *filters.values(), limit + 1, offset]
+        with duckdb.connect() as con:
+            result = con.execute(sql, params)
+            columns = [d[0] for d in result.description]
+            records = result.fetchall()
+        more = len(records) > limit
+        items = [
+            {c: _jsonable(v) for c, v in zip(columns, record, strict=True)}
+            for record in records[:limit]
+        ]
+        return MartPage(
+            items=items,
+            next_cursor=_cursor(offset + limit, version) if more else None,
+            published_at=datetime.fromtimestamp(version / 1e9, UTC),
+        )
+
+    def count(
+        self, mart: str, organization_id: str, predicate: str, params: list[Any]
+    ) -> tuple[int, int, datetime]:
+        """(rows matching `predicate`, all rows) of the organization; predicate from code only."""
+        path = self.path(mart)
+        with duckdb.connect() as con:
+            matching, total = con.execute(
+                f"select count(*) filter (where {predicate}), count(*) from read_parquet(?) "
+                "where organization_id = ?",
+                [*params, str(path), organization_id],
+            ).fetchall()[0]
+        return int(matching), int(total), datetime.fromtimestamp(path.stat().st_mtime, UTC)
+
+
+def _cursor(offset: int, version: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps([offset, version]).encode()).decode().rstrip("=")
+
+
+def _offset(cursor: str | None, version: int) -> int:
+    if not cursor:
+        return 0
+    try:
+        offset, cursor_version = json.loads(
+            base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        )
+        offset, cursor_version = int(offset), int(cursor_version)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        raise field_problem("query.cursor", "not a cursor this API issued", 400) from None
+    if offset < 0:
+        raise field_problem("query.cursor", "not a cursor this API issued", 400)
+    if cursor_version != version:
+        raise Problem(409, "the mart was republished since the first page; start again")
+    return offset

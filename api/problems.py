@@ -1,0 +1,122 @@
+"""One error shape for every failure: RFC 9457 problem details (`application/problem+json`).
+
+Routes raise `Problem`; the handlers here turn validation errors, HTTP errors, integrity
+conflicts and anything unexpected into the same document, so a client parses one shape and a
+field error always carries the path of the field.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+class FieldProblem(BaseModel):
+    path: str  # e.g. "body.rule.root.rules[0].feature"
+    reason: str
+
+
+class ProblemDocument(BaseModel):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldProblem] = []
+
+
+class Problem(Exception):
+    """An error a route reports to its caller."""
+
+    def __init__(
+        self, status: int, detail: str | None = None, errors: list[FieldProblem] | None = None
+    ) -> None:
+        super().__init__(detail or HTTPStatus(status).phrase)
+        self.status = status
+        self.detail = detail
+        self.errors = errors or []
+
+
+def not_found(what: str) -> Problem:
+    return Problem(404, f"{what} not found")
+
+
+def field_problem(path: str, reason: str, status: int = 422) -> Problem:
+    return Problem(status, f"{path}: {reason}", [FieldProblem(path=path, reason=reason)])
+
+
+def response(
+    status: int,
+    detail: str | None = None,
+    errors: list[FieldProblem] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    document = ProblemDocument(
+        title=HTTPStatus(status).phrase, status=status, detail=detail, errors=errors or []
+    )
+    return JSONResponse(
+        document.model_dump(mode="json"), status_code=status, media_type=MEDIA_TYPE, headers=headers
+    )
+
+
+def location(loc: tuple[Any, ...] | list[Any]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else ("." if path else "") + str(part)
+    return path
+
+
+# Shown in the OpenAPI document for the errors every route can answer.
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ProblemDocument, "content": {MEDIA_TYPE: {}}, "description": phrase}
+    for status, phrase in (
+        (400, "Bad request"),
+        (401, "Not authenticated"),
+        (403, "Not allowed for this role or organization"),
+        (404, "Not found in the caller's organization"),
+        (409, "Conflicts with a stored row"),
+        (413, "Body too large"),
+        (422, "Invalid input, with the path of each problem"),
+    )
+}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(_: Request, exc: Problem) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return response(exc.status, exc.detail, exc.errors, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            FieldProblem(path=location(e.get("loc", ())), reason=e.get("msg", "invalid"))
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e.path}: {e.reason}" for e in errors[:5])
+        return response(422, detail, errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(_: Request, exc: IntegrityError) -> JSONResponse:
+        log.info("integrity conflict: %s", exc.orig)
+        return response(409, "conflicts with an existing row (a unique value is already taken)")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return response(500, "internal error; it has been logged")

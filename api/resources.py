@@ -1,0 +1,281 @@
+"""What each tenant resource is: its models, who writes it, how it is listed, and the invariants
+that need the store. The generic routes of api.crud serve them all."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api import schemas as s
+from api.crud import Resource
+from api.deps import Principal
+from api.problems import field_problem
+from api.security import hash_password
+from coaching.domain import (
+    ADMINS,
+    CONTENT_ROLES,
+    PROGRAM_ROLES,
+    TIER_LIMITS,
+    ContentKind,
+    ExperimentStatus,
+    JourneyStatus,
+    ProgramStatus,
+    Role,
+)
+from coaching.store.tables import (
+    ApiKey,
+    Content,
+    ContentVariant,
+    Enrollment,
+    Experiment,
+    ExperimentVariant,
+    Journey,
+    Program,
+    Segment,
+    Touchpoint,
+    User,
+    Worker,
+)
+from coaching.store.types import utcnow
+
+
+def _live(model: Any) -> Any:
+    return select(func.count()).select_from(model).where(model.deleted_at.is_(None))
+
+
+def _user_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Emails are compared lower-cased; the password is stored only as its hash."""
+    if values.get("email"):
+        values["email"] = str(values["email"]).lower()
+    if "password" in values:
+        password = values.pop("password")
+        values["password_hash"] = hash_password(password) if password is not None else None
+    return values
+
+
+def _check_user(session: Session, principal: Principal, user: User) -> None:
+    limit = TIER_LIMITS[principal.tier].max_users
+    session.flush()
+    if session.scalar(_live(User).where(User.is_active)) > limit:
+        raise field_problem("body", f"the {principal.tier} tier allows {limit} active users", 403)
+    admins = session.scalar(_live(User).where(User.is_active, User.role == Role.ADMIN))
+    if admins == 0:
+        raise field_problem("body.role", "the organization must keep at least one active admin")
+
+
+def _check_variant(session: Session, _: Principal, variant: ContentVariant) -> None:
+    content = session.get(Content, variant.content_id)
+    if content is not None and content.kind == ContentKind.TEMPLATE and not variant.template_sid:
+        raise field_problem("body.template_sid", "template content needs a template_sid")
+    if content is not None and content.kind == ContentKind.TEXT and not variant.body:
+        raise field_problem("body.body", "text content needs a body")
+
+
+def _check_journey(session: Session, principal: Principal, journey: Journey) -> None:
+    from api.journeys import structure_problems  # the structure rules live with the structure
+
+    if journey.status == JourneyStatus.PUBLISHED:
+        session.flush()
+        if problems := structure_problems(session, journey):
+            raise field_problem("body.status", "cannot publish: " + "; ".join(problems))
+    if journey.is_marketplace_listed:
+        if principal.organization_type != "expert":
+            raise field_problem(
+                "body.is_marketplace_listed", "only expert organizations list journeys", 403
+            )
+        if journey.status != JourneyStatus.PUBLISHED:
+            raise field_problem("body.is_marketplace_listed", "only published journeys are listed")
+
+
+def _check_program(session: Session, principal: Principal, program: Program) -> None:
+    if program.ends_on is not None and program.ends_on < program.starts_on:
+        raise field_problem("body.ends_on", "a program cannot end before it starts")
+    if program.status == ProgramStatus.ACTIVE:
+        journey = session.get(Journey, program.journey_id)
+        if journey is None or journey.status != JourneyStatus.PUBLISHED:
+            raise field_problem("body.status", "only a program on a published journey can run")
+        session.flush()
+        limit = TIER_LIMITS[principal.tier].max_active_programs
+        if session.scalar(_live(Program).where(Program.status == ProgramStatus.ACTIVE)) > limit:
+            raise field_problem(
+                "body.status", f"the {principal.tier} tier runs {limit} programs", 403
+            )
+
+
+def _check_experiment(session: Session, principal: Principal, experiment: Experiment) -> None:
+    if experiment.is_adaptive and not TIER_LIMITS[principal.tier].adaptive_experiments:
+        raise field_problem("body.is_adaptive", "adaptive allocation needs the premium tier", 403)
+    if experiment.status == ExperimentStatus.RUNNING:
+        session.flush()
+        variants = list(
+            session.scalars(
+                select(ExperimentVariant).where(
+                    ExperimentVariant.experiment_id == experiment.id,
+                    ExperimentVariant.deleted_at.is_(None),
+                )
+            )
+        )
+        controls = sum(v.is_control for v in variants)
+        total = sum(v.weight for v in variants)
+        if len(variants) < 2 or controls != 1:
+            raise field_problem(
+                "body.status", "a running experiment needs one control and a variant"
+            )
+        if abs(total - 1.0) > 1e-6:
+            raise field_problem("body.status", f"variant weights sum to {total:g}, not 1")
+
+
+def _new_salt(values: dict[str, Any]) -> dict[str, Any]:
+    """A new experiment's assignment salt; never changed afterwards, so assignment is stable."""
+    if "level" in values:  # a create, not an update
+        values.setdefault("salt", secrets.token_hex(8))
+    return values
+
+
+def _enrolled_now(values: dict[str, Any]) -> dict[str, Any]:
+    if "program_id" in values and values.get("enrolled_at") is None:
+        values["enrolled_at"] = utcnow()
+    return values
+
+
+RESOURCES: tuple[Resource, ...] = (
+    Resource(
+        name="users",
+        label="user",
+        model=User,
+        read=s.UserRead,
+        create=s.UserCreate,
+        update=s.UserUpdate,
+        writers=ADMINS,
+        filters=("role", "is_active", "email"),
+        sorts=("created_at", "email", "full_name"),
+        prepare=_user_values,
+        check=_check_user,
+    ),
+    Resource(
+        name="api-keys",
+        label="API key",
+        model=ApiKey,
+        read=s.ApiKeyRead,
+        create=s.ApiKeyCreate,
+        update=s.ApiKeyUpdate,
+        writers=ADMINS,
+        readers=ADMINS,
+        filters=("role",),
+        sorts=("created_at", "name"),
+        creatable=False,  # api.routes.api_keys creates them: the secret is shown once
+    ),
+    Resource(
+        name="workers",
+        label="worker",
+        model=Worker,
+        read=s.WorkerRead,
+        create=s.WorkerCreate,
+        update=s.WorkerUpdate,
+        writers=PROGRAM_ROLES,
+        filters=("team", "region", "district", "language", "job_role", "external_id", "phone_e164"),
+        sorts=("created_at", "updated_at", "phone_e164"),
+    ),
+    Resource(
+        name="segments",
+        label="segment",
+        model=Segment,
+        read=s.SegmentRead,
+        create=s.SegmentCreate,
+        update=s.SegmentUpdate,
+        writers=PROGRAM_ROLES,
+        filters=("kind", "is_active", "name"),
+        sorts=("created_at", "name"),
+    ),
+    Resource(
+        name="content",
+        label="content",
+        model=Content,
+        read=s.ContentRead,
+        create=s.ContentCreate,
+        update=s.ContentUpdate,
+        writers=CONTENT_ROLES,
+        filters=("kind", "key"),
+        sorts=("created_at", "key"),
+    ),
+    Resource(
+        name="content-variants",
+        label="content variant",
+        model=ContentVariant,
+        read=s.ContentVariantRead,
+        create=s.ContentVariantCreate,
+        update=s.ContentVariantUpdate,
+        writers=CONTENT_ROLES,
+        filters=("content_id", "language", "variant_key"),
+        sorts=("created_at",),
+        references={"content_id": Content},
+        check=_check_variant,
+    ),
+    Resource(
+        name="journeys",
+        label="journey",
+        model=Journey,
+        read=s.JourneyRead,
+        create=s.JourneyCreate,
+        update=s.JourneyUpdate,
+        writers=CONTENT_ROLES,
+        filters=("status", "is_marketplace_listed"),
+        sorts=("created_at", "name"),
+        check=_check_journey,
+    ),
+    Resource(
+        name="programs",
+        label="program",
+        model=Program,
+        read=s.ProgramRead,
+        create=s.ProgramCreate,
+        update=s.ProgramUpdate,
+        writers=PROGRAM_ROLES,
+        filters=("status", "journey_id", "segment_id", "channel"),
+        sorts=("created_at", "name", "starts_on"),
+        references={"journey_id": Journey, "segment_id": Segment},
+        check=_check_program,
+    ),
+    Resource(
+        name="enrollments",
+        label="enrollment",
+        model=Enrollment,
+        read=s.EnrollmentRead,
+        create=s.EnrollmentCreate,
+        update=s.EnrollmentUpdate,
+        writers=PROGRAM_ROLES,
+        filters=("program_id", "worker_id", "status", "is_holdout"),
+        sorts=("enrolled_at", "created_at"),
+        references={"program_id": Program, "worker_id": Worker},
+        prepare=_enrolled_now,
+    ),
+    Resource(
+        name="experiments",
+        label="experiment",
+        model=Experiment,
+        read=s.ExperimentRead,
+        create=s.ExperimentCreate,
+        update=s.ExperimentUpdate,
+        writers=PROGRAM_ROLES,
+        filters=("status", "level", "program_id", "is_adaptive"),
+        sorts=("created_at", "name"),
+        references={"program_id": Program, "touchpoint_id": Touchpoint, "segment_id": Segment},
+        prepare=_new_salt,
+        check=_check_experiment,
+    ),
+    Resource(
+        name="experiment-variants",
+        label="experiment variant",
+        model=ExperimentVariant,
+        read=s.ExperimentVariantRead,
+        create=s.ExperimentVariantCreate,
+        update=s.ExperimentVariantUpdate,
+        writers=PROGRAM_ROLES,
+        filters=("experiment_id", "is_control", "key"),
+        sorts=("created_at", "key"),
+        references={"experiment_id": Experiment},
+    ),
+)

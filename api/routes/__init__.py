@@ -1,0 +1,1 @@
+"""One router per resource family; the generic CRUD routers come from api.crud."""

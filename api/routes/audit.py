@@ -1,0 +1,48 @@
+"""The audit log: who changed what, newest first."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from api.deps import PrincipalDep, TenantSessionDep, require_read
+from api.problems import RESPONSES
+from api.schemas import AuditEntryRead
+from coaching.domain import ADMINS
+from coaching.store.tables import AuditEntry
+
+router = APIRouter(prefix="/audit-log", tags=["audit"], responses=RESPONSES)
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryRead]
+    next_cursor: int | None = Field(default=None, description="Pass as `before` for older entries.")
+
+
+class AuditQuery(BaseModel):
+    model_config = {"extra": "forbid"}
+    entity: str | None = Field(default=None, max_length=64)
+    entity_id: str | None = Field(default=None, max_length=64)
+    actor: str | None = Field(default=None, max_length=120)
+    before: int | None = Field(default=None, ge=0)
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+@router.get("", response_model=AuditPage, summary="Read the audit log (admins)")
+def audit_log(
+    query: Annotated[AuditQuery, Query()], principal: PrincipalDep, session: TenantSessionDep
+) -> Any:
+    require_read(principal, ADMINS, "the audit log")
+    statement = select(AuditEntry)
+    for name in ("entity", "entity_id", "actor"):
+        if (value := getattr(query, name)) is not None:
+            statement = statement.where(getattr(AuditEntry, name) == value)
+    if query.before is not None:
+        statement = statement.where(AuditEntry.id < query.before)
+    rows = list(session.scalars(statement.order_by(AuditEntry.id.desc()).limit(query.limit + 1)))
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    return {"items": rows, "next_cursor": rows[-1].id if more else None}

@@ -1,0 +1,154 @@
+"""Logging in, registering an organization, the caller's organization, platform approval."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header
+from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy import select
+
+from api.deps import (
+    PlatformSessionDep,
+    PrincipalDep,
+    SettingsDep,
+    TenantSessionDep,
+    require_write,
+)
+from api.problems import RESPONSES, Problem, not_found
+from api.schemas import OrganizationRead, OrganizationUpdate, Registration, Token
+from api.security import TokenClaims, hash_password, issue_token, secret_key, verify_password
+from api.tenancy import tenant_session
+from coaching.domain import ADMINS, TIER_MONTHLY_QUOTA, ApprovalStatus, OrganizationType, Role, Tier
+from coaching.store.tables import AuditEntry, Organization, User
+from coaching.store.types import new_id, utcnow
+
+router = APIRouter(responses=RESPONSES)
+
+
+@router.post("/auth/token", response_model=Token, tags=["auth"], summary="Log in (OAuth2 password)")
+def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: PlatformSessionDep,
+    settings: SettingsDep,
+) -> Token:
+    user = session.scalar(select(User).where(User.email == form.username.lower()))
+    valid = verify_password(form.password, user.password_hash if user else None)
+    if not valid or user is None or not user.is_active or user.deleted_at is not None:
+        raise Problem(401, "wrong email or password")
+    user.last_login_at = utcnow()
+    session.commit()
+    claims = TokenClaims(user.id, user.organization_id, user.role)
+    token = issue_token(claims, secret_key(settings), settings.api_token_minutes)
+    return Token(access_token=token, expires_in=settings.api_token_minutes * 60)
+
+
+@router.post(
+    "/organizations/register",
+    response_model=OrganizationRead,
+    status_code=201,
+    tags=["organizations"],
+    summary="Register an organization and its first admin",
+    description="A client organization is active at once; an expert organization (which publishes "
+    "to the marketplace) waits for platform approval before it can change anything.",
+)
+def register(body: Registration, session: PlatformSessionDep) -> Any:
+    organization_id = new_id()
+    is_expert = body.type == OrganizationType.EXPERT
+    organization = Organization(
+        id=organization_id,
+        name=body.name,
+        slug=body.slug,
+        type=body.type,
+        tier=Tier.BASIC,
+        approval_status=ApprovalStatus.PENDING if is_expert else ApprovalStatus.APPROVED,
+        country=body.country,
+        timezone=body.timezone,
+        monthly_message_quota=TIER_MONTHLY_QUOTA[Tier.BASIC],
+        created_by="registration",
+    )
+    session.add(organization)
+    session.flush()
+    session.commit()
+    # The admin is created in the new tenant's own session, so it is checked and audited as such.
+    actor = "registration"
+    with tenant_session(session.get_bind(), organization_id, actor) as tenant:
+        tenant.add(
+            User(
+                email=str(body.admin_email).lower(),
+                full_name=body.admin_name,
+                role=Role.ADMIN,
+                password_hash=hash_password(body.admin_password),
+            )
+        )
+        try:
+            tenant.commit()
+        except Exception:
+            tenant.rollback()
+            session.delete(organization)  # never leave an organization without its admin
+            session.commit()
+            raise
+    return organization
+
+
+@router.get("/organizations/me", response_model=OrganizationRead, tags=["organizations"])
+def my_organization(principal: PrincipalDep, session: TenantSessionDep) -> Any:
+    organization = session.get(Organization, principal.organization_id)
+    if organization is None:
+        raise not_found("organization")
+    return organization
+
+
+@router.patch("/organizations/me", response_model=OrganizationRead, tags=["organizations"])
+def update_my_organization(
+    body: OrganizationUpdate, principal: PrincipalDep, session: TenantSessionDep
+) -> Any:
+    require_write(principal, ADMINS, "the organization")
+    organization = session.get(Organization, principal.organization_id)
+    if organization is None:
+        raise not_found("organization")
+    for name, value in body.model_dump(exclude_unset=True).items():
+        setattr(organization, name, value)
+    session.commit()
+    return organization
+
+
+def platform_operator(
+    settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
+) -> None:
+    """Platform routes answer only to the configured platform token; unset, they do not exist."""
+    expected = settings.platform_token
+    if expected is None:
+        raise not_found("route")
+    given = (authorization or "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise Problem(401, "platform token required")
+
+
+@router.post(
+    "/platform/organizations/{organization_id}/approval",
+    response_model=OrganizationRead,
+    tags=["platform"],
+    dependencies=[Depends(platform_operator)],
+    summary="Approve or reject an expert organization",
+)
+def approve(organization_id: str, approve: bool, session: PlatformSessionDep) -> Any:
+    organization = session.get(Organization, organization_id)
+    if organization is None:
+        raise not_found("organization")
+    organization.approval_status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+    organization.updated_by = "platform"
+    session.add(
+        AuditEntry(
+            organization_id=organization.id,
+            actor="platform",
+            action="update",
+            entity="organizations",
+            entity_id=organization.id,
+            changes={"approval_status": organization.approval_status},
+            at=utcnow(),
+        )
+    )
+    session.commit()
+    return organization

@@ -1,0 +1,172 @@
+"""Analysts' figures over the published marts, and the feature catalog segments are built from.
+
+(No `from __future__ import annotations`: the query models are built at import time and FastAPI
+must see real classes in the route signatures.)
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from api.crud import load
+from api.deps import PrincipalDep, TenantSessionDep
+from api.marts import Marts
+from api.problems import RESPONSES
+from api.resources import RESOURCES
+from api.schemas import SegmentPreview, SegmentPreviewRequest
+from coaching.segments.catalog import FEATURES
+from coaching.segments.rules import SegmentRule
+from coaching.segments.sql import to_sql
+
+router = APIRouter(responses=RESPONSES)
+SEGMENTS = next(r for r in RESOURCES if r.name == "segments")
+
+
+class MartRows(BaseModel):
+    items: list[dict[str, Any]]
+    next_cursor: str | None = None
+    published_at: datetime = Field(description="When the pipeline published these figures.")
+
+
+class FeatureRead(BaseModel):
+    name: str
+    type: str
+    kind: str
+    operators: list[str]
+    description: str
+
+
+@dataclass(frozen=True)
+class MartRead:
+    path: str
+    mart: str
+    order: tuple[str, ...]
+    filters: tuple[str, ...]
+    summary: str
+
+
+READS = (
+    MartRead(
+        "/reads/worker-progress",
+        "worker_progress",
+        ("enrollment_id",),
+        ("program_id", "worker_id", "state"),
+        "Each enrollment's progress through its journey",
+    ),
+    MartRead(
+        "/reads/cohort-metrics",
+        "cohort_metrics",
+        ("program_id", "cohort_week", "weeks_since_enrollment"),
+        ("program_id",),
+        "Weekly cohorts: retention, reply rate, completion",
+    ),
+    MartRead(
+        "/reads/experiment-results",
+        "experiment_results",
+        ("experiment_id", "metric", "dimension", "dimension_value", "variant_key"),
+        ("experiment_id", "metric", "dimension", "decision"),
+        "Bayesian results per experiment, metric and breakdown, with the decision and why",
+    ),
+)
+
+
+def _marts(request: Request) -> Marts:
+    return Marts(request.app.state.settings.lake_dir)
+
+
+def _page_fields() -> dict[str, Any]:
+    return {
+        "cursor": (str | None, Field(default=None, max_length=200)),
+        "limit": (int, Field(default=100, ge=1, le=1000)),
+    }
+
+
+def _add_read(spec: MartRead) -> None:
+    fields = {name: (str | None, Field(default=None, max_length=120)) for name in spec.filters}
+    Query_ = create_model(
+        f"{spec.mart}_query", __config__=ConfigDict(extra="forbid"), **fields, **_page_fields()
+    )
+
+    @router.get(spec.path, response_model=MartRows, tags=["reads"], summary=spec.summary)
+    def read(
+        request: Request,
+        query: Annotated[Query_, Query()],  # type: ignore[valid-type]
+        principal: PrincipalDep,
+    ) -> Any:
+        values = query.model_dump()
+        cursor, limit = values.pop("cursor"), values.pop("limit")
+        filters = {k: v for k, v in values.items() if v is not None}
+        return _marts(request).rows(
+            spec.mart, principal.organization_id, filters, spec.order, limit, cursor
+        )
+
+
+for _spec in READS:
+    _add_read(_spec)
+
+
+MembersQuery = create_model(
+    "segment_members_query", __config__=ConfigDict(extra="forbid"), **_page_fields()
+)
+
+
+@router.get(
+    "/segments/{row_id}/members",
+    response_model=MartRows,
+    tags=["segments"],
+    summary="A segment's members as of the last pipeline run",
+)
+def segment_members(
+    request: Request,
+    row_id: str,
+    query: Annotated[MembersQuery, Query()],  # type: ignore[valid-type]
+    principal: PrincipalDep,
+    session: TenantSessionDep,
+) -> Any:
+    load(session, SEGMENTS, row_id)  # 404 for another organization's segment
+    return _marts(request).rows(
+        "segment_membership",
+        principal.organization_id,
+        {"segment_id": row_id},
+        ("worker_id",),
+        query.limit,
+        query.cursor,
+    )
+
+
+@router.post(
+    "/segments/preview",
+    response_model=SegmentPreview,
+    tags=["segments"],
+    summary="How many workers a rule would select today",
+    description="Evaluated over the published worker features with the same parameterized SQL "
+    "the pipeline uses; nothing is stored.",
+)
+def preview_segment(request: Request, body: SegmentPreviewRequest, principal: PrincipalDep) -> Any:
+    predicate, params = to_sql(SegmentRule.model_validate(body.rule))
+    members, workers, as_of = _marts(request).count(
+        "worker_features", principal.organization_id, predicate, params
+    )
+    return SegmentPreview(members=members, workers=workers, as_of=as_of.isoformat())
+
+
+@router.get(
+    "/feature-catalog",
+    response_model=list[FeatureRead],
+    tags=["segments"],
+    summary="The features segment rules may use, with their operators",
+)
+def feature_catalog(_: PrincipalDep) -> Any:
+    return [
+        FeatureRead(
+            name=f.name,
+            type=f.type,
+            kind=f.kind,
+            operators=[o.value for o in f.operators],
+            description=f.description,
+        )
+        for f in FEATURES
+    ]

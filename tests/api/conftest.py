@@ -1,0 +1,106 @@
+"""An API per store backend, and factories for organizations, users and their tokens."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.security import hash_password
+from api.tenancy import platform_session
+from coaching.domain import TIER_MONTHLY_QUOTA, OrganizationType, Role, Tier
+from coaching.settings import Settings, load_settings
+from coaching.store import migrate
+from coaching.store.engine import make_engine
+from coaching.store.tables import Organization, User
+
+PASSWORD = "correct horse battery"
+_HASH = hash_password(PASSWORD)  # hashing is slow on purpose; tests share one hash
+
+
+@dataclass
+class Org:
+    id: str
+    slug: str
+    whatsapp_sender: str
+    headers: dict[Role, dict[str, str]] = field(default_factory=dict)
+    emails: dict[Role, str] = field(default_factory=dict)
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.headers[Role.ADMIN]
+
+
+@dataclass
+class Api:
+    client: TestClient
+    settings: Settings
+
+    def organization(
+        self,
+        *,
+        tier: Tier = Tier.PREMIUM,
+        type: OrganizationType = OrganizationType.CLIENT,
+        approved: bool = True,
+    ) -> Org:
+        """An organization with one user per role, each logged in."""
+        tag = uuid.uuid4().hex[:10]
+        sender = f"+1555{int(tag[:7], 16) % 10_000_000:07d}"
+        engine = make_engine(self.settings.database_url or "")
+        with platform_session(engine) as session:
+            organization = Organization(
+                name=f"Org {tag}",
+                slug=f"org-{tag}",
+                type=type,
+                tier=tier,
+                approval_status="approved" if approved else "pending",
+                monthly_message_quota=TIER_MONTHLY_QUOTA[tier],
+                whatsapp_sender=sender,
+                timezone="Africa/Nairobi",
+            )
+            session.add(organization)
+            session.flush()
+            org = Org(organization.id, organization.slug, sender)
+            for role in Role:
+                email = f"{role}-{tag}@example.org"
+                session.add(
+                    User(
+                        organization_id=organization.id,
+                        email=email,
+                        full_name=f"{role} {tag}",
+                        role=role,
+                        password_hash=_HASH,
+                    )
+                )
+                org.emails[role] = email
+            session.commit()
+        engine.dispose()
+        for role, email in org.emails.items():
+            org.headers[role] = self.login(email)
+        return org
+
+    def login(self, email: str, password: str = PASSWORD) -> dict[str, str]:
+        answer = self.client.post("/auth/token", data={"username": email, "password": password})
+        assert answer.status_code == 200, answer.text
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def api_settings(home: Path, database_url: str, **extra: str) -> Settings:
+    environ = {"COACH_HOME": str(home), "COACH_DATABASE_URL": database_url, **extra}
+    return load_settings(environ)
+
+
+@pytest.fixture
+def api(store_url: str, tmp_path: Path) -> Iterator[Api]:
+    """The API on each backend (PostgreSQL with row-level security when configured)."""
+    settings = api_settings(tmp_path, store_url, COACH_PLATFORM_TOKEN="p" * 40)
+    engine = make_engine(store_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    with TestClient(create_app(settings)) as client:
+        yield Api(client, settings)
