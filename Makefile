@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format lock clean bench dagster docs venv
+.PHONY: demo test lint format lock clean bench dagster docs venv api
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ dagster: $(STAMP)
 	@mkdir -p $(DAGSTER_HOME)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
+# The admin API on http://127.0.0.1:8000/docs, on the demo's store and published marts.
+api: $(STAMP)
+	$(BIN)/coach api --host 127.0.0.1 --port 8000
 
 # The dbt docs site on http://127.0.0.1:8080, generated offline from the demo's warehouse.
 docs: $(STAMP)

@@ -47,6 +47,17 @@ def _known_timezone(value: str) -> str:
 
 
 TimeZone = Annotated[str, Field(examples=["Africa/Nairobi"]), AfterValidator(_known_timezone)]
+
+
+def _wall_clock(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError(
+            "a local time of day takes no offset: the organization's or worker's zone applies"
+        )
+    return value
+
+
+LocalTime = Annotated[time, AfterValidator(_wall_clock), Field(examples=["09:00:00"])]
 Attributes = Annotated[dict[str, str | int | float | bool | None], Field(max_length=50)]
 
 
@@ -124,8 +135,8 @@ class OrganizationUpdate(Input):
     name: Name | None = None
     country: Country | None = None
     timezone: TimeZone | None = None
-    quiet_hours_start: time | None = None
-    quiet_hours_end: time | None = None
+    quiet_hours_start: LocalTime | None = None
+    quiet_hours_end: LocalTime | None = None
     whatsapp_sender: E164 | None = None
     sms_sender: E164 | None = None
     sms_fallback_enabled: bool | None = None
@@ -394,7 +405,7 @@ class TouchpointSpec(Input):
     name: Name
     kind: TouchpointKind
     day_offset: Annotated[int, Field(ge=0, le=3650)]
-    local_send_time: time
+    local_send_time: LocalTime
     content_id: str
     follow_up: FollowUp | None = None
 

@@ -105,9 +105,14 @@ def db_current() -> None:
 def settings() -> None:
     """Print the effective settings (secrets hidden)."""
     from coaching.settings import get_settings
+    from coaching.store.engine import redacted
 
     for name, value in get_settings().model_dump().items():
-        shown = "***" if ("token" in name or "password" in name) and value else value
+        shown = value
+        if value and any(word in name for word in ("token", "password", "secret")):
+            shown = "***"
+        elif value and name.endswith("_url") and "://" in str(value) and "@" in str(value):
+            shown = redacted(str(value))
         typer.echo(f"{name} = {shown}")
 
 

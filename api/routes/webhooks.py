@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from api.deps import EngineDep, PlatformSessionDep, SettingsDep
-from api.problems import Problem, not_found
+from api.problems import RESPONSES, Problem, not_found
 from api.tenancy import tenant_session
 from coaching.domain import (
     OPT_OUT_KEYWORDS,
@@ -40,7 +40,7 @@ from coaching.store.tables import (
     Worker,
 )
 
-router = APIRouter(prefix="/webhooks/twilio", tags=["webhooks"])
+router = APIRouter(prefix="/webhooks/twilio", tags=["webhooks"], responses=RESPONSES)
 OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP", "YES"})
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 ACTOR = "twilio"

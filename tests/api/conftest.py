@@ -18,6 +18,7 @@ from coaching.settings import Settings, load_settings
 from coaching.store import migrate
 from coaching.store.engine import make_engine
 from coaching.store.tables import Organization, User
+from tests.conftest import postgres_database
 
 PASSWORD = "correct horse battery"
 _HASH = hash_password(PASSWORD)  # hashing is slow on purpose; tests share one hash
@@ -95,9 +96,32 @@ def api_settings(home: Path, database_url: str, **extra: str) -> Settings:
     return load_settings(environ)
 
 
+@pytest.fixture(scope="session")
+def api_postgres_url() -> Iterator[str | None]:
+    """The API tests' own PostgreSQL database: they add organizations other tests do not expect."""
+    base = load_settings().test_postgres_url
+    if not base:
+        yield None
+        return
+    with postgres_database(base) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def api_store_url(
+    request: pytest.FixtureRequest, tmp_path: Path, api_postgres_url: str | None
+) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    if api_postgres_url is None:
+        pytest.skip("COACH_TEST_POSTGRES_URL is not set")
+    return api_postgres_url
+
+
 @pytest.fixture
-def api(store_url: str, tmp_path: Path) -> Iterator[Api]:
+def api(api_store_url: str, tmp_path: Path) -> Iterator[Api]:
     """The API on each backend (PostgreSQL with row-level security when configured)."""
+    store_url = api_store_url
     settings = api_settings(tmp_path, store_url, COACH_PLATFORM_TOKEN="p" * 40)
     engine = make_engine(store_url)
     migrate.upgrade(engine)

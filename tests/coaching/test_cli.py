@@ -24,6 +24,9 @@ def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
         ["db", "downgrade"],
         ["db", "current"],
         ["settings"],
+        ["api"],
+        ["api-key"],
+        ["set-password"],
     ],
 )
 def test_every_command_has_help(command: list[str]) -> None:

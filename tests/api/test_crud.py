@@ -1,0 +1,195 @@
+"""The generic resource routes: pages, filters, sorting, soft delete, audit, and bad input."""
+
+from __future__ import annotations
+
+from tests.api.conftest import Api
+from tests.api.factories import RULE, create_body, phone, seed
+
+
+def test_cursor_pages_cover_every_row_once_in_order(api: Api) -> None:
+    org = api.organization()
+    for i in range(7):
+        body = {**create_body("workers", {}), "team": "Even" if i % 2 == 0 else "Odd"}
+        assert api.client.post("/workers", json=body, headers=org.admin).status_code == 201
+    seen, cursor = [], None
+    while True:
+        query = "/workers?limit=3&sort=-phone_e164" + (f"&cursor={cursor}" if cursor else "")
+        page = api.client.get(query, headers=org.admin).json()
+        seen += [w["phone_e164"] for w in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == 7 and seen == sorted(seen, reverse=True)
+    evens = api.client.get("/workers?team=Even", headers=org.admin).json()["items"]
+    assert len(evens) == 4 and {w["team"] for w in evens} == {"Even"}
+    wrong = api.client.get(
+        f"/workers?sort=phone_e164&cursor={cursor or 'bm9wZQ'}", headers=org.admin
+    )
+    assert wrong.status_code == 400
+
+
+def test_soft_delete_hides_the_row_and_the_audit_log_tells_who(api: Api) -> None:
+    org = api.organization()
+    created = api.client.post("/workers", json=create_body("workers", {}), headers=org.admin).json()
+    api.client.patch(f"/workers/{created['id']}", json={"team": "Renamed"}, headers=org.admin)
+    assert api.client.delete(f"/workers/{created['id']}", headers=org.admin).status_code == 204
+    assert api.client.get(f"/workers/{created['id']}", headers=org.admin).status_code == 404
+    assert created["id"] not in api.client.get("/workers", headers=org.admin).text
+    trail = api.client.get(f"/audit-log?entity_id={created['id']}", headers=org.admin).json()[
+        "items"
+    ]
+    assert [e["action"] for e in trail] == ["delete", "update", "create"]
+    assert trail[1]["changes"]["team"] == "Renamed"
+    assert {e["actor"] for e in trail} == {trail[0]["actor"]} and trail[0]["actor"].startswith(
+        "user:"
+    )
+
+
+def test_password_is_hashed_and_never_returned_or_audited(api: Api) -> None:
+    org = api.organization()
+    user = api.client.post("/users", json=create_body("users", {}), headers=org.admin).json()
+    assert "password" not in user and "password_hash" not in user
+    trail = api.client.get(f"/audit-log?entity_id={user['id']}", headers=org.admin).json()["items"]
+    assert trail[0]["changes"]["password_hash"] == "(changed)"
+    assert api.login(user["email"], "a long enough password")
+
+
+def test_bad_input_is_a_problem_with_the_field_path(api: Api) -> None:
+    org = api.organization()
+    cases = [
+        ({"phone_e164": "0700 000 000"}, "body.phone_e164"),
+        ({"phone_e164": phone(), "nickname": "x"}, "body.nickname"),
+        ({"phone_e164": phone(), "timezone": "Mars/Olympus"}, "body.timezone"),
+        ({"phone_e164": phone(), "hire_date": "yesterday"}, "body.hire_date"),
+    ]
+    for body, path in cases:
+        answer = api.client.post("/workers", json=body, headers=org.admin)
+        assert answer.status_code == 422, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert path in [e["path"] for e in answer.json()["errors"]]
+    malformed = api.client.post(
+        "/workers", content=b"{not json", headers={**org.admin, "Content-Type": "application/json"}
+    )
+    assert malformed.status_code == 422
+    huge = api.client.post(
+        "/workers",
+        content=b'{"phone_e164": "' + b"1" * 2_000_000 + b'"}',
+        headers={**org.admin, "Content-Type": "application/json"},
+    )
+    assert huge.status_code == 413
+    unknown_query = api.client.get("/workers?colour=blue", headers=org.admin)
+    assert unknown_query.status_code == 422
+
+
+def test_rule_trees_are_checked_against_the_catalog_and_depth(api: Api) -> None:
+    org = api.organization()
+    node: dict = RULE["root"]["rules"][0]
+    for _ in range(8):
+        node = {"type": "group", "combinator": "and", "rules": [node]}
+    deep = {"name": "deep", "kind": "location", "rule": {"root": node}}
+    answer = api.client.post("/segments", json=deep, headers=org.admin)
+    assert answer.status_code == 422 and "at most 5" in answer.text
+    unknown = {
+        "root": {
+            "type": "group",
+            "combinator": "and",
+            "rules": [{"type": "condition", "feature": "shoe_size", "operator": "eq", "value": 4}],
+        }
+    }
+    answer = api.client.post(
+        "/segments", json={"name": "x", "kind": "location", "rule": unknown}, headers=org.admin
+    )
+    assert answer.status_code == 422 and "root.rules[0].feature" in answer.text
+    very_deep = "[" * 100_000 + "]" * 100_000
+    answer = api.client.post(
+        "/segments",
+        content=very_deep.encode(),
+        headers={**org.admin, "Content-Type": "application/json"},
+    )
+    assert 400 <= answer.status_code < 500
+
+
+def test_references_must_be_in_the_organization(api: Api) -> None:
+    org = api.organization()
+    program = {
+        "name": "p",
+        "journey_id": "00000000-0000-0000-0000-000000000000",
+        "starts_on": "2026-12-01",
+    }
+    answer = api.client.post("/programs", json=program, headers=org.admin)
+    assert answer.status_code == 422 and answer.json()["errors"][0]["path"] == "body.journey_id"
+
+
+def test_journey_structure_rules_and_publishing(api: Api) -> None:
+    org = api.organization()
+    ids = seed(api.client, org.admin)
+    journey = ids["journeys"]
+    touchpoint = {
+        "name": "t",
+        "kind": "message",
+        "local_send_time": "09:00:00",
+        "content_id": ids["content"],
+    }
+    backwards = {
+        "phases": [
+            {
+                "name": "A",
+                "touchpoints": [{**touchpoint, "day_offset": 3}, {**touchpoint, "day_offset": 1}],
+            }
+        ]
+    }
+    answer = api.client.put(f"/journeys/{journey}/structure", json=backwards, headers=org.admin)
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["path"] == "body.phases[0].touchpoints[1].day_offset"
+    # Adding Swahili makes the journey unpublishable until the content has a Swahili variant.
+    api.client.patch(f"/journeys/{journey}", json={"languages": ["en", "sw"]}, headers=org.admin)
+    refused = api.client.patch(
+        f"/journeys/{journey}", json={"status": "published"}, headers=org.admin
+    )
+    assert refused.status_code == 422 and "sw" in refused.json()["detail"]
+    variant = {"content_id": ids["content"], "language": "sw", "body": "Habari"}
+    assert api.client.post("/content-variants", json=variant, headers=org.admin).status_code == 201
+    published = api.client.patch(
+        f"/journeys/{journey}", json={"status": "published"}, headers=org.admin
+    )
+    assert published.status_code == 200
+    frozen = api.client.put(f"/journeys/{journey}/structure", json=backwards, headers=org.admin)
+    assert frozen.status_code == 409
+    # Replacing a draft's structure keeps the ids of touchpoints at the same position.
+    api.client.patch(f"/journeys/{journey}", json={"status": "draft"}, headers=org.admin)
+    grown = {
+        "phases": [
+            {"name": "A", "touchpoints": [{**touchpoint, "day_offset": 0}]},
+            {"name": "B", "touchpoints": [{**touchpoint, "day_offset": 7}]},
+        ]
+    }
+    answer = api.client.put(f"/journeys/{journey}/structure", json=grown, headers=org.admin).json()
+    assert answer["phases"][0]["touchpoints"][0]["id"] == ids["touchpoint"]
+    assert [p["position"] for p in answer["phases"]] == [1, 2] and answer["problems"] == []
+
+
+def test_worker_import_reports_each_bad_row(api: Api) -> None:
+    org = api.organization()
+    taken = api.client.post("/workers", json=create_body("workers", {}), headers=org.admin).json()
+    good = phone()
+    csv = (
+        "phone_e164,display_name,team,language\n"
+        f"{good},Amina,Coast A,sw\n"
+        "12345,Bad Phone,Coast A,sw\n"
+        f"{taken['phone_e164']},Taken,Coast A,en\n"
+        f"{good},Twice,Coast A,en\n"
+    )
+    headers = {**org.admin, "Content-Type": "text/csv"}
+    dry = api.client.post("/workers/import?dry_run=true", content=csv, headers=headers).json()
+    assert dry["created"] == 0 and dry["rejected"] == 3
+    result = api.client.post("/workers/import", content=csv, headers=headers).json()
+    assert result["created"] == 1
+    assert [(e["line"], e["path"]) for e in result["errors"]] == [
+        (3, "phone_e164"),
+        (4, "phone_e164"),
+        (5, "phone_e164"),
+    ]
+    bad_header = api.client.post(
+        "/workers/import", content="mobile\n+254700000001\n", headers=headers
+    )
+    assert bad_header.status_code == 422

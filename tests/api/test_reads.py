@@ -1,0 +1,85 @@
+"""Reads over the published marts: scoped to the caller, paged, and honest when missing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from tests.api.conftest import Api
+from tests.api.factories import RULE, seed
+
+
+def publish(api: Api, mart: str, select: str) -> None:
+    gold = Path(api.settings.lake_dir) / "gold"
+    gold.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect() as con:
+        con.execute(f"copy ({select}) to '{gold / f'{mart}.parquet'}' (format parquet)")
+
+
+def test_reads_are_scoped_paged_and_explain_a_missing_mart(api: Api) -> None:
+    mine, theirs = api.organization(), api.organization()
+    missing = api.client.get("/reads/worker-progress", headers=mine.admin)
+    assert missing.status_code == 409 and "published" in missing.json()["detail"]
+    publish(
+        api,
+        "worker_progress",
+        f"select 'e' || i as enrollment_id, case when i % 2 = 0 then '{mine.id}' else '{theirs.id}' end "
+        "as organization_id, 'p1' as program_id, 'w' || i as worker_id, i / 10.0 as percent_complete, "
+        "case when i % 4 = 0 then 'stalled' else 'on_track' end as state from range(20) t(i)",
+    )
+    seen, cursor = [], None
+    while True:
+        url = "/reads/worker-progress?limit=4" + (f"&cursor={cursor}" if cursor else "")
+        page = api.client.get(url, headers=mine.admin).json()
+        seen += page["items"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == 10 and {r["organization_id"] for r in seen} == {mine.id}
+    stalled = api.client.get("/reads/worker-progress?state=stalled", headers=mine.admin).json()
+    assert len(stalled["items"]) == 5
+    # A cursor outlives a republish only as a clear 409.
+    first = api.client.get("/reads/worker-progress?limit=4", headers=mine.admin).json()
+    publish(
+        api,
+        "worker_progress",
+        "select 'x' as enrollment_id, 'o' as organization_id, 'p' as program_id, 'w' as worker_id, 'on_track' as state",
+    )
+    import os
+    import time
+
+    path = Path(api.settings.lake_dir) / "gold" / "worker_progress.parquet"
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10_000))
+    stale = api.client.get(
+        f"/reads/worker-progress?cursor={first['next_cursor']}", headers=mine.admin
+    )
+    assert stale.status_code == 409
+
+
+def test_segment_members_and_preview(api: Api) -> None:
+    mine, theirs = api.organization(), api.organization()
+    ids = seed(api.client, mine.admin)
+    foreign = seed(api.client, theirs.admin)
+    publish(
+        api,
+        "segment_membership",
+        f"select '{ids['segments']}' as segment_id, '{mine.id}' as organization_id, 'w' || i as worker_id, "
+        "date '2026-11-01' as as_of_date from range(3) t(i)",
+    )
+    publish(
+        api,
+        "worker_features",
+        f"select '{mine.id}' as organization_id, 'w' || i as worker_id, "
+        "case when i < 3 then 'Coast' else 'Rift' end as region from range(10) t(i)",
+    )
+    members = api.client.get(f"/segments/{ids['segments']}/members", headers=mine.admin).json()
+    assert sorted(m["worker_id"] for m in members["items"]) == ["w0", "w1", "w2"]
+    assert (
+        api.client.get(f"/segments/{foreign['segments']}/members", headers=mine.admin).status_code
+        == 404
+    )
+    preview = api.client.post("/segments/preview", json={"rule": RULE}, headers=mine.admin).json()
+    assert preview["members"] == 3 and preview["workers"] == 10
+    catalog = api.client.get("/feature-catalog", headers=mine.admin).json()
+    assert {"region", "team"} <= {f["name"] for f in catalog}
