@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from api.deps import Principal, PrincipalDep, TenantSessionDep, require_read, require_write
 from api.problems import RESPONSES, field_problem, not_found
+from api.routing import StoreRouter
 from coaching.domain import Role
 from coaching.store.tables import TenantOwned
 
@@ -141,8 +142,8 @@ def page(
     }
 
 
-def crud_router(resource: Resource) -> APIRouter:
-    router = APIRouter(prefix=f"/{resource.name}", tags=[resource.name], responses=RESPONSES)
+def crud_router(resource: Resource) -> StoreRouter:
+    router = StoreRouter(prefix=f"/{resource.name}", tags=[resource.name], responses=RESPONSES)
     Read, Create, Update = resource.read, resource.create, resource.update
     ListQuery = list_query_model(resource)
     label = resource.label

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -47,12 +47,17 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_platform_session(engine: EngineDep) -> Iterator[Session]:
+async def get_platform_session(engine: EngineDep) -> AsyncIterator[Session]:
+    """Async on purpose (as is get_tenant_session): creating a session does no I/O, and the
+    teardown that returns its connection must not wait for a worker thread, or a burst of
+    requests holding every thread would wait forever for connections only teardowns free."""
     with platform_session(engine) as session:
         yield session
 
 
-PlatformSessionDep = Annotated[Session, Depends(get_platform_session)]
+# scope="function": the session closes (and returns its connection) when the route returns, not
+# after the response is serialized, which for sync routes itself waits for a worker thread.
+PlatformSessionDep = Annotated[Session, Depends(get_platform_session, scope="function")]
 
 
 def _unauthorized(detail: str = "missing or invalid credentials") -> Problem:
@@ -93,32 +98,35 @@ def _principal(session: Session, organization_id: str, role: Role, actor: str) -
 
 def get_principal(
     request: Request,
-    session: PlatformSessionDep,
+    engine: EngineDep,
     token: Annotated[str | None, Depends(oauth2)],
 ) -> Principal:
+    """Who is calling. Uses its own short session, returned to the pool before the route runs,
+    so a request never holds two connections at once."""
     if not token:
         raise _unauthorized()
-    if api_key_prefix(token):
-        return _principal_for_key(session, token)
-    claims = read_token(token, request.app.state.secret_key)
-    if claims is None:
-        raise _unauthorized("invalid or expired access token")
-    user = session.get(User, claims.user_id)
-    if user is None or not user.is_active or user.deleted_at is not None:
-        raise _unauthorized("the user is no longer active")
-    # The role is read from the store, not the token: a demotion takes effect at once.
-    return _principal(session, user.organization_id, Role(user.role), f"user:{user.id}")
+    with platform_session(engine) as session:
+        if api_key_prefix(token):
+            return _principal_for_key(session, token)
+        claims = read_token(token, request.app.state.secret_key)
+        if claims is None:
+            raise _unauthorized("invalid or expired access token")
+        user = session.get(User, claims.user_id)
+        if user is None or not user.is_active or user.deleted_at is not None:
+            raise _unauthorized("the user is no longer active")
+        # The role is read from the store, not the token: a demotion takes effect at once.
+        return _principal(session, user.organization_id, Role(user.role), f"user:{user.id}")
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def get_tenant_session(engine: EngineDep, principal: PrincipalDep) -> Iterator[Session]:
+async def get_tenant_session(engine: EngineDep, principal: PrincipalDep) -> AsyncIterator[Session]:
     with tenant_session(engine, principal.organization_id, principal.actor) as session:
         yield session
 
 
-TenantSessionDep = Annotated[Session, Depends(get_tenant_session)]
+TenantSessionDep = Annotated[Session, Depends(get_tenant_session, scope="function")]
 
 
 def require_write(principal: Principal, roles: frozenset[Role], what: str) -> None:

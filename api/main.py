@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,6 +20,8 @@ from coaching.settings import Settings, get_settings
 from coaching.store import migrate
 from coaching.store.engine import check_connection, make_engine
 
+ROUTE_THREADS = 6
+API_POOL_SIZE = ROUTE_THREADS  # plus as many overflow: a request holds one connection at a time
 DESCRIPTION = """
 Tenant-isolated administration of the coaching platform: organizations, users, API keys, workers,
 segments, content, journeys, programs, enrollments and experiments, plus reads over the published
@@ -64,10 +67,14 @@ class BodyLimit:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = make_engine(settings.database_url or "")
+    engine = make_engine(settings.database_url or "", pool_size=API_POOL_SIZE)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Routes are sync (SQLAlchemy, DuckDB) and run on worker threads. Past a few threads they
+        # only fight over the GIL: measured with bench/bench_api.py, 40 threads served half the
+        # requests per second of a handful. Waiting requests queue on the event loop instead.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = ROUTE_THREADS
         check_connection(engine)
         if not migrate.is_current(engine):
             raise ConfigurationError(

@@ -14,6 +14,7 @@ import base64
 import binascii
 import json
 import math
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -37,6 +38,19 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     return value
+
+
+_local = threading.local()
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB per worker thread: opening one costs more than a small read, and a
+    page of a mart is too small to gain from parallel scan threads."""
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = duckdb.connect(config={"threads": 1})
+        _local.con = con
+    return con
 
 
 class Marts:
@@ -72,10 +86,9 @@ class Marts:
             f"order by {ordering} limit ? offset ?"
         )
         params = [str(path), organization_id, *filters.values(), limit + 1, offset]
-        with duckdb.connect() as con:
-            result = con.execute(sql, params)
-            columns = [d[0] for d in result.description]
-            records = result.fetchall()
+        result = _connection().execute(sql, params)
+        columns = [d[0] for d in result.description]
+        records = result.fetchall()
         more = len(records) > limit
         items = [
             {c: _jsonable(v) for c, v in zip(columns, record, strict=True)}
@@ -92,12 +105,15 @@ class Marts:
     ) -> tuple[int, int, datetime]:
         """(rows matching `predicate`, all rows) of the organization; predicate from code only."""
         path = self.path(mart)
-        with duckdb.connect() as con:
-            matching, total = con.execute(
+        matching, total = (
+            _connection()
+            .execute(
                 f"select count(*) filter (where {predicate}), count(*) from read_parquet(?) "
                 "where organization_id = ?",
                 [*params, str(path), organization_id],
-            ).fetchall()[0]
+            )
+            .fetchall()[0]
+        )
         return int(matching), int(total), datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
 

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 MEDIA_TYPE = "application/problem+json"
@@ -115,6 +116,11 @@ def install(app: FastAPI) -> None:
     async def _conflict(_: Request, exc: IntegrityError) -> JSONResponse:
         log.info("integrity conflict: %s", exc.orig)
         return response(409, "conflicts with an existing row (a unique value is already taken)")
+
+    @app.exception_handler(SQLAlchemyTimeout)
+    async def _busy(_: Request, exc: SQLAlchemyTimeout) -> JSONResponse:
+        log.warning("store connection pool exhausted: %s", exc)
+        return response(503, "the store is busy; retry shortly", headers={"Retry-After": "1"})
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from api.deps import PrincipalDep, TenantSessionDep, require_write
 from api.problems import RESPONSES
+from api.routing import StoreRouter
 from api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from api.security import new_api_key
 from coaching.domain import ADMINS
 from coaching.store.tables import ApiKey
 
-router = APIRouter(prefix="/api-keys", tags=["api-keys"], responses=RESPONSES)
+router = StoreRouter(prefix="/api-keys", tags=["api-keys"], responses=RESPONSES)
 
 
 @router.post(

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.deps import PrincipalDep, TenantSessionDep, require_read
 from api.problems import RESPONSES
+from api.routing import StoreRouter
 from api.schemas import AuditEntryRead
 from coaching.domain import ADMINS
 from coaching.store.tables import AuditEntry
 
-router = APIRouter(prefix="/audit-log", tags=["audit"], responses=RESPONSES)
+router = StoreRouter(prefix="/audit-log", tags=["audit"], responses=RESPONSES)
 
 
 class AuditPage(BaseModel):

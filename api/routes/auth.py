@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import Depends, Header
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 
@@ -17,6 +17,7 @@ from api.deps import (
     require_write,
 )
 from api.problems import RESPONSES, Problem, not_found
+from api.routing import StoreRouter
 from api.schemas import OrganizationRead, OrganizationUpdate, Registration, Token
 from api.security import TokenClaims, hash_password, issue_token, secret_key, verify_password
 from api.tenancy import tenant_session
@@ -24,7 +25,7 @@ from coaching.domain import ADMINS, TIER_MONTHLY_QUOTA, ApprovalStatus, Organiza
 from coaching.store.tables import AuditEntry, Organization, User
 from coaching.store.types import new_id, utcnow
 
-router = APIRouter(responses=RESPONSES)
+router = StoreRouter(responses=RESPONSES)
 
 
 @router.post("/auth/token", response_model=Token, tags=["auth"], summary="Log in (OAuth2 password)")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from api.crud import load
 from api.deps import PrincipalDep, TenantSessionDep, require_write
 from api.journeys import (
@@ -16,10 +14,11 @@ from api.journeys import (
 )
 from api.problems import RESPONSES, Problem
 from api.resources import RESOURCES
+from api.routing import StoreRouter
 from api.schemas import JourneyStructure, JourneyStructureRead
 from coaching.domain import CONTENT_ROLES, JourneyStatus
 
-router = APIRouter(prefix="/journeys", tags=["journeys"], responses=RESPONSES)
+router = StoreRouter(prefix="/journeys", tags=["journeys"], responses=RESPONSES)
 JOURNEYS = next(r for r in RESOURCES if r.name == "journeys")
 
 

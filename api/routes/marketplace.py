@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 from api.deps import PlatformSessionDep, PrincipalDep, TenantSessionDep, require_write
 from api.journeys import copy_journey, phases_with_touchpoints
 from api.problems import RESPONSES, not_found
+from api.routing import StoreRouter
 from api.schemas import JourneyRead, PhaseRead
 from coaching.domain import CONTENT_ROLES, ApprovalStatus, JourneyStatus, OrganizationType
 from coaching.store.tables import Journey, Organization
 
-router = APIRouter(prefix="/marketplace", tags=["marketplace"], responses=RESPONSES)
+router = StoreRouter(prefix="/marketplace", tags=["marketplace"], responses=RESPONSES)
 
 
 class Listing(BaseModel):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from api.crud import load
@@ -16,12 +16,13 @@ from api.deps import PrincipalDep, TenantSessionDep
 from api.marts import Marts
 from api.problems import RESPONSES
 from api.resources import RESOURCES
+from api.routing import StoreRouter
 from api.schemas import SegmentPreview, SegmentPreviewRequest
 from coaching.segments.catalog import FEATURES
 from coaching.segments.rules import SegmentRule
 from coaching.segments.sql import to_sql
 
-router = APIRouter(responses=RESPONSES)
+router = StoreRouter(responses=RESPONSES)
 SEGMENTS = next(r for r in RESOURCES if r.name == "segments")
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import Depends, Header, Request, Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from twilio.request_validator import RequestValidator
 
 from api.deps import EngineDep, PlatformSessionDep, SettingsDep
 from api.problems import RESPONSES, Problem, not_found
+from api.routing import StoreRouter
 from api.tenancy import tenant_session
 from coaching.domain import (
     OPT_OUT_KEYWORDS,
@@ -40,7 +41,7 @@ from coaching.store.tables import (
     Worker,
 )
 
-router = APIRouter(prefix="/webhooks/twilio", tags=["webhooks"], responses=RESPONSES)
+router = StoreRouter(prefix="/webhooks/twilio", tags=["webhooks"], responses=RESPONSES)
 OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP", "YES"})
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 ACTOR = "twilio"

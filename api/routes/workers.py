@@ -6,17 +6,18 @@ import csv
 import io
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from api.deps import PrincipalDep, TenantSessionDep, require_write
 from api.problems import RESPONSES, Problem, location
+from api.routing import StoreRouter
 from api.schemas import ImportResult, ImportRowError, WorkerCreate
 from coaching.domain import PROGRAM_ROLES
 from coaching.store.tables import Worker
 
-router = APIRouter(prefix="/workers", tags=["workers"], responses=RESPONSES)
+router = StoreRouter(prefix="/workers", tags=["workers"], responses=RESPONSES)
 COLUMNS = frozenset(WorkerCreate.model_fields) - {"attributes"}
 MAX_ROWS = 50_000
 

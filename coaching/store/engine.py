@@ -19,7 +19,7 @@ def redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
     """An engine for the store; SQLite gets foreign keys, WAL and a busy timeout.
 
     WAL lets the API keep answering reads while ingestion scans the same file; the busy timeout
@@ -29,7 +29,13 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": 30},
+            pool_size=pool_size,
+            max_overflow=pool_size,
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -44,7 +50,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        connect_args={"connect_timeout": 10},
+    )
 
 
 def check_connection(engine: Engine) -> None:
