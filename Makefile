@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_segments.py
 	$(BIN)/python bench/bench_dbt.py
 	$(BIN)/python bench/bench_stats.py
+	$(BIN)/python bench/bench_api.py
 
 # Re-resolve the dependency ranges of pyproject.toml into exact pins.
 lock:
