@@ -12,7 +12,8 @@ def describe(manifest: dict[str, Any]) -> str:
     lines = [
         "Simulated world:",
         f"  organizations  {len(orgs)} ({sum(o['type'] == 'client' for o in orgs)} client, "
-        f"{sum(o['type'] == 'expert' for o in orgs)} expert)",
+        f"{sum(o['type'] == 'expert' for o in orgs)} expert): "
+        + ", ".join(o["slug"] for o in orgs),
         f"  workers        {counts['workers']}   enrollments {counts['enrollments']}   "
         f"segments {counts['segments']}   experiments {counts['experiments']}",
         f"  messages       {messages['outbound']} sent + {messages['follow_ups']} nudges, "
