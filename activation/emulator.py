@@ -1,0 +1,437 @@
+"""A local Twilio: the Messages API the `twilio` SDK calls, with Twilio's shapes, errors and signed
+status callbacks, so the demo, the tests and the benchmarks exercise the real SDK over real HTTP.
+
+What it does as Twilio does:
+- create (POST .../Messages.json), fetch (GET .../Messages/{sid}.json), list with To/From/DateSent
+  filters and next_page_uri paging; HTTP Basic auth with the account SID and auth token (20003);
+- 21610 for a recipient who opted out (synchronous, as Twilio answers it), 21211 for a malformed
+  number, 80 messages per second per sender (beyond it: 429 with code 20429);
+- WhatsApp free text to someone whose last message is older than 24 hours is accepted, then fails
+  with 63016 in its status callback, as on Twilio;
+- status callbacks in Twilio's order (queued, sent, delivered, read; or failed / undelivered with an
+  ErrorCode), form-encoded and signed with X-Twilio-Signature, with I-Twilio-Idempotency-Token.
+
+Faults (`Faults`, also settable at run time with POST /_emulator/faults): 429s, 5xxs, timeouts,
+latency, dropped callbacks, delivery failures per number. Every accepted message is appended to a
+JSON-lines log (GET /_emulator/log), which tests read to prove each message was sent exactly once.
+Sessions (the 24-hour window) are opened by POST /_emulator/inbound, which also delivers the
+worker's message to the inbound webhook as Twilio would, or seeded with POST /_emulator/sessions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from twilio.request_validator import RequestValidator
+
+from coaching.domain import TWILIO_ERRORS
+
+API = "/2010-04-01/Accounts/{account}/Messages"
+E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
+SESSION_WINDOW = timedelta(hours=24)
+SENDER_RATE = 80.0  # messages per second per sender, Twilio's WhatsApp default
+
+
+@dataclass
+class Faults:
+    rate_429: float = 0.0  # share of creates answered 429 / 20429
+    rate_5xx: float = 0.0  # share answered 500 or 503
+    rate_timeout: float = 0.0  # share that hang for `timeout_seconds` before answering 504
+    timeout_seconds: float = 30.0
+    latency_ms: float = 0.0  # added to every API answer
+    drop_callbacks: float = 0.0  # share of status callbacks never posted
+    fail_rate: float = 0.0  # share of messages that end undelivered with 30008
+    failures: dict[str, int] = field(default_factory=dict)  # number -> final error code
+    callback_delay_ms: float = 20.0  # between successive statuses of one message
+    read_rate: float = 0.7  # share of delivered WhatsApp messages that are read
+    seed: int | None = None
+
+
+@dataclass
+class Bucket:
+    rate: float
+    tokens: float
+    stamp: float
+
+    def take(self, now: float) -> bool:
+        self.tokens = min(self.rate, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+def _rfc2822(moment: datetime) -> str:
+    return format_datetime(moment, usegmt=True)
+
+
+def _error(status: int, code: int, message: str | None = None) -> web.Response:
+    body = {
+        "code": code,
+        "message": message or TWILIO_ERRORS.get(code, "Error"),
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+    return web.json_response(body, status=status)
+
+
+class Emulator:
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        log_path: Path | None = None,
+        faults: Faults | None = None,
+        inbound_url: str | None = None,
+    ) -> None:
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.validator = RequestValidator(auth_token)
+        self.faults = faults or Faults()
+        self.random = random.Random(self.faults.seed)
+        self.messages: dict[str, dict[str, Any]] = {}
+        self.order: list[str] = []
+        self.opted_out: set[str] = set()
+        self.sessions: dict[str, datetime] = {}  # worker number -> last message from them
+        self.buckets: dict[str, Bucket] = {}
+        self.inbound_url = inbound_url
+        self.log_path = log_path
+        self._log = log_path.open("a", encoding="utf-8") if log_path else None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._http: aiohttp.ClientSession | None = None
+        self.callbacks_posted = 0
+
+    # --- the application ---------------------------------------------------------------------
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=256 * 1024)
+        base = API.format(account="{account}")
+        app.router.add_post(f"{base}.json", self.create)
+        app.router.add_get(f"{base}.json", self.list)
+        app.router.add_get(base + "/{sid}.json", self.fetch)
+        app.router.add_get("/_emulator/log", self.read_log)
+        app.router.add_get("/_emulator/health", self.health)
+        app.router.add_post("/_emulator/faults", self.set_faults)
+        app.router.add_post("/_emulator/opt-out", self.opt_out)
+        app.router.add_post("/_emulator/sessions", self.seed_sessions)
+        app.router.add_post("/_emulator/inbound", self.inbound)
+        app.on_startup.append(self._start)
+        app.on_cleanup.append(self._stop)
+        return app
+
+    async def _start(self, _: web.Application) -> None:
+        self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+
+    async def _stop(self, _: web.Application) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._http:
+            await self._http.close()
+        if self._log:
+            self._log.close()
+
+    def _authorized(self, request: web.Request) -> bool:
+        auth = request.headers.get("Authorization", "")
+        if not auth.startswith("Basic "):
+            return False
+        try:
+            decoded = aiohttp.BasicAuth.decode(auth)
+        except ValueError:
+            return False
+        return (
+            decoded.login == self.account_sid
+            and decoded.password == self.auth_token
+            and request.match_info.get("account") == self.account_sid
+        )
+
+    async def _faults_before_answer(self) -> web.Response | None:
+        faults = self.faults
+        if faults.latency_ms:
+            await asyncio.sleep(faults.latency_ms / 1000)
+        draw = self.random.random()
+        if draw < faults.rate_429:
+            return _error(429, 20429)
+        draw -= faults.rate_429
+        if draw < faults.rate_5xx:
+            return _error(self.random.choice([500, 503]), 20500, "Internal Server Error")
+        draw -= faults.rate_5xx
+        if draw < faults.rate_timeout:
+            await asyncio.sleep(faults.timeout_seconds)
+            return _error(504, 20504, "Gateway timeout")
+        return None
+
+    async def create(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 20003, "Authenticate")
+        form = await request.post()
+        params = {key: str(value) for key, value in form.items()}
+        if failure := await self._faults_before_answer():
+            return failure
+        to, sender = params.get("To", ""), params.get("From", "")
+        channel = "whatsapp" if to.startswith("whatsapp:") else "sms"
+        number = to.removeprefix("whatsapp:")
+        if not to or not sender:
+            return _error(400, 21604, "A 'To' and a 'From' phone number are required")
+        if not E164.match(number):
+            return _error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
+        if not params.get("Body") and not params.get("ContentSid"):
+            return _error(400, 21602, "Message body is required.")
+        if number in self.opted_out:
+            return _error(400, 21610)
+        bucket = self.buckets.setdefault(sender, Bucket(SENDER_RATE, SENDER_RATE, time.monotonic()))
+        if not bucket.take(time.monotonic()):
+            return _error(429, 20429, f"Too many requests for sender {sender}")
+        now = datetime.now(UTC)
+        sid = "SM" + secrets.token_hex(16)
+        message = {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "from": sender,
+            "to": to,
+            "body": params.get("Body") or "",
+            "status": "queued",
+            "num_segments": "1",
+            "num_media": "0",
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "date_created": _rfc2822(now),
+            "date_updated": _rfc2822(now),
+            "date_sent": None,
+            "error_code": None,
+            "error_message": None,
+            "price": None,
+            "price_unit": "USD",
+            "messaging_service_sid": None,
+            "uri": f"{API.format(account=self.account_sid)}/{sid}.json",
+            "subresource_uris": {
+                "media": f"{API.format(account=self.account_sid)}/{sid}/Media.json"
+            },
+        }
+        self.messages[sid] = message
+        self.order.append(sid)
+        record = {
+            "sid": sid,
+            "to": to,
+            "from": sender,
+            "body": params.get("Body"),
+            "content_sid": params.get("ContentSid"),
+            "content_variables": params.get("ContentVariables"),
+            "status_callback": params.get("StatusCallback"),
+            "validity_period": params.get("ValidityPeriod"),
+            "created_at": now.isoformat(),
+        }
+        if self._log:
+            self._log.write(json.dumps(record) + "\n")
+            self._log.flush()
+        final = self._final_status(number, channel, params, now)
+        task = asyncio.ensure_future(self._progress(message, params.get("StatusCallback"), final))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return web.json_response(message, status=201)
+
+    def _final_status(
+        self, number: str, channel: str, params: dict[str, str], now: datetime
+    ) -> tuple[str, int | None]:
+        free_text = not params.get("ContentSid")
+        last = self.sessions.get(number)
+        if channel == "whatsapp" and free_text and (last is None or now - last > SESSION_WINDOW):
+            return "failed", 63016
+        if number in self.faults.failures:
+            code = self.faults.failures[number]
+            return ("failed" if code == 63016 else "undelivered"), code
+        if self.random.random() < self.faults.fail_rate:
+            return "undelivered", 30008
+        if channel == "whatsapp" and self.random.random() < self.faults.read_rate:
+            return "read", None
+        return "delivered", None
+
+    async def _progress(
+        self, message: dict[str, Any], callback: str | None, final: tuple[str, int | None]
+    ) -> None:
+        status, code = final
+        if status == "failed":
+            steps = ["queued", "failed"]
+        elif status == "undelivered":
+            steps = ["queued", "sent", "undelivered"]
+        elif status == "read":
+            steps = ["queued", "sent", "delivered", "read"]
+        else:
+            steps = ["queued", "sent", "delivered"]
+        for step in steps:
+            await asyncio.sleep(self.faults.callback_delay_ms / 1000)
+            message["status"] = step
+            message["date_updated"] = _rfc2822(datetime.now(UTC))
+            if step == "sent":
+                message["date_sent"] = message["date_updated"]
+            if step in ("failed", "undelivered"):
+                message["error_code"] = code
+                message["error_message"] = TWILIO_ERRORS.get(code or 0)
+            if callback and self.random.random() >= self.faults.drop_callbacks:
+                params = {
+                    "MessageSid": message["sid"],
+                    "SmsSid": message["sid"],
+                    "AccountSid": self.account_sid,
+                    "From": message["from"],
+                    "To": message["to"],
+                    "MessageStatus": step,
+                    "SmsStatus": step,
+                    "ApiVersion": "2010-04-01",
+                }
+                if step in ("failed", "undelivered") and code:
+                    params["ErrorCode"] = str(code)
+                await self._post(callback, params)
+
+    async def _post(self, url: str, params: dict[str, str]) -> None:
+        """Post a signed webhook; retried a few times on failure, as Twilio does."""
+        headers = {
+            "X-Twilio-Signature": self.validator.compute_signature(url, params),
+            "I-Twilio-Idempotency-Token": secrets.token_hex(16),
+        }
+        for attempt in range(3):
+            try:
+                assert self._http is not None
+                async with self._http.post(url, data=params, headers=headers) as answer:
+                    await answer.read()
+                    if answer.status < 500:
+                        self.callbacks_posted += 1
+                        return
+            except (aiohttp.ClientError, TimeoutError):
+                pass
+            await asyncio.sleep(0.2 * (attempt + 1))
+
+    def _filtered(self, query: Any) -> list[dict[str, Any]]:
+        to, sender = query.get("To"), query.get("From")
+        after = query.get("DateSent>")
+        since = datetime.fromisoformat(after.replace("Z", "+00:00")) if after else None
+        found = []
+        for sid in reversed(self.order):  # newest first, as Twilio lists
+            message = self.messages[sid]
+            if to and message["to"] != to:
+                continue
+            if sender and message["from"] != sender:
+                continue
+            if since is not None:
+                created = datetime.strptime(message["date_created"], "%a, %d %b %Y %H:%M:%S GMT")
+                if created.replace(tzinfo=UTC) < (
+                    since if since.tzinfo else since.replace(tzinfo=UTC)
+                ):
+                    continue
+            found.append(message)
+        return found
+
+    async def list(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 20003, "Authenticate")
+        query = request.query
+        size = max(1, min(1000, int(query.get("PageSize", "50"))))
+        page = max(0, int(query.get("Page", "0")))
+        found = self._filtered(query)
+        items = found[page * size : (page + 1) * size]
+        base = API.format(account=self.account_sid) + ".json"
+
+        def uri(number: int) -> str:
+            keep = {k: v for k, v in query.items() if k not in ("Page", "PageSize", "PageToken")}
+            keep.update({"PageSize": str(size), "Page": str(number)})
+            return f"{base}?" + "&".join(f"{k}={v}" for k, v in keep.items())
+
+        more = (page + 1) * size < len(found)
+        return web.json_response(
+            {
+                "messages": items,
+                "page": page,
+                "page_size": size,
+                "start": page * size,
+                "end": page * size + max(0, len(items) - 1),
+                "uri": uri(page),
+                "first_page_uri": uri(0),
+                "next_page_uri": uri(page + 1) if more else None,
+                "previous_page_uri": uri(page - 1) if page else None,
+            }
+        )
+
+    async def fetch(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 20003, "Authenticate")
+        message = self.messages.get(request.match_info["sid"])
+        if message is None:
+            return _error(404, 20404, "The requested resource was not found")
+        return web.json_response(message)
+
+    # --- the emulator's own controls ---------------------------------------------------------
+
+    async def health(self, _: web.Request) -> web.Response:
+        return web.json_response(
+            {"messages": len(self.messages), "callbacks": self.callbacks_posted}
+        )
+
+    async def read_log(self, _: web.Request) -> web.Response:
+        if self.log_path and self.log_path.exists():
+            lines = self.log_path.read_text(encoding="utf-8").splitlines()
+            return web.json_response([json.loads(line) for line in lines if line])
+        return web.json_response([])
+
+    async def set_faults(self, request: web.Request) -> web.Response:
+        values = await request.json()
+        merged = {**asdict(self.faults), **values}
+        self.faults = Faults(**merged)
+        if "seed" in values:
+            self.random = random.Random(values["seed"])
+        return web.json_response(asdict(self.faults))
+
+    async def opt_out(self, request: web.Request) -> web.Response:
+        numbers = (await request.json())["numbers"]
+        self.opted_out.update(numbers)
+        return web.json_response({"opted_out": len(self.opted_out)})
+
+    async def seed_sessions(self, request: web.Request) -> web.Response:
+        """{number: ISO time of the worker's last message}: Twilio's memory of open windows."""
+        for number, moment in (await request.json()).items():
+            self.sessions[number] = datetime.fromisoformat(moment)
+        return web.json_response({"sessions": len(self.sessions)})
+
+    async def inbound(self, request: web.Request) -> web.Response:
+        """A worker writes to an organization's number: open the window and post the webhook."""
+        body = await request.json()
+        sender, to = body["from"], body["to"]
+        self.sessions[sender.removeprefix("whatsapp:")] = datetime.now(UTC)
+        sid = "SM" + secrets.token_hex(16)
+        params = {
+            "MessageSid": sid,
+            "SmsSid": sid,
+            "AccountSid": self.account_sid,
+            "From": sender,
+            "To": to,
+            "Body": body.get("body", ""),
+            "NumMedia": "0",
+            "ApiVersion": "2010-04-01",
+        }
+        url = body.get("url") or self.inbound_url
+        if url:
+            await self._post(url, params)
+        return web.json_response({"sid": sid})
+
+
+def run(
+    host: str,
+    port: int,
+    account_sid: str,
+    auth_token: str,
+    log_path: Path | None,
+    faults: Faults | None = None,
+    inbound_url: str | None = None,
+) -> None:
+    emulator = Emulator(account_sid, auth_token, log_path, faults, inbound_url)
+    web.run_app(emulator.app(), host=host, port=port, print=None, access_log=None)

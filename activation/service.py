@@ -1,0 +1,122 @@
+"""Running the sender: one pass (the Dagster asset, `coach activate`), a loop (`--loop`), or a
+dry run that reports what would go out and changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from activation import outbox
+from activation.sender import PassReport, Sender, SenderConfig
+from activation.twilio_client import async_client
+from coaching.settings import Settings
+from coaching.store.engine import make_engine, transaction
+from coaching.store.tables import Organization, Worker
+
+
+def callback_url(settings: Settings) -> str:
+    """Where Twilio posts status callbacks: the API's webhook (make api serves it locally)."""
+    base = settings.api_public_url or "http://127.0.0.1:8000"
+    return base.rstrip("/") + "/webhooks/twilio/status"
+
+
+async def _run(
+    settings: Settings,
+    config: SenderConfig,
+    passes: int | None,
+    interval: float,
+    progress: Callable[[PassReport], None] | None,
+) -> PassReport:
+    engine = make_engine(settings.database_url or "")
+    client = async_client(settings, connections=config.in_flight)
+    total = PassReport()
+    try:
+        sender = Sender(settings, engine, client, config)
+        done = 0
+        while passes is None or done < passes:
+            report = await sender.run_pass()
+            total.add(report)
+            total.enqueued = report.enqueued
+            done += 1
+            if progress:
+                progress(report)
+            if passes is None or done < passes:
+                await asyncio.sleep(interval)
+    finally:
+        await client.http_client.close()
+        engine.dispose()
+    return total
+
+
+def activate(
+    settings: Settings,
+    config: SenderConfig | None = None,
+    *,
+    passes: int | None = 1,
+    interval: float = 30.0,
+    progress: Callable[[PassReport], None] | None = None,
+) -> PassReport:
+    config = config or SenderConfig()
+    if config.callback_url is None:
+        config = replace(config, callback_url=callback_url(settings))
+    return asyncio.run(_run(settings, config, passes, interval, progress))
+
+
+def describe(report: PassReport) -> str:
+    e = report.enqueued
+    outcomes = (
+        ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items()) if v) or "nothing to do"
+    )
+    return (
+        f"activation: {e.due} due in the schedule, {e.claimed} claimed into the outbox "
+        f"({e.already_claimed} already there, {e.rejected} rejected, {e.assignments} new experiment "
+        f"assignments); {outcomes}"
+    )
+
+
+def dry_run(
+    settings: Settings, now: datetime | None = None
+) -> list[tuple[str, str, str, str, int]]:
+    """What would be sent now, per organization, program, template and channel; writes nothing.
+
+    Applies what is known before sending: already-claimed rows, rows that would be rejected and
+    workers who opted out. Quiet hours, quotas and rate limits are decided at send time."""
+    now = now or datetime.now(UTC)
+    rows = outbox.read_due(settings.lake_dir, now)
+    engine = make_engine(settings.database_url or "")
+    with transaction(engine) as session:
+        slugs = dict(session.execute(select(Organization.id, Organization.slug)).all())
+        claimed = set(session.scalars(select(outbox.OutboxMessage.idempotency_key)))
+        workers = {w.id: w for w in session.scalars(select(Worker))}
+        templates = set(
+            session.execute(
+                select(outbox.ContentVariant.organization_id, outbox.ContentVariant.template_sid)
+            ).all()
+        )
+    engine.dispose()
+    counts: Counter[tuple[str, str, str, str]] = Counter()
+    for row in rows:
+        if row["idempotency_key"] in claimed:
+            continue
+        if outbox.rejection(row, workers, templates):
+            template = "rejected"
+        elif workers[row["worker_id"]].whatsapp_opt_out_at is not None:
+            template = "skipped: opted out"
+        elif row.get("message_type") == "template":
+            template = row.get("template_sid") or "skipped: no template"
+        else:
+            template = "free text"
+        counts[
+            (
+                slugs.get(row["organization_id"], "?"),
+                str(row.get("program_id")),
+                template,
+                row["channel"],
+            )
+        ] += 1
+    return [(*key, count) for key, count in sorted(counts.items())]

@@ -1,0 +1,62 @@
+"""The real `twilio` SDK, pointed at COACH_TWILIO_API_URL.
+
+The SDK builds https://api.twilio.com/... URLs; these HTTP clients send the same requests to the
+configured base instead (the local emulator by default, https://api.twilio.com in production,
+where the rewrite is a no-op). Everything else, from request signing to error parsing, is the SDK's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+from coaching.settings import Settings
+
+
+def rebase(url: str, base: str) -> str:
+    """`url` with the scheme and host of `base`."""
+    target = urlsplit(base)
+    parts = urlsplit(url)
+    return urlunsplit((target.scheme, target.netloc, parts.path, parts.query, parts.fragment))
+
+
+class RebasedHttpClient(TwilioHttpClient):
+    def __init__(self, base: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.base = base
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        return super().request(method, rebase(url, self.base), *args, **kwargs)
+
+
+class RebasedAsyncHttpClient(AsyncTwilioHttpClient):
+    """Many sends in flight over one pooled aiohttp session, with a real timeout object."""
+
+    def __init__(self, base: str, timeout: float, connections: int) -> None:
+        super().__init__(pool_connections=False, timeout=timeout)
+        self.base = base
+        self.session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=connections),
+            timeout=aiohttp.ClientTimeout(total=timeout),
+        )
+
+    async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        kwargs.pop("timeout", None)  # the session's ClientTimeout applies
+        return await super().request(method, rebase(url, self.base), *args, **kwargs)
+
+
+def sync_client(settings: Settings, timeout: float = 10.0) -> Client:
+    http = RebasedHttpClient(settings.twilio_api_url, timeout=timeout)
+    return Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http)
+
+
+def async_client(settings: Settings, timeout: float = 10.0, connections: int = 64) -> Client:
+    """Call `await client.http_client.close()` when done."""
+    http = RebasedAsyncHttpClient(settings.twilio_api_url, timeout, connections)
+    return Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http)

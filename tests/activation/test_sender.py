@@ -1,0 +1,197 @@
+"""The sender against the emulator: exactly once, retries, permanent errors, quota, quiet hours,
+bad rows, and concurrent senders."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import time
+
+from sqlalchemy import select, update
+
+from coaching.store.engine import transaction
+from coaching.store.tables import MessageEvent, Organization, Worker
+from tests.activation.conftest import Rig
+
+
+def test_due_rows_are_sent_once_however_often_activation_runs(rig: Rig) -> None:
+    rig.publish([rig.row(w) for w in rig.workers[:20]])
+    first = rig.activate()
+    assert first.enqueued.claimed == 20 and first.outcomes["sent"] == 20
+    again = rig.activate(passes=2)
+    assert again.enqueued.already_claimed == 20 and again.outcomes["sent"] == 0
+    log = rig.emulator.log()
+    assert sorted(m["to"].removeprefix("whatsapp:") for m in log) == sorted(
+        w["phone"] for w in rig.workers[:20]
+    )
+    # The window is closed for everyone (nobody wrote in), so each went as a template with
+    # the worker's first name resolved.
+    assert {m["content_sid"] for m in log} == {rig.row(rig.workers[0])["template_sid"]}
+    assert all(m["content_variables"].startswith('{"1": "Amina') for m in log)
+    assert all(m["validity_period"] for m in log)
+    engine = rig.engine
+    with transaction(engine) as session:
+        events = list(session.scalars(select(MessageEvent).where(MessageEvent.kind == "outbound")))
+    engine.dispose()
+    assert len(events) == 20 and {e.status for e in events} == {"queued"}
+    assert {o.status for o in rig.outbox()} == {"sent"}
+
+
+def test_free_text_inside_the_window(rig: Rig) -> None:
+    person = rig.workers[0]
+    engine = rig.engine
+    with transaction(engine) as session:
+        from datetime import UTC, datetime
+
+        session.add(
+            MessageEvent(
+                organization_id=rig.organization_id,
+                event_key="SMx:received",
+                kind="inbound",
+                message_sid="SMx",
+                status="received",
+                channel="whatsapp",
+                worker_id=person["id"],
+                from_number=person["phone"],
+                occurred_at=datetime.now(UTC),
+            )
+        )
+    engine.dispose()
+    rig.publish([rig.row(person, message_type="text")])
+    assert rig.activate().outcomes["sent"] == 1
+    (message,) = rig.emulator.log()
+    assert message["body"] == f"Tip for {person['phone']}" and message["content_sid"] is None
+
+
+def test_429_and_5xx_are_retried_until_sent_exactly_once(rig: Rig) -> None:
+    rig.emulator.control("faults", {"rate_429": 0.3, "rate_5xx": 0.3, "seed": 4})
+    rig.publish([rig.row(w) for w in rig.workers])
+    report = rig.activate(passes=40, max_attempts=30)
+    assert report.outcomes["sent"] == len(rig.workers)
+    assert report.outcomes["retried"] > 0
+    counts = Counter(rig.sent_to())
+    assert set(counts.values()) == {1} and len(counts) == len(rig.workers)
+    assert max(o.attempts for o in rig.outbox()) > 1
+
+
+def test_retries_are_bounded_then_dead_lettered(rig: Rig) -> None:
+    rig.emulator.control("faults", {"rate_5xx": 1.0})
+    rig.publish([rig.row(rig.workers[0])])
+    report = rig.activate(passes=6, max_attempts=3)
+    assert report.outcomes["dead"] == 1 and report.outcomes["retried"] == 2
+    (row,) = rig.outbox()
+    assert row.status == "dead" and row.attempts == 3 and rig.emulator.log() == []
+
+
+def test_21610_is_not_retried_and_opts_the_worker_out(rig: Rig) -> None:
+    person = rig.workers[0]
+    rig.emulator.control("opt-out", {"numbers": [person["phone"]]})
+    rig.publish([rig.row(person), rig.row(rig.workers[1])])
+    report = rig.activate(passes=3)
+    assert report.outcomes["opted_out"] == 1 and report.outcomes["sent"] == 1
+    failed = next(o for o in rig.outbox() if o.worker_id == person["id"])
+    assert failed.status == "failed" and failed.attempts == 1 and failed.last_error_code == 21610
+    engine = rig.engine
+    with transaction(engine) as session:
+        assert session.get(Worker, person["id"]).whatsapp_opt_out_at is not None
+    engine.dispose()
+    # A later touchpoint for the same worker is skipped at send time, not sent.
+    rig.publish([rig.row(person)])
+    assert rig.activate().outcomes["skipped"] == 1
+
+
+def test_quota_holds_and_releases(rig: Rig) -> None:
+    engine = rig.engine
+    with transaction(engine) as session:
+        session.execute(update(Organization).values(monthly_message_quota=5))
+    rig.publish([rig.row(w) for w in rig.workers[:8]])
+    report = rig.activate()
+    assert report.outcomes["sent"] == 5 and report.outcomes["held"] == 3
+    assert Counter(o.status for o in rig.outbox()) == {"sent": 5, "held": 3}
+    with transaction(engine) as session:
+        session.execute(update(Organization).values(monthly_message_quota=100))
+    engine.dispose()
+    report = rig.activate()
+    assert report.outcomes["released"] == 3 and report.outcomes["sent"] == 3
+    assert len(rig.emulator.log()) == 8
+
+
+def test_quiet_hours_defer_to_their_end(rig: Rig) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    start, end = (now - timedelta(hours=1)).time(), (now + timedelta(hours=2)).time()
+    engine = rig.engine
+    with transaction(engine) as session:
+        session.execute(
+            update(Organization).values(
+                quiet_hours_start=start.replace(microsecond=0),
+                quiet_hours_end=end.replace(second=0, microsecond=0),
+            )
+        )
+    engine.dispose()
+    rig.publish([rig.row(rig.workers[0])])
+    report = rig.activate()
+    assert report.outcomes["deferred"] == 1 and rig.emulator.log() == []
+    (row,) = rig.outbox()
+    assert row.status == "pending" and row.next_attempt_at > now + timedelta(hours=1)
+    assert row.next_attempt_at.time().replace(second=0) == end.replace(second=0, microsecond=0)
+    assert isinstance(start, time)
+
+
+def test_bad_rows_are_rejected_with_a_reason_and_the_rest_go(rig: Rig) -> None:
+    deleted = rig.workers[3]
+    engine = rig.engine
+    from datetime import UTC, datetime
+
+    with transaction(engine) as session:
+        session.execute(
+            update(Worker).where(Worker.id == deleted["id"]).values(deleted_at=datetime.now(UTC))
+        )
+        session.execute(
+            update(Worker).where(Worker.id == rig.workers[4]["id"]).values(display_name=None)
+        )
+    rows = [
+        rig.row(rig.workers[0], to_number="0700-123"),
+        rig.row(rig.workers[1], template_sid="HX" + "f" * 32),
+        rig.row(deleted),
+        rig.row(rig.workers[4]),  # the template needs a first name the worker does not have
+        rig.row(rig.workers[5]),
+    ]
+    rig.publish(rows)
+    report = rig.activate()
+    assert (
+        report.enqueued.rejected == 3
+        and report.outcomes["sent"] == 1
+        and report.outcomes["failed"] == 1
+    )
+    reasons = {o.worker_id: (o.status, o.last_error) for o in rig.outbox()}
+    assert "invalid phone" in reasons[rig.workers[0]["id"]][1]
+    assert "unknown template" in reasons[rig.workers[1]["id"]][1]
+    assert "deleted" in reasons[deleted["id"]][1]
+    assert "missing template variables" in reasons[rig.workers[4]["id"]][1]
+    with transaction(engine) as session:
+        failures = list(
+            session.scalars(select(MessageEvent).where(MessageEvent.status == "failed"))
+        )
+    engine.dispose()
+    assert len(failures) == 4
+    assert rig.sent_to() == [rig.workers[5]["phone"]]
+
+
+def test_two_senders_at_once_never_send_the_same_row(rig: Rig) -> None:
+    rig.publish([rig.row(w) for w in rig.workers])
+    reports = []
+
+    def run(name: str) -> None:
+        reports.append(rig.activate(sender_id=name, batch=4, in_flight=4))
+
+    threads = [threading.Thread(target=run, args=(f"sender-{i}",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(r.outcomes["sent"] for r in reports) == len(rig.workers)
+    assert all(r.outcomes["sent"] > 0 for r in reports), "both senders should have taken work"
+    counts = Counter(rig.sent_to())
+    assert len(counts) == len(rig.workers) and set(counts.values()) == {1}
