@@ -30,6 +30,7 @@ from coaching.store import migrate
 from coaching.store.engine import make_engine, transaction
 from coaching.store.tables import Content, ContentVariant, Organization, Worker
 from coaching.store.types import new_id
+from tests.conftest import postgres_database
 
 TEMPLATE = "HX" + "a" * 32
 
@@ -251,6 +252,25 @@ def build_rig(tmp_path: Path, database_url: str | None, workers: int, with_api: 
 def rig(tmp_path: Path) -> Iterator[Rig]:
     rig = build_rig(tmp_path, None, workers=30, with_api=False)
     yield rig
+    rig.emulator.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_rig(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Rig]:
+    """The rig on each store backend; PostgreSQL in a database of its own (sender passes see
+    every organization's rows, so tests must not share a store)."""
+    if request.param == "sqlite":
+        rig = build_rig(tmp_path, None, workers=30, with_api=True)
+        yield rig
+    else:
+        base = load_settings().test_postgres_url
+        if not base:
+            pytest.skip("COACH_TEST_POSTGRES_URL is not set")
+        with postgres_database(base) as url:
+            rig = build_rig(tmp_path, url, workers=30, with_api=True)
+            yield rig
+    if rig.api:
+        rig.api.stop()
     rig.emulator.stop()
 
 

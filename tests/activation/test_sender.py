@@ -179,12 +179,15 @@ def test_bad_rows_are_rejected_with_a_reason_and_the_rest_go(rig: Rig) -> None:
     assert rig.sent_to() == [rig.workers[5]["phone"]]
 
 
-def test_two_senders_at_once_never_send_the_same_row(rig: Rig) -> None:
+def test_two_senders_at_once_never_send_the_same_row(any_rig: Rig) -> None:
+    rig = any_rig
     rig.publish([rig.row(w) for w in rig.workers])
+    rig.activate(max_batches=0)  # claim the schedule into the outbox first; then race on it
+    rig.emulator.control("faults", {"latency_ms": 30})
     reports = []
 
     def run(name: str) -> None:
-        reports.append(rig.activate(sender_id=name, batch=4, in_flight=4))
+        reports.append(rig.activate(sender_id=name, batch=3, in_flight=3))
 
     threads = [threading.Thread(target=run, args=(f"sender-{i}",)) for i in range(2)]
     for thread in threads:
