@@ -344,11 +344,13 @@ def release_held(engine: Engine, left: dict[str, int], now: datetime) -> int:
 
 def claim(engine: Engine, sender: str, limit: int, now: datetime) -> list[OutboxMessage]:
     """Take up to `limit` due rows for this sender. The conditional UPDATE is the lock: a row
-    another sender took in between no longer matches `status = pending` and is skipped."""
+    another sender took in between no longer matches `status = pending` and is skipped. On
+    PostgreSQL the candidates are also selected FOR UPDATE SKIP LOCKED, so concurrent senders take
+    disjoint rows instead of colliding; on SQLite a claim that lost every race looks again."""
     token = f"{sender}:{uuid.uuid4().hex[:12]}"
-    with transaction(engine) as session:
-        candidates = list(
-            session.scalars(
+    for _ in range(20):
+        with transaction(engine) as session:
+            query = (
                 select(OutboxMessage.id)
                 .where(
                     OutboxMessage.status == OutboxStatus.PENDING,
@@ -359,21 +361,27 @@ def claim(engine: Engine, sender: str, limit: int, now: datetime) -> list[Outbox
                 .order_by(OutboxMessage.due_at)
                 .limit(limit)
             )
-        )
-        if not candidates:
-            return []
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(candidates), OutboxMessage.status == OutboxStatus.PENDING)
-            .values(
-                status=OutboxStatus.SENDING,
-                claimed_by=token,
-                claimed_at=now,
-                attempts=OutboxMessage.attempts + 1,
-                updated_at=now,
-                updated_by=ACTOR,
-            )
-        )
+            if engine.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            candidates = list(session.scalars(query))
+            if not candidates:
+                return []
+            taken = session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_(candidates), OutboxMessage.status == OutboxStatus.PENDING
+                )
+                .values(
+                    status=OutboxStatus.SENDING,
+                    claimed_by=token,
+                    claimed_at=now,
+                    attempts=OutboxMessage.attempts + 1,
+                    updated_at=now,
+                    updated_by=ACTOR,
+                )
+            ).rowcount
+        if taken:
+            break
     with transaction(engine) as session:
         return list(
             session.scalars(
