@@ -234,13 +234,25 @@ class Emulator:
             "created_at": now.isoformat(),
         }
         if self._log:
-            self._log.write(json.dumps(record) + "\n")
-            self._log.flush()
+            self._log.write(json.dumps(record) + "\n")  # flushed by the log reader and on exit
         final = self._final_status(number, channel, params, now)
-        task = asyncio.ensure_future(self._progress(message, params.get("StatusCallback"), final))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        callback = params.get("StatusCallback")
+        if callback:
+            task = asyncio.ensure_future(self._progress(message, callback, final))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        else:  # nobody listens: reach the final status at once, without a task per message
+            self._settle(message, final)
         return web.json_response(message, status=201)
+
+    def _settle(self, message: dict[str, Any], final: tuple[str, int | None]) -> None:
+        status, code = final
+        moment = _rfc2822(datetime.now(UTC))
+        message.update(status=status, date_updated=moment)
+        if status != "failed":
+            message["date_sent"] = moment
+        if code:
+            message.update(error_code=code, error_message=TWILIO_ERRORS.get(code))
 
     def _final_status(
         self, number: str, channel: str, params: dict[str, str], now: datetime
@@ -378,6 +390,8 @@ class Emulator:
         )
 
     async def read_log(self, _: web.Request) -> web.Response:
+        if self._log:
+            self._log.flush()
         if self.log_path and self.log_path.exists():
             lines = self.log_path.read_text(encoding="utf-8").splitlines()
             return web.json_response([json.loads(line) for line in lines if line])

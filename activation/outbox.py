@@ -159,7 +159,7 @@ def enqueue(engine: Engine, rows: Sequence[dict[str, Any]], now: datetime) -> En
             inserted |= set(session.scalars(statement))
         events = [e for e in events if e["payload"]["idempotency_key"] in inserted]
         if events:
-            session.execute(insert(MessageEvent), events)
+            session.execute(insert(MessageEvent.__table__), events)
         report.rejected = len(events)
         report.claimed = len(inserted) - report.rejected
         report.assignments = _record_assignments(

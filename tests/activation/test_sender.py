@@ -195,6 +195,8 @@ def test_two_senders_at_once_never_send_the_same_row(any_rig: Rig) -> None:
     for thread in threads:
         thread.join()
     assert sum(r.outcomes["sent"] for r in reports) == len(rig.workers)
-    assert all(r.outcomes["sent"] > 0 for r in reports), f"both senders should have taken work: {reports}"
+    assert all(r.outcomes["sent"] > 0 for r in reports), (
+        f"both senders should have taken work: {reports}"
+    )
     counts = Counter(rig.sent_to())
     assert len(counts) == len(rig.workers) and set(counts.values()) == {1}
