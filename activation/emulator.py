@@ -25,6 +25,7 @@ import json
 import random
 import re
 import secrets
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -36,6 +37,7 @@ import aiohttp
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 
+from coaching import clock
 from coaching.domain import TWILIO_ERRORS
 
 API = "/2010-04-01/Accounts/{account}/Messages"
@@ -194,7 +196,7 @@ class Emulator:
         bucket = self.buckets.setdefault(sender, Bucket(SENDER_RATE, SENDER_RATE, time.monotonic()))
         if not bucket.take(time.monotonic()):
             return _error(429, 20429, f"Too many requests for sender {sender}")
-        now = datetime.now(UTC)
+        now = clock.now()
         sid = "SM" + secrets.token_hex(16)
         message = {
             "sid": sid,
@@ -247,7 +249,7 @@ class Emulator:
 
     def _settle(self, message: dict[str, Any], final: tuple[str, int | None]) -> None:
         status, code = final
-        moment = _rfc2822(datetime.now(UTC))
+        moment = _rfc2822(clock.now())
         message.update(status=status, date_updated=moment)
         if status != "failed":
             message["date_sent"] = moment
@@ -285,7 +287,7 @@ class Emulator:
         for step in steps:
             await asyncio.sleep(self.faults.callback_delay_ms / 1000)
             message["status"] = step
-            message["date_updated"] = _rfc2822(datetime.now(UTC))
+            message["date_updated"] = _rfc2822(clock.now())
             if step == "sent":
                 message["date_sent"] = message["date_updated"]
             if step in ("failed", "undelivered"):
@@ -417,10 +419,14 @@ class Emulator:
         return web.json_response({"sessions": len(self.sessions)})
 
     async def inbound(self, request: web.Request) -> web.Response:
-        """A worker writes to an organization's number: open the window and post the webhook."""
+        """A worker writes to an organization's number (see `receive`)."""
         body = await request.json()
-        sender, to = body["from"], body["to"]
-        self.sessions[sender.removeprefix("whatsapp:")] = datetime.now(UTC)
+        sid = await self.receive(body["from"], body["to"], body.get("body", ""), body.get("url"))
+        return web.json_response({"sid": sid})
+
+    async def receive(self, sender: str, to: str, text: str, url: str | None = None) -> str:
+        """Open the sender's 24-hour window and post the signed inbound webhook, as Twilio does."""
+        self.sessions[sender.removeprefix("whatsapp:")] = clock.now()
         sid = "SM" + secrets.token_hex(16)
         params = {
             "MessageSid": sid,
@@ -428,14 +434,13 @@ class Emulator:
             "AccountSid": self.account_sid,
             "From": sender,
             "To": to,
-            "Body": body.get("body", ""),
+            "Body": text,
             "NumMedia": "0",
             "ApiVersion": "2010-04-01",
         }
-        url = body.get("url") or self.inbound_url
-        if url:
-            await self._post(url, params)
-        return web.json_response({"sid": sid})
+        if url or self.inbound_url:
+            await self._post(url or self.inbound_url or "", params)
+        return sid
 
 
 def run(
@@ -449,3 +454,48 @@ def run(
 ) -> None:
     emulator = Emulator(account_sid, auth_token, log_path, faults, inbound_url)
     web.run_app(emulator.app(), host=host, port=port, print=None, access_log=None)
+
+
+class EmulatorThread:
+    """The emulator on a real socket, served from a background thread (demo and tests)."""
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        log_path: Path | None,
+        port: int = 0,
+        faults: Faults | None = None,
+        inbound_url: str | None = None,
+    ) -> None:
+        self.emulator = Emulator(account_sid, auth_token, log_path, faults, inbound_url)
+        self.loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._port = port
+        self._thread = threading.Thread(target=self._serve, name="twilio-emulator", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(15):
+            raise RuntimeError("the Twilio emulator did not start")
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self._runner = web.AppRunner(self.emulator.app())
+        self.loop.run_until_complete(self._runner.setup())
+        site = web.TCPSite(self._runner, "127.0.0.1", self._port)
+        self.loop.run_until_complete(site.start())
+        self.port = self._runner.addresses[0][1]
+        self._ready.set()
+        self.loop.run_forever()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def call(self, coroutine: Any) -> Any:
+        """Run a coroutine on the emulator's loop (its state is not thread-safe)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(60)
+
+    def stop(self) -> None:
+        self.call(self._runner.cleanup())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)

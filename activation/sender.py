@@ -16,7 +16,7 @@ import random
 import socket
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -27,6 +27,7 @@ from twilio.rest import Client
 from activation import outbox, policy
 from activation.buckets import Buckets
 from activation.policy import Outcome
+from coaching import clock
 from coaching.domain import Channel, EventKind, MessageStatus, OutboxStatus
 from coaching.settings import Settings
 from coaching.store.engine import transaction
@@ -110,10 +111,13 @@ class Sender:
         self.recipients = Buckets(config.recipient_rate, config.recipient_capacity)
         self.random = random.Random(config.seed)
 
+    def now(self) -> datetime:
+        return clock.now()
+
     # --- one pass ------------------------------------------------------------------------------
 
     async def run_pass(self, now: datetime | None = None, *, enqueue: bool = True) -> PassReport:
-        now = now or datetime.now(UTC)
+        now = now or self.now()
         report = PassReport()
         report.outcomes["expired"] += outbox.expire(self.engine, now)
         if enqueue:
@@ -128,9 +132,7 @@ class Sender:
         # A pipeline: while one batch is on the wire, the next is claimed and the previous one
         # recorded, on worker threads, so the network never waits for the store.
         def claim() -> list[OutboxMessage]:
-            return outbox.claim(
-                self.engine, self.config.sender_id, self.config.batch, datetime.now(UTC)
-            )
+            return outbox.claim(self.engine, self.config.sender_id, self.config.batch, self.now())
 
         limit = self.config.max_batches
         rows = await asyncio.to_thread(claim) if limit is None or limit > 0 else []
@@ -241,7 +243,7 @@ class Sender:
     async def send_batch(self, rows: list[OutboxMessage], left: dict[str, int]) -> tuple[Any, ...]:
         """Decide and send one claimed batch; returns what `record` needs."""
         orgs, workers, inbound = self._context(rows)
-        now = datetime.now(UTC)
+        now = self.now()
         plans = {
             row.id: self.plan(
                 row,
@@ -277,7 +279,7 @@ class Sender:
         orgs: dict[str, Organization],
         report: PassReport,
     ) -> None:
-        now = datetime.now(UTC)
+        now = self.now()
         events: list[dict[str, Any]] = []
         opted_out: list[str] = []
         changes: list[dict[str, Any]] = []

@@ -39,6 +39,7 @@ def demo(
     from coaching.simulator.config import SimulationConfig
     from coaching.simulator.run import simulate
     from coaching.simulator.summary import describe as describe_world
+    from orchestration.local_loop import describe_loop, describe_seen, run_loop
     from orchestration.pipeline import (
         dagster_instance,
         describe,
@@ -50,12 +51,12 @@ def demo(
 
     settings = get_settings()
     typer.echo(f"ABCD coaching demo in {settings.home}")
-    typer.echo(f"[1/3] simulate a world: {workers} workers, {days} days")
+    typer.echo(f"[1/5] simulate a world: {workers} workers, {days} days")
     manifest = simulate(
         settings, SimulationConfig(workers=workers, days=days), reset=True, progress=_echo
     )
     typer.echo(describe_world(manifest))
-    typer.echo("[2/3] ingest into the lake (Dagster assets, in-process)")
+    typer.echo("[2/5] ingest into the lake (Dagster assets, in-process)")
     assert settings.lake_dir is not None
     shutil.rmtree(settings.lake_dir, ignore_errors=True)  # a new world starts a new lake
     shutil.rmtree(settings.home / "dagster", ignore_errors=True)
@@ -66,11 +67,25 @@ def demo(
         "  planted dirty rows the contracts should quarantine: "
         + ", ".join(f"{table} {count}" for table, count in expected.items())
     )
-    typer.echo("[3/3] dbt build and publish the marts (Dagster dbt assets)")
+    typer.echo("[3/5] dbt build and publish the marts (Dagster dbt assets)")
     built = run_transform(settings, dagster_instance(settings), progress=_echo)
     typer.echo(describe_marts(settings, built))
     typer.echo(describe_experiments(settings, manifest))
     typer.echo(
-        "\nNext: `make dagster` opens the Dagster UI on http://127.0.0.1:3000 with these runs;"
-        " `make docs` serves the dbt docs site."
+        "[4/5] activation: the due schedule through the Twilio SDK to the local emulator, "
+        "callbacks and replies back through the API's webhooks"
+    )
+    loop = run_loop(settings, progress=_echo)
+    typer.echo(describe_loop(loop))
+    typer.echo("[5/5] ingest and build again: the marts see what happened to those messages")
+    run_ingest(settings, dagster_instance(settings), progress=lambda _m: None)
+    run_transform(settings, dagster_instance(settings), progress=lambda _m: None)
+    typer.echo(describe_seen(settings, loop))
+    typer.echo(
+        "\nNext:\n"
+        "  make dagster   the Dagster UI on http://127.0.0.1:3000, with these runs\n"
+        "  make docs      the dbt docs site on http://127.0.0.1:8080\n"
+        "  make api       the admin API on http://127.0.0.1:8000/docs "
+        "(credentials: coach api-key <organization slug>)\n"
+        "  notebooks/     analyst notebooks over the published marts (jupytext percent files)"
     )

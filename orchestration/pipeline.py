@@ -297,3 +297,24 @@ def describe_experiments(settings: Settings, manifest: dict) -> str:
             f"-> {decision}{' ' + winner if winner else ''}"
         )
     return "\n".join(lines)
+
+
+def activate(
+    settings: Settings,
+    instance: dg.DagsterInstance | None = None,
+    clock_offset_seconds: float = 0.0,
+) -> dict[str, int]:
+    """One activation pass through the Dagster asset, in-process; returns its metadata."""
+    from orchestration.defs.activation.sends import SENDS_KEY, activation_sends
+    from orchestration.defs.transform.dbt_models import published_marts
+
+    resources = default_resources(settings, landing_settle_seconds=0)
+    result = _run(
+        [activation_sends, published_marts],
+        [SENDS_KEY],
+        resources,
+        instance or dg.DagsterInstance.ephemeral(),
+    )
+    (event,) = result.get_asset_materialization_events()
+    metadata = event.event_specific_data.materialization.metadata  # type: ignore[union-attr]
+    return {name: int(value.value) for name, value in metadata.items()}  # type: ignore[arg-type]

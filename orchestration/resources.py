@@ -10,7 +10,7 @@ from dagster_dbt import DbtCliResource
 from sqlalchemy import Engine
 
 from coaching.lake import Lake
-from coaching.settings import Settings, get_settings
+from coaching.settings import Settings, get_settings, load_settings
 from coaching.store.engine import make_engine
 from orchestration.lib.warehouse import DBT_EXECUTABLE, DBT_PROJECT_DIR
 
@@ -53,8 +53,35 @@ class WarehouseResource(dg.ConfigurableResource):
         return Path(self.warehouse_path)
 
 
+class ActivationResource(dg.ConfigurableResource):
+    """Where activation reads the schedule and the store, and which Twilio it talks to."""
+
+    home: str
+    database_url: str
+    lake_dir: str
+    twilio_account_sid: str
+    twilio_auth_token: str
+    twilio_api_url: str
+    api_public_url: str = ""
+
+    def settings(self) -> Settings:
+        overrides = {
+            "home": self.home,
+            "database_url": self.database_url,
+            "lake_dir": self.lake_dir,
+            "twilio_account_sid": self.twilio_account_sid,
+            "twilio_auth_token": self.twilio_auth_token,
+            "twilio_api_url": self.twilio_api_url,
+        }
+        if self.api_public_url:
+            overrides["api_public_url"] = self.api_public_url
+        return load_settings({}, **overrides)
+
+
 def default_resources(
-    settings: Settings | None = None, landing_settle_seconds: float = 5.0, as_of: str = ""
+    settings: Settings | None = None,
+    landing_settle_seconds: float = 5.0,
+    as_of: str = "",
 ) -> dict[str, dg.ConfigurableResource]:
     settings = settings or get_settings()
     return {
@@ -65,6 +92,15 @@ def default_resources(
         ),
         "store": StoreResource(database_url=settings.database_url or ""),
         "warehouse": WarehouseResource(warehouse_path=str(settings.warehouse_path), as_of=as_of),
+        "activation": ActivationResource(
+            home=str(settings.home),
+            database_url=settings.database_url or "",
+            lake_dir=str(settings.lake_dir),
+            twilio_account_sid=settings.twilio_account_sid,
+            twilio_auth_token=settings.twilio_auth_token,
+            twilio_api_url=settings.twilio_api_url,
+            api_public_url=settings.api_public_url or "",
+        ),
         "dbt": DbtCliResource(
             project_dir=str(DBT_PROJECT_DIR),
             profiles_dir=str(DBT_PROJECT_DIR),

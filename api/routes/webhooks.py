@@ -11,7 +11,6 @@ Order of work, each step for a reason:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request, Response
@@ -24,6 +23,7 @@ from api.deps import EngineDep, PlatformSessionDep, SettingsDep
 from api.problems import RESPONSES, Problem, not_found
 from api.routing import StoreRouter
 from api.tenancy import tenant_session
+from coaching import clock
 from coaching.domain import (
     OPT_OUT_KEYWORDS,
     Channel,
@@ -157,7 +157,7 @@ def status_callback(
             touchpoint_id=outbox.touchpoint_id if outbox else None,
             experiment_variant_id=outbox.experiment_variant_id if outbox else None,
             payload=params,
-            occurred_at=datetime.now(UTC),
+            occurred_at=clock.now(),
         )
         _store(session, event, _keys(token, sid, status))
     return Response(EMPTY_TWIML, media_type="text/xml")
@@ -178,7 +178,7 @@ def _worker(session: Session, phone: str | None) -> Worker | None:
 
 def _apply_keyword(session: Session, worker: Worker, body: str) -> None:
     keyword = body.strip().upper()
-    now = datetime.now(UTC)
+    now = clock.now()
     if keyword in OPT_OUT_KEYWORDS and worker.whatsapp_opt_out_at is None:
         worker.whatsapp_opt_out_at = now
         for enrollment in session.scalars(
@@ -221,7 +221,7 @@ def inbound_message(
             worker_id=worker.id if worker else None,
             body=body,
             payload=params,
-            occurred_at=datetime.now(UTC),
+            occurred_at=clock.now(),
         )
         if worker is not None:
             _apply_keyword(session, worker, body)

@@ -4,11 +4,7 @@ a published schedule written as the dbt build would publish it."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -19,12 +15,12 @@ import httpx
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import uvicorn
-from aiohttp import web
 
-from activation.emulator import Emulator, Faults
+from activation.emulator import EmulatorThread as BaseEmulatorThread
+from activation.emulator import Faults
 from activation.sender import PassReport, SenderConfig
 from activation.service import activate
+from api.server import ApiThread, free_port
 from coaching.settings import Settings, load_settings
 from coaching.store import migrate
 from coaching.store.engine import make_engine, transaction
@@ -35,70 +31,22 @@ from tests.conftest import postgres_database
 TEMPLATE = "HX" + "a" * 32
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+class EmulatorThread(BaseEmulatorThread):
+    """The product's emulator thread, with the HTTP controls tests use."""
 
-
-class EmulatorThread:
     def __init__(self, settings: Settings, log: Path) -> None:
-        self.port = free_port()
-        self.emulator = Emulator(
+        super().__init__(
             settings.twilio_account_sid,
             settings.twilio_auth_token,
             log,
-            Faults(callback_delay_ms=5),
+            faults=Faults(callback_delay_ms=5),
         )
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-        assert self.ready.wait(10)
-
-    def _serve(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        runner = web.AppRunner(self.emulator.app())
-        self.loop.run_until_complete(runner.setup())
-        self.loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.port).start())
-        self.runner = runner
-        self.ready.set()
-        self.loop.run_forever()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def control(self, path: str, body: Any) -> Any:
         return httpx.post(f"{self.url}/_emulator/{path}", json=body, timeout=10).json()
 
     def log(self) -> list[dict[str, Any]]:
         return httpx.get(f"{self.url}/_emulator/log", timeout=10).json()
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-
-
-class ApiThread:
-    def __init__(self, settings: Settings, port: int) -> None:
-        from api.main import create_app
-
-        self.port = port
-        config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            assert time.monotonic() < deadline, "the API did not start"
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
 
 
 @dataclass

@@ -26,16 +26,24 @@ def repository():
 
 def test_definitions_load_with_jobs_schedules_and_sensors(repository) -> None:
     jobs = {job.name for job in repository.get_all_jobs()}
-    assert {"landing_intake_job", "hourly_ingest_job", "daily_job", "bronze_events_job"} <= jobs
+    assert {
+        "landing_intake_job",
+        "hourly_ingest_job",
+        "daily_job",
+        "bronze_events_job",
+        "transform_job",
+        "activation_job",
+    } <= jobs
     assert {s.name for s in repository.schedule_defs} == {
         "hourly_ingest_schedule",
         "daily_schedule",
+        "activation_every_15_minutes",
     }
     assert {s.name for s in repository.sensor_defs} == {
         "landing_files_sensor",
         "bronze_partitions_sensor",
     }
-    assert {"lake", "store"} <= set(repository.get_top_level_resources())
+    assert {"lake", "store", "activation"} <= set(repository.get_top_level_resources())
 
 
 def test_every_asset_is_described_grouped_owned_and_kinded(repository) -> None:
@@ -54,6 +62,7 @@ def test_every_asset_is_described_grouped_owned_and_kinded(repository) -> None:
             "intermediate",
             "marts",
             "gold",
+            "activation",
         }, key
         assert node.owners, key
         assert node.kinds, key

@@ -1,0 +1,56 @@
+"""Activation as a Dagster asset: after the marts are published, send what the schedule says is
+due. The same sender `coach activate --loop` runs as a service; both claim through the outbox's
+idempotency keys, so running both never sends a message twice."""
+
+import dagster as dg
+
+from activation.service import activate, describe
+from orchestration.defs.transform.dbt_models import GOLD_KEYS
+from orchestration.resources import ActivationResource
+
+SENDS_KEY = dg.AssetKey(["activation", "sends"])
+
+
+@dg.asset(
+    key=SENDS_KEY,
+    deps=[GOLD_KEYS["activation_schedule"]],
+    group_name="activation",
+    kinds={"twilio", "whatsapp"},
+    owners=["team:platform"],
+    description=(
+        "One sender pass over the published activation schedule: due rows are claimed into the "
+        "outbox by idempotency key and sent through the Twilio SDK (re-checking opt-out, quiet "
+        "hours and the 24-hour window), failures retried or dead-lettered, crashed sends "
+        "reconciled with Twilio first. Metadata: what happened to each claimed row."
+    ),
+    pool="activation",
+)
+def activation_sends(
+    context: dg.AssetExecutionContext, activation: ActivationResource
+) -> dg.MaterializeResult:
+    report = activate(activation.settings(), passes=1)
+    context.log.info(describe(report))
+    enqueued = report.enqueued
+    metadata = {
+        "due": enqueued.due,
+        "claimed": enqueued.claimed,
+        "already_claimed": enqueued.already_claimed,
+        "rejected": enqueued.rejected,
+        "new_assignments": enqueued.assignments,
+        **{name: count for name, count in sorted(report.outcomes.items())},
+    }
+    return dg.MaterializeResult(metadata=metadata)
+
+
+activation_job = dg.define_asset_job(
+    "activation_job",
+    selection=dg.AssetSelection.assets(activation_sends),
+    description="One activation pass: claim the due schedule and send it.",
+)
+
+activation_schedule = dg.ScheduleDefinition(
+    name="activation_every_15_minutes",
+    job=activation_job,
+    cron_schedule="*/15 * * * *",
+    default_status=dg.DefaultScheduleStatus.STOPPED,  # production runs `coach activate --loop`
+)
