@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_dbt.py
 	$(BIN)/python bench/bench_stats.py
 	$(BIN)/python bench/bench_api.py
+	$(BIN)/python bench/bench_activation.py
 
 # Re-resolve the dependency ranges of pyproject.toml into exact pins.
 lock:
