@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ import pyarrow.parquet as pq
 from activation.sender import SenderConfig
 from activation.service import activate
 from activation.twilio_client import sync_client
+from api.server import free_port
 from coaching.settings import load_settings
 from coaching.store import migrate
 from coaching.store.bulk import insert_rows
@@ -39,12 +39,6 @@ from coaching.store.tables import Content, ContentVariant, Organization
 from coaching.store.types import new_id
 
 TEMPLATE = "HX" + "b" * 32
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def world(settings, messages: int, organizations: int) -> list[dict]:

@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -38,11 +37,7 @@ import duckdb
 import httpx
 import numpy as np
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from api.server import free_port
 
 
 def serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen:

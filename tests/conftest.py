@@ -35,14 +35,19 @@ def postgres_database(base: str) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str | None]:
+def private_postgres() -> Iterator[str | None]:
+    """A database of one's own on COACH_TEST_POSTGRES_URL's server, or None when it is unset."""
     base = load_settings().test_postgres_url
     if not base:
         yield None
         return
     with postgres_database(base) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    yield from private_postgres()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -18,7 +18,7 @@ from coaching.settings import Settings, load_settings
 from coaching.store import migrate
 from coaching.store.engine import make_engine
 from coaching.store.tables import Organization, User
-from tests.conftest import postgres_database
+from tests.conftest import private_postgres
 
 PASSWORD = "correct horse battery"
 _HASH = hash_password(PASSWORD)  # hashing is slow on purpose; tests share one hash
@@ -99,12 +99,7 @@ def api_settings(home: Path, database_url: str, **extra: str) -> Settings:
 @pytest.fixture(scope="session")
 def api_postgres_url() -> Iterator[str | None]:
     """The API tests' own PostgreSQL database: they add organizations other tests do not expect."""
-    base = load_settings().test_postgres_url
-    if not base:
-        yield None
-        return
-    with postgres_database(base) as url:
-        yield url
+    yield from private_postgres()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

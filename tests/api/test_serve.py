@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,17 +12,12 @@ from pathlib import Path
 
 import httpx
 
+from api.server import free_port
 from coaching.simulator.config import SimulationConfig
 from coaching.simulator.run import simulate
 from tests.conftest import make_settings
 
 COACH = [sys.executable, "-m", "coaching.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
