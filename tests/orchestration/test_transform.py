@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -218,6 +219,39 @@ def test_dbt_docs_generate_offline(built) -> None:
     catalog = json.loads((target / "catalog.json").read_text())
     assert "model.coaching.activation_schedule" in catalog["nodes"]
     assert (target / "index.html").exists()
+    # The site answers on localhost as `make docs` serves it, with the models and the exposures.
+    import httpx
+
+    from api.server import free_port
+
+    port = free_port()
+    server = subprocess.Popen(
+        [DBT_EXECUTABLE, "docs", "serve", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
+         "--host", "127.0.0.1", "--port", str(port), "--no-browser"],
+        env=env, cwd=DBT_PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        manifest = None
+        for _ in range(100):
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/manifest.json", timeout=2)
+                if answer.status_code == 200:
+                    manifest = answer.json()
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        assert manifest is not None, "the docs site did not answer"
+        assert "model.coaching.fct_messages" in manifest["nodes"]
+        exposures = manifest["exposures"]
+        assert {"exposure.coaching.activation_sender", "exposure.coaching.admin_api"} <= set(
+            exposures
+        )
+        assert "dbt Docs" in httpx.get(f"http://127.0.0.1:{port}/", timeout=5).text
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 def test_every_experiment_gets_a_readout_and_a_decision(built) -> None:

@@ -1,0 +1,61 @@
+"""The Dagster UI starts as `make dagster` starts it and lists the project's assets."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from api.server import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+QUERY = """
+{
+  assetNodes { assetKey { path } groupName description }
+  workspaceOrError { ... on Workspace { locationEntries { name } } }
+}
+"""
+
+
+def test_dagster_ui_lists_assets_by_layer(tmp_path: Path) -> None:
+    home = tmp_path / "dagster"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((REPO / "orchestration" / "dagster.yaml").read_text())
+    port = free_port()
+    env = {**os.environ, "DAGSTER_HOME": str(home), "COACH_HOME": str(tmp_path / "coach")}
+    dagster = Path(sys.executable).with_name("dagster")
+    server = subprocess.Popen(
+        [str(dagster), "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", str(port)],
+        env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        nodes = None
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and nodes is None:
+            try:
+                answer = httpx.post(
+                    f"http://127.0.0.1:{port}/graphql", json={"query": QUERY}, timeout=10
+                )
+                data = answer.json().get("data") or {}
+                if data.get("assetNodes"):
+                    nodes = data["assetNodes"]
+            except (httpx.TransportError, ValueError):
+                pass
+            if nodes is None:
+                assert server.poll() is None, "dagster dev exited"
+                time.sleep(1)
+        assert nodes, "the Dagster UI did not answer"
+        by_key = {"/".join(n["assetKey"]["path"]): n for n in nodes}
+        assert by_key["activation/sends"]["groupName"] == "activation"
+        assert by_key["gold/fct_messages"]["groupName"] == "gold"
+        assert by_key["marts/experiment_results"]["description"]
+        assert {"raw", "bronze", "staging", "marts", "gold"} <= {n["groupName"] for n in nodes}
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
+        assert page.status_code == 200 and "Dagster" in page.text
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(30)
