@@ -5,7 +5,7 @@ commands to keep `coach --help` fast."""
 from __future__ import annotations
 
 import shutil
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -23,6 +23,39 @@ def ingest() -> None:
     settings = get_settings()
     summary = run_ingest(settings, dagster_instance(settings), progress=_echo)
     typer.echo(describe(summary))
+
+
+def _summary(settings: Any, manifest: dict, loop: Any) -> str:
+    """The demo's last word: the world, the messages, the experiments."""
+    import duckdb
+
+    gold = settings.lake_dir / "gold"
+    with duckdb.connect() as con:
+        segments = con.execute(
+            f"select count(*), count(*) filter (where is_evaluated) from '{gold}/segments.parquet'"
+        ).fetchall()[0]
+        decisions = con.execute(
+            f"select decision, count(distinct experiment_id) from '{gold}/experiment_results.parquet' "
+            "where metric = 'reply_rate_24h' and dimension = 'all' group by all order by all"
+        ).fetchall()
+    orgs = manifest["organizations"]
+    statuses = loop.statuses
+    delivered = statuses.get("delivered", 0) + statuses.get("read", 0)
+    failed = statuses.get("failed", 0) + statuses.get("undelivered", 0)
+    return "\n".join(
+        [
+            "\nSummary",
+            f"  organizations  {len(orgs)} ({sum(o['type'] == 'client' for o in orgs)} client, "
+            f"{sum(o['type'] == 'expert' for o in orgs)} expert)",
+            f"  workers        {manifest['counts']['workers']}, enrollments "
+            f"{manifest['counts']['enrollments']}",
+            f"  segments       {segments[0]} ({segments[1]} evaluated)",
+            f"  activation     {loop.sent_rows} sent, {delivered} delivered ({statuses.get('read', 0)} "
+            f"read), {failed} failed, {loop.activation.get('held', 0)} held over quota, "
+            f"{loop.replies} replies; {loop.double_sent} double-sent",
+            "  experiments    " + ", ".join(f"{d} {n}" for d, n in decisions),
+        ]
+    )
 
 
 def demo(
@@ -81,6 +114,7 @@ def demo(
     run_ingest(settings, dagster_instance(settings), progress=lambda _m: None)
     run_transform(settings, dagster_instance(settings), progress=lambda _m: None)
     typer.echo(describe_seen(settings, loop))
+    typer.echo(_summary(settings, manifest, loop))
     typer.echo(
         "\nNext:\n"
         "  make dagster   the Dagster UI on http://127.0.0.1:3000, with these runs\n"

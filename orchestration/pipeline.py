@@ -284,6 +284,7 @@ def describe_experiments(settings: Settings, manifest: dict) -> str:
     )
     found = {r[0]: r for r in rows}
     lines = ["Experiments (reply rate within 24 h; planted truth from the simulator):"]
+    winners = shipped = leading = 0
     for experiment in manifest["experiments"]:
         treated = next(v for v in experiment["variants"] if not v["is_control"])
         row = found.get(experiment["id"])
@@ -291,19 +292,23 @@ def describe_experiments(settings: Settings, manifest: dict) -> str:
             lines.append(f"  {experiment['name']:<32} no readout")
             continue
         _, _, lift, low, high, chance, decision, winner = row
+        if treated["planted_reply_lift"] > 0:
+            winners += 1
+            shipped += decision == "ship"
+            leading += decision != "ship" and chance >= 0.8
         lines.append(
             f"  {experiment['name']:<32} planted {treated['planted_reply_lift']:+.2f}  "
             f"measured {lift:+.3f} [{low:+.3f}, {high:+.3f}]  P(better) {chance:.0%}  "
             f"-> {decision}{' ' + winner if winner else ''}"
         )
+    lines.append(
+        f"  planted winners: {winners}; shipped {shipped}, leading and still running {leading} "
+        "(small arms keep running until the evidence is strong enough)"
+    )
     return "\n".join(lines)
 
 
-def activate(
-    settings: Settings,
-    instance: dg.DagsterInstance | None = None,
-    clock_offset_seconds: float = 0.0,
-) -> dict[str, int]:
+def activate(settings: Settings, instance: dg.DagsterInstance | None = None) -> dict[str, int]:
     """One activation pass through the Dagster asset, in-process; returns its metadata."""
     from orchestration.defs.activation.sends import SENDS_KEY, activation_sends
     from orchestration.defs.transform.dbt_models import published_marts
