@@ -145,6 +145,25 @@ class OrganizationUpdate(Input):
 class Registration(Input):
     """A new organization and its first admin."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Coast Health Alliance",
+                    "slug": "coast-health",
+                    "type": "client",
+                    "country": "KE",
+                    "timezone": "Africa/Nairobi",
+                    "admin_email": "admin@coast-health.example.org",
+                    "admin_name": "Grace Wanjiru",
+                    "admin_password": "correct horse battery staple",
+                }
+            ]
+        },
+    )
+
     name: Name
     slug: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9\-]{2,79}$")]
     type: OrganizationType
@@ -169,6 +188,21 @@ class UserRead(Stored):
 
 
 class UserCreate(Input):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "manager@example.org",
+                    "full_name": "Grace Wanjiru",
+                    "role": "program_manager",
+                    "password": "correct horse battery staple",
+                }
+            ]
+        },
+    )
+
     email: EmailStr
     full_name: Name
     role: Role
@@ -230,6 +264,24 @@ class WorkerFields(Input):
 
 
 class WorkerCreate(WorkerFields):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "phone_e164": "+254700000001",
+                    "display_name": "Amina Njeri",
+                    "language": "sw",
+                    "timezone": "Africa/Nairobi",
+                    "region": "Coast",
+                    "team": "Coast A",
+                    "job_role": "community_health_worker",
+                }
+            ]
+        },
+    )
+
     phone_e164: E164
 
 
@@ -283,6 +335,39 @@ class ImportResult(BaseModel):
 
 
 class SegmentCreate(Input):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Coast CHWs",
+                    "kind": "location",
+                    "rule": {
+                        "root": {
+                            "type": "group",
+                            "combinator": "and",
+                            "rules": [
+                                {
+                                    "type": "condition",
+                                    "feature": "region",
+                                    "operator": "eq",
+                                    "value": "Coast",
+                                },
+                                {
+                                    "type": "condition",
+                                    "feature": "tenure_days",
+                                    "operator": "gte",
+                                    "value": 30,
+                                },
+                            ],
+                        }
+                    },
+                }
+            ]
+        },
+    )
+
     name: Name
     description: Annotated[str, Field(max_length=2000)] | None = None
     kind: SegmentKind
@@ -339,6 +424,23 @@ class ContentRead(Stored):
 
 
 class ContentVariantCreate(Input):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "content_id": "6f1c2a9e-0000-4000-8000-000000000003",
+                    "variant_key": "story",
+                    "language": "sw",
+                    "body": "Habari {{1}}! Leo tujifunze...",
+                    "template_sid": "HX0123456789abcdef0123456789abcdef",
+                    "template_variables": {"1": "first_name"},
+                }
+            ]
+        },
+    )
+
     content_id: str
     variant_key: Key = "default"
     language: Language
@@ -455,6 +557,21 @@ Share = Annotated[float, Field(ge=0.0, le=0.5)]
 
 
 class ProgramCreate(Input):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Malaria season refresher",
+                    "journey_id": "6f1c2a9e-0000-4000-8000-000000000001",
+                    "starts_on": "2026-12-01",
+                    "holdout_share": 0.1,
+                }
+            ]
+        },
+    )
+
     name: Name
     journey_id: str
     segment_id: str | None = None
@@ -513,6 +630,22 @@ Metric = Literal[EXPERIMENT_METRICS]  # type: ignore[valid-type]
 
 
 class ExperimentCreate(Input):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Day-3 message: tip vs story",
+                    "level": "journey",
+                    "touchpoint_id": "6f1c2a9e-0000-4000-8000-000000000002",
+                    "primary_metric": "reply_rate_24h",
+                    "guardrail_metrics": ["opt_out_rate", "delivery_failure_rate"],
+                }
+            ]
+        },
+    )
+
     name: Name
     level: ExperimentLevel
     hypothesis: Annotated[str, Field(max_length=4000)] | None = None
