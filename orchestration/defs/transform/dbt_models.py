@@ -1,9 +1,11 @@
 """The dbt project as Dagster assets, and the published marts."""
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from coaching.settings import get_settings
@@ -91,8 +93,29 @@ def published_marts(lake: LakeResource, warehouse: WarehouseResource):
     for published in publish_marts(warehouse.path, lake.lake):
         yield dg.MaterializeResult(
             asset_key=GOLD_KEYS[published.mart],
-            metadata={"dagster/row_count": published.rows, "path": published.path},
+            metadata={
+                "dagster/row_count": published.rows,
+                "path": published.path,
+                "preview": dg.MetadataValue.md(preview(lake.lake.root / published.path)),
+            },
         )
+
+
+def preview(path: Path, rows: int = 5, width: int = 40) -> str:
+    """The first rows of a published file as a Markdown table, for the asset's page in the UI."""
+    with duckdb.connect() as con:
+        result = con.execute("select * from read_parquet(?) limit ?", [str(path), rows])
+        columns = [d[0] for d in result.description]
+        records = result.fetchall()
+
+    def cell(value: object) -> str:
+        text = "" if value is None else str(value)
+        text = text.replace("|", "\\|").replace("\n", " ")
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(v) for v in record) + " |" for record in records]
+    return "\n".join(lines)
 
 
 transform_job = dg.define_asset_job(
