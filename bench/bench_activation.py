@@ -35,10 +35,22 @@ from coaching.settings import load_settings
 from coaching.store import migrate
 from coaching.store.bulk import insert_rows
 from coaching.store.engine import make_engine, transaction
-from coaching.store.tables import Content, ContentVariant, Organization
 from coaching.store.types import new_id
 
-TEMPLATE = "HX" + "b" * 32
+
+def _factories():  # type: ignore[no-untyped-def]
+    """The tests' sending organization, so bench and tests build the same world (the repository
+    root is not on the path when this file runs as a script)."""
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from tests.activation import factories
+
+    return factories
+
+
+TEMPLATE = _factories().TEMPLATE
+sending_organization = _factories().sending_organization
 
 
 def world(settings, messages: int, organizations: int) -> list[dict]:
@@ -49,29 +61,8 @@ def world(settings, messages: int, organizations: int) -> list[dict]:
     with transaction(engine) as session:
         orgs = []
         for i in range(organizations):
-            org = Organization(
-                name=f"Bench {i}",
-                slug=f"bench-{i}",
-                type="client",
-                tier="premium",
-                monthly_message_quota=10_000_000,
-                whatsapp_sender=f"+1555{i:07d}",
-                timezone="UTC",
-            )
-            session.add(org)
-            session.flush()
-            content = Content(organization_id=org.id, key="tip", kind="template")
-            session.add(content)
-            session.flush()
-            session.add(
-                ContentVariant(
-                    organization_id=org.id,
-                    content_id=content.id,
-                    language="en",
-                    body="Tip",
-                    template_sid=TEMPLATE,
-                    template_variables={"1": "first_name"},
-                )
+            org = sending_organization(
+                session, f"bench-{i}", f"+1555{i:07d}", monthly_message_quota=10_000_000
             )
             orgs.append(org.id)
     for n in range(messages):

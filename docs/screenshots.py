@@ -1,6 +1,6 @@
 """Regenerate the README's pictures from the demo's world: the analyst notebooks' first plots.
 
-    make demo && .venv/bin/python docs/screenshots.py
+make demo && .venv/bin/python docs/screenshots.py
 """
 
 from __future__ import annotations

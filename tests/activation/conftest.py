@@ -24,11 +24,10 @@ from api.server import ApiThread, free_port
 from coaching.settings import Settings, load_settings
 from coaching.store import migrate
 from coaching.store.engine import make_engine, transaction
-from coaching.store.tables import Content, ContentVariant, Organization, Worker
+from coaching.store.tables import Worker
 from coaching.store.types import new_id
+from tests.activation.factories import TEMPLATE, sending_organization
 from tests.conftest import postgres_database
-
-TEMPLATE = "HX" + "a" * 32
 
 
 class EmulatorThread(BaseEmulatorThread):
@@ -155,31 +154,12 @@ def build_rig(tmp_path: Path, database_url: str | None, workers: int, with_api: 
     tag = new_id()[:8]
     people = []
     with transaction(engine) as session:
-        org = Organization(
-            name=f"Org {tag}",
-            slug=f"org-{tag}",
-            type="client",
-            tier="premium",
-            monthly_message_quota=100_000,
-            whatsapp_sender=f"+1555{int(tag[:6], 16) % 10_000_000:07d}",
+        org = sending_organization(
+            session,
+            f"org-{tag}",
+            f"+1555{int(tag[:6], 16) % 10_000_000:07d}",
             sms_sender="+15550001111",
             sms_fallback_enabled=True,
-            timezone="UTC",
-        )
-        session.add(org)
-        session.flush()
-        content = Content(organization_id=org.id, key="tip", kind="template")
-        session.add(content)
-        session.flush()
-        session.add(
-            ContentVariant(
-                organization_id=org.id,
-                content_id=content.id,
-                language="en",
-                body="Tip",
-                template_sid=TEMPLATE,
-                template_variables={"1": "first_name"},
-            )
         )
         for i in range(workers):
             phone = f"+2547{int(tag[:6], 16) % 1000:03d}{i:05d}"
