@@ -51,6 +51,7 @@ class Faults:
     rate_429: float = 0.0  # share of creates answered 429 / 20429
     rate_5xx: float = 0.0  # share answered 500 or 503
     rate_timeout: float = 0.0  # share that hang for `timeout_seconds` before answering 504
+    rate_lost_response: float = 0.0  # share accepted, but answered only after `timeout_seconds`
     timeout_seconds: float = 30.0
     latency_ms: float = 0.0  # added to every API answer
     drop_callbacks: float = 0.0  # share of status callbacks never posted
@@ -245,6 +246,8 @@ class Emulator:
             task.add_done_callback(self._tasks.discard)
         else:  # nobody listens: reach the final status at once, without a task per message
             self._settle(message, final)
+        if self.random.random() < self.faults.rate_lost_response:
+            await asyncio.sleep(self.faults.timeout_seconds)  # accepted; the answer comes too late
         return web.json_response(message, status=201)
 
     def _settle(self, message: dict[str, Any], final: tuple[str, int | None]) -> None:

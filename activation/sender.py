@@ -37,6 +37,7 @@ from coaching.store.types import new_id
 FALLBACK_CODES = {63016: "template", 30007: "sms", 30008: "sms"}
 RECORDED = (
     "status",
+    "claimed_at",
     "message_sid",
     "sent_at",
     "last_error",
@@ -61,10 +62,18 @@ def _unchanged(row: OutboxMessage) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class Uncertain:
+    """A send whose outcome is unknown (timeout, dropped connection): Twilio may have it."""
+
+    cause: BaseException
+
+
+@dataclass(frozen=True)
 class SenderConfig:
     sender_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     batch: int = 500
     in_flight: int = 64
+    request_timeout: float = 10.0  # seconds for one Twilio request; a timeout is retried
     sender_rate: float = 80.0  # per WhatsApp/SMS sender number, Twilio's default throughput
     recipient_capacity: float = 2.0  # a worker gets at most this burst...
     recipient_rate: float = 1 / 60  # ...then one message a minute
@@ -262,10 +271,10 @@ class Sender:
                 await self.senders[plan.params["from_"]].take()
                 try:
                     return await self.client.messages.create_async(**plan.params), None
-                except TwilioRestException as exc:
-                    return None, exc
+                except (TwilioRestException, aiohttp.ClientConnectorError) as exc:
+                    return None, exc  # Twilio answered, or the request never left: known
                 except (TwilioException, aiohttp.ClientError, TimeoutError, OSError) as exc:
-                    return None, exc
+                    return None, Uncertain(exc)  # it may have been accepted: ask before resending
 
         sending = [(row, plans[row.id]) for row in rows if plans[row.id].action == "send"]
         results = await asyncio.gather(*(send(row, plan) for row, plan in sending))
@@ -351,6 +360,14 @@ class Sender:
         opted_out: list,
         now: datetime,
     ) -> str:
+        if isinstance(error, Uncertain):
+            # Left `sending` with an expired lease: the next pass reconciles it with Twilio.
+            values.update(
+                status=OutboxStatus.SENDING,
+                claimed_at=now - timedelta(seconds=self.config.lease_seconds + 1),
+                last_error=f"no answer from Twilio: {error.cause!r}"[:500],
+            )
+            return "uncertain"
         status = getattr(error, "status", None)
         code = getattr(error, "code", None)
         self.recipients[row.to_number].give_back()  # nothing reached the worker

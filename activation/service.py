@@ -33,7 +33,7 @@ async def _run(
     progress: Callable[[PassReport], None] | None,
 ) -> PassReport:
     engine = make_engine(settings.database_url or "")
-    client = async_client(settings, connections=config.in_flight)
+    client = async_client(settings, timeout=config.request_timeout, connections=config.in_flight)
     total = PassReport()
     try:
         sender = Sender(settings, engine, client, config)

@@ -36,7 +36,10 @@ class RebasedHttpClient(TwilioHttpClient):
 
 
 class RebasedAsyncHttpClient(AsyncTwilioHttpClient):
-    """Many sends in flight over one pooled aiohttp session, with a real timeout object."""
+    """Many sends in flight over one pooled aiohttp session, each bounded by a real timeout.
+
+    `request` is our own: the SDK's passes `timeout=None` per request, which would lift the
+    session's timeout, and its Basic-auth object is deprecated in aiohttp."""
 
     def __init__(self, base: str, timeout: float, connections: int) -> None:
         super().__init__(pool_connections=False, timeout=timeout)
@@ -46,9 +49,32 @@ class RebasedAsyncHttpClient(AsyncTwilioHttpClient):
             timeout=aiohttp.ClientTimeout(total=timeout),
         )
 
-    async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
-        kwargs.pop("timeout", None)  # the session's ClientTimeout applies
-        return await super().request(method, rebase(url, self.base), *args, **kwargs)
+    async def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Response:
+        assert self.session is not None
+        bound = aiohttp.ClientTimeout(total=timeout) if timeout else self.session.timeout
+        headers = dict(headers or {})
+        if auth is not None:
+            headers["Authorization"] = aiohttp.encode_basic_auth(auth[0], auth[1])
+        async with self.session.request(
+            method.upper(),
+            rebase(url, self.base),
+            params=params,
+            data=data,
+            headers=headers,
+            allow_redirects=allow_redirects,
+            timeout=bound,
+        ) as answer:
+            return Response(answer.status, await answer.text(), answer.headers)
 
 
 def sync_client(settings: Settings, timeout: float = 10.0) -> Client:

@@ -67,11 +67,35 @@ def test_429_and_5xx_are_retried_until_sent_exactly_once(rig: Rig) -> None:
     rig.emulator.control("faults", {"rate_429": 0.3, "rate_5xx": 0.3, "seed": 4})
     rig.publish([rig.row(w) for w in rig.workers])
     report = rig.activate(passes=40, max_attempts=30)
-    assert report.outcomes["sent"] == len(rig.workers)
+    assert report.outcomes["sent"] + report.outcomes["reconciled_sent"] == len(rig.workers), report.outcomes
     assert report.outcomes["retried"] > 0
     counts = Counter(rig.sent_to())
     assert set(counts.values()) == {1} and len(counts) == len(rig.workers)
     assert max(o.attempts for o in rig.outbox()) > 1
+
+
+def test_a_timeout_is_checked_with_twilio_before_any_resend(rig: Rig) -> None:
+    people = rig.workers[:4]
+    rig.publish([rig.row(w) for w in people])
+    # Twilio accepts every message but answers too late: the sender cannot know they went out.
+    rig.emulator.control("faults", {"rate_lost_response": 1.0, "timeout_seconds": 1.0})
+    first = rig.activate(request_timeout=0.3)
+    assert first.outcomes["uncertain"] == 4 and len(rig.emulator.log()) == 4, first.outcomes
+    rig.emulator.control("faults", {"rate_lost_response": 0.0})
+    second = rig.activate()
+    assert second.outcomes["reconciled_sent"] == 4 and second.outcomes["sent"] == 0
+    assert Counter(rig.sent_to()) == Counter({w["phone"]: 1 for w in people})
+    assert {o.status for o in rig.outbox()} == {"sent"}
+
+
+def test_a_timeout_with_nothing_accepted_is_sent_again(rig: Rig) -> None:
+    rig.emulator.control("faults", {"rate_timeout": 1.0, "timeout_seconds": 1.0})
+    rig.publish([rig.row(w) for w in rig.workers[:3]])
+    assert rig.activate(request_timeout=0.3).outcomes["uncertain"] == 3
+    rig.emulator.control("faults", {"rate_timeout": 0.0})
+    second = rig.activate()
+    assert second.outcomes["reconciled_requeued"] == 3 and second.outcomes["sent"] == 3
+    assert Counter(rig.sent_to()) == Counter({w["phone"]: 1 for w in rig.workers[:3]})
 
 
 def test_retries_are_bounded_then_dead_lettered(rig: Rig) -> None:
