@@ -80,7 +80,8 @@ class SenderConfig:
     max_attempts: int = 5
     lease_seconds: float = 120.0  # a `sending` row older than this was left by a crashed sender
     callback_url: str | None = None  # None: the API's webhook (service.callback_url); "": none
-    backoff_base: float = 2.0  # seconds before the first retry; doubles per attempt
+    backoff_base: float = 2.0  # seconds before the first retry; doubles per attempt...
+    backoff_cap: float = 300.0  # ...up to this
     max_batches: int | None = None  # stop a pass early (tests and benchmarks)
     seed: int | None = None
 
@@ -383,7 +384,9 @@ class Sender:
             values.update(
                 status=OutboxStatus.PENDING,
                 next_attempt_at=now
-                + policy.backoff(row.attempts, self.random, self.config.backoff_base),
+                + policy.backoff(
+                    row.attempts, self.random, self.config.backoff_base, self.config.backoff_cap
+                ),
             )
             return "retried"
         if (

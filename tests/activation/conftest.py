@@ -56,7 +56,9 @@ class Rig:
     workers: list[dict[str, Any]]
     api: ApiThread | None = None
     config: SenderConfig = field(
-        default_factory=lambda: SenderConfig(backoff_base=0.01, lease_seconds=1.0, seed=1)
+        default_factory=lambda: SenderConfig(
+            backoff_base=0.01, backoff_cap=0.05, lease_seconds=1.0, seed=1
+        )
     )
 
     @property
