@@ -415,6 +415,11 @@ class Emulator:
         self.opted_out.update(numbers)
         return web.json_response({"opted_out": len(self.opted_out)})
 
+    async def remember(self, opted_out: list[str], sessions: dict[str, datetime]) -> None:
+        """What Twilio already knows: who said STOP, and when each worker last wrote."""
+        self.opted_out.update(opted_out)
+        self.sessions.update(sessions)
+
     async def seed_sessions(self, request: web.Request) -> web.Response:
         """{number: ISO time of the worker's last message}: Twilio's memory of open windows."""
         for number, moment in (await request.json()).items():

@@ -15,7 +15,7 @@ import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -396,12 +396,15 @@ def claim(engine: Engine, sender: str, limit: int, now: datetime) -> list[Outbox
 
 
 def stale(engine: Engine, lease_seconds: float, now: datetime) -> list[OutboxMessage]:
-    """Rows a sender claimed and never finished (it crashed): to be reconciled with Twilio."""
-    cutoff = now.timestamp() - lease_seconds
+    """Rows a sender claimed and never finished (it crashed, or Twilio never answered): to be
+    reconciled with Twilio."""
+    cutoff = now - timedelta(seconds=lease_seconds)
     with transaction(engine) as session:
-        rows = list(
+        return list(
             session.scalars(
-                select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENDING)
+                select(OutboxMessage).where(
+                    OutboxMessage.status == OutboxStatus.SENDING,
+                    OutboxMessage.claimed_at.is_(None) | (OutboxMessage.claimed_at <= cutoff),
+                )
             )
         )
-    return [r for r in rows if r.claimed_at is None or r.claimed_at.timestamp() <= cutoff]

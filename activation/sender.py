@@ -92,7 +92,21 @@ class PassReport:
     outcomes: Counter[str] = field(default_factory=Counter)
 
     def add(self, other: PassReport) -> None:
+        """Outcomes add up across passes; `enqueued` stays the latest pass's claim."""
         self.outcomes.update(other.outcomes)
+        self.enqueued = other.enqueued
+
+    def counts(self) -> dict[str, int]:
+        """Everything the pass did, by name (Dagster metadata, the demo's tally)."""
+        e = self.enqueued
+        return {
+            "due": e.due,
+            "claimed": e.claimed,
+            "already_claimed": e.already_claimed,
+            "rejected": e.rejected,
+            "new_assignments": e.assignments,
+            **dict(sorted(self.outcomes.items())),
+        }
 
 
 @dataclass
@@ -279,14 +293,13 @@ class Sender:
 
         sending = [(row, plans[row.id]) for row in rows if plans[row.id].action == "send"]
         results = await asyncio.gather(*(send(row, plan) for row, plan in sending))
-        return rows, plans, dict(zip([r.id for r, _ in sending], results, strict=True)), orgs
+        return rows, plans, dict(zip([r.id for r, _ in sending], results, strict=True))
 
     def record(
         self,
         rows: list[OutboxMessage],
         plans: dict[str, Plan],
         results: dict[str, tuple[Any, Any]],
-        orgs: dict[str, Organization],
         report: PassReport,
     ) -> None:
         now = self.now()

@@ -41,7 +41,6 @@ async def _run(
         while passes is None or done < passes:
             report = await sender.run_pass()
             total.add(report)
-            total.enqueued = report.enqueued
             done += 1
             if progress:
                 progress(report)
@@ -89,10 +88,20 @@ def dry_run(
     now = now or datetime.now(UTC)
     rows = outbox.read_due(settings.lake_dir, now)
     engine = make_engine(settings.database_url or "")
+    keys = [row["idempotency_key"] for row in rows]
+    worker_ids = sorted({row["worker_id"] for row in rows})
     with transaction(engine) as session:
         slugs = dict(session.execute(select(Organization.id, Organization.slug)).all())
-        claimed = set(session.scalars(select(outbox.OutboxMessage.idempotency_key)))
-        workers = {w.id: w for w in session.scalars(select(Worker))}
+        claimed = set(
+            session.scalars(
+                select(outbox.OutboxMessage.idempotency_key).where(
+                    outbox.OutboxMessage.idempotency_key.in_(keys)
+                )
+            )
+        )
+        workers = {
+            w.id: w for w in session.scalars(select(Worker).where(Worker.id.in_(worker_ids)))
+        }
         templates = set(
             session.execute(
                 select(outbox.ContentVariant.organization_id, outbox.ContentVariant.template_sid)
@@ -105,7 +114,7 @@ def dry_run(
             continue
         if outbox.rejection(row, workers, templates):
             template = "rejected"
-        elif workers[row["worker_id"]].whatsapp_opt_out_at is not None:
+        elif workers[row["worker_id"]].whatsapp_opt_out_at is not None:  # present: not rejected
             template = "skipped: opted out"
         elif row.get("message_type") == "template":
             template = row.get("template_sid") or "skipped: no template"

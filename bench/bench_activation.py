@@ -49,8 +49,9 @@ def _factories():  # type: ignore[no-untyped-def]
     return factories
 
 
-TEMPLATE = _factories().TEMPLATE
-sending_organization = _factories().sending_organization
+_shared = _factories()
+TEMPLATE = _shared.TEMPLATE
+sending_organization = _shared.sending_organization
 
 
 def world(settings, messages: int, organizations: int) -> list[dict]:

@@ -37,6 +37,7 @@ class LoopSummary:
     activation: dict[str, int] = field(default_factory=dict)
     outbox: Counter[str] = field(default_factory=Counter)
     statuses: Counter[str] = field(default_factory=Counter)  # final status per message we sent
+    sids: set[str] = field(default_factory=set)  # what this run sent
     accepted_by_twilio: int = 0
     sent_rows: int = 0
     replies: int = 0
@@ -98,9 +99,7 @@ def tell_twilio_what_it_knows(settings: Settings, emulator: EmulatorThread) -> N
             .group_by(Worker.phone_e164)
         ).all()
     engine.dispose()
-    state = emulator.emulator
-    state.opted_out.update(opted_out)
-    state.sessions.update({phone: moment for phone, moment in last_inbound})
+    emulator.call(emulator.emulator.remember(opted_out, dict(last_inbound)))
 
 
 def day_to_replay(settings: Settings) -> list[datetime]:
@@ -140,17 +139,9 @@ def run_loop(
         for moment in hours:  # the sender's passes through the day, on the world's clock
             with clock.shifted_to(moment):
                 report = activate_passes(local, config, passes=1)
-            summary.activation["claimed"] = (
-                summary.activation.get("claimed", 0) + report.enqueued.claimed
-            )
-            summary.activation["rejected"] = (
-                summary.activation.get("rejected", 0) + report.enqueued.rejected
-            )
-            summary.activation["new_assignments"] = (
-                summary.activation.get("new_assignments", 0) + report.enqueued.assignments
-            )
-            for name, count in report.outcomes.items():
-                summary.activation[name] = summary.activation.get(name, 0) + count
+            for name, count in report.counts().items():
+                if name not in ("due", "already_claimed"):  # those repeat from pass to pass
+                    summary.activation[name] = summary.activation.get(name, 0) + count
         progress(f"{len(hours)} sender passes through the last simulated day")
         end = (hours[-1] if hours else clock.now()) + timedelta(minutes=1)
         with clock.shifted_to(end):
@@ -164,7 +155,7 @@ def run_loop(
                 orgs = dict(
                     session.execute(select(Organization.id, Organization.whatsapp_sender)).all()
                 )
-            sids = {row.message_sid for row in sent}
+            sids = summary.sids = {row.message_sid for row in sent}
             progress(f"{len(sids)} messages accepted; waiting for Twilio's status callbacks")
             deadline = time.monotonic() + 120
             while not _settled(emulator, sids) and time.monotonic() < deadline:
@@ -225,17 +216,7 @@ def describe_seen(settings: Settings, summary: LoopSummary) -> str:
     """What the rebuilt fct_messages says about the messages this run sent."""
     import duckdb
 
-    from coaching.store.tables import OutboxMessage as Outbox
-
-    engine = make_engine(settings.database_url or "")
-    with transaction(engine) as session:
-        sids = [
-            s
-            for s in session.scalars(
-                select(Outbox.message_sid).where(Outbox.message_sid.is_not(None))
-            )
-        ]
-    engine.dispose()
+    sids = sorted(summary.sids)
     if not sids:
         return "  nothing was sent, so there is nothing new for the marts to see"
     path = settings.lake_dir / "gold" / "fct_messages.parquet"

@@ -70,7 +70,6 @@ def register(body: Registration, session: PlatformSessionDep) -> Any:
         created_by="registration",
     )
     session.add(organization)
-    session.flush()
     session.commit()
     # The admin is created in the new tenant's own session, so it is checked and audited as such.
     actor = "registration"

@@ -30,16 +30,7 @@ def activation_sends(
 ) -> dg.MaterializeResult:
     report = activate(activation.settings(), passes=1)
     context.log.info(describe(report))
-    enqueued = report.enqueued
-    metadata = {
-        "due": enqueued.due,
-        "claimed": enqueued.claimed,
-        "already_claimed": enqueued.already_claimed,
-        "rejected": enqueued.rejected,
-        "new_assignments": enqueued.assignments,
-        **{name: count for name, count in sorted(report.outcomes.items())},
-    }
-    return dg.MaterializeResult(metadata=metadata)
+    return dg.MaterializeResult(metadata=report.counts())
 
 
 activation_job = dg.define_asset_job(
