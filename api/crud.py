@@ -9,30 +9,43 @@ built inside `crud_router`, and they must be real classes, not strings.)
 import base64
 import binascii
 import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Query, Response
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from api.deps import Principal, PrincipalDep, TenantSessionDep, require_read, require_write
-from api.problems import RESPONSES, field_problem, not_found
+from api.problems import RESPONSES, FieldProblem, Problem, field_problem, location, not_found
 from api.routing import StoreRouter
 from coaching.domain import Role
 from coaching.store.tables import TenantOwned
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 Hook = Callable[[Session, Principal, Any], None]
+
+
+class UnreadableRow(BaseModel):
+    id: str
+    reason: str
 
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(
         default=None, description="Pass as `cursor` for the next page; absent on the last page."
+    )
+    unreadable: list[UnreadableRow] = Field(
+        default=[],
+        description="Rows of this page the store holds in a shape no reader expects (written "
+        "around the API): listed here by id, so one bad row never fails the whole list. "
+        "PATCH repairs them.",
     )
 
 
@@ -136,10 +149,51 @@ def page(
     rows = list(session.scalars(statement.order_by(*order).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
+    items, unreadable = [], []
+    for row in rows:
+        try:
+            items.append(resource.read.model_validate(row))
+        except ValidationError as exc:
+            log.warning("unreadable %s row %s: %s", resource.name, row.id, exc)
+            unreadable.append(UnreadableRow(id=row.id, reason=_reasons(exc)))
     return {
-        "items": rows,
+        "items": items,
         "next_cursor": encode_cursor(rows[-1].id, sort) if more and rows else None,
+        "unreadable": unreadable,
     }
+
+
+def _reasons(exc: ValidationError) -> str:
+    return "; ".join(f"{location(e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+
+
+def answer(session: Session, read: type[BaseModel], row: Any) -> BaseModel:
+    """The response, built before the commit: a change that would leave the row unreadable is
+    rolled back and refused, never stored behind a 500."""
+    session.flush()
+    try:
+        response = read.model_validate(row)
+    except ValidationError as exc:
+        session.rollback()
+        raise Problem(
+            422,
+            f"the change would leave the row unreadable: {_reasons(exc)}",
+            [
+                FieldProblem(path=f"body.{location(e['loc'])}", reason=e["msg"])
+                for e in exc.errors()
+            ],
+        ) from None
+    session.commit()
+    return response
+
+
+def readable(read: type[BaseModel], row: Any, label: str) -> BaseModel:
+    try:
+        return read.model_validate(row)
+    except ValidationError as exc:
+        raise Problem(
+            409, f"the stored {label} cannot be read ({_reasons(exc)}); PATCH it to repair"
+        ) from None
 
 
 def crud_router(resource: Resource) -> StoreRouter:
@@ -160,7 +214,7 @@ def crud_router(resource: Resource) -> StoreRouter:
     @router.get("/{row_id}", response_model=Read, summary=f"Read a {label}")
     def read_row(row_id: str, principal: PrincipalDep, session: TenantSessionDep) -> Any:
         require_read(principal, resource.readers, resource.name)
-        return load(session, resource, row_id)
+        return readable(Read, load(session, resource, row_id), label)
 
     def create_row(
         body: Create,  # type: ignore[valid-type]
@@ -174,8 +228,7 @@ def crud_router(resource: Resource) -> StoreRouter:
         session.add(row)
         if resource.check:
             resource.check(session, principal, row)
-        session.commit()
-        return row
+        return answer(session, Read, row)
 
     if resource.creatable:
         router.post("", response_model=Read, status_code=201, summary=f"Create a {label}")(
@@ -197,8 +250,7 @@ def crud_router(resource: Resource) -> StoreRouter:
             setattr(row, name, value)
         if resource.check:
             resource.check(session, principal, row)
-        session.commit()
-        return row
+        return answer(session, Read, row)
 
     @router.delete("/{row_id}", status_code=204, summary=f"Delete a {label} (soft)")
     def delete_row(row_id: str, principal: PrincipalDep, session: TenantSessionDep) -> Response:

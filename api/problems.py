@@ -8,6 +8,7 @@ field error always carries the path of the field.
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -56,6 +57,41 @@ def field_problem(path: str, reason: str, status: int = 422) -> Problem:
     return Problem(status, f"{path}: {reason}", [FieldProblem(path=path, reason=reason)])
 
 
+_NOT_NULL = (
+    re.compile(r"NOT NULL constraint failed: \w+\.(\w+)"),  # SQLite
+    re.compile(r'null value in column "(\w+)"'),  # PostgreSQL
+)
+_UNIQUE = (
+    re.compile(r"UNIQUE constraint failed: \w+\.(\w+)"),
+    re.compile(r"Key \((?:organization_id, )?(\w+)\)=\("),
+)
+SENDER_TAKEN = "this number is another organization's sender"
+
+
+def integrity_problem(exc: IntegrityError, sender_fields: tuple[str, ...] = ()) -> Problem:
+    """What the store refused, said as the field it concerns.
+
+    The schemas refuse what they can before a write; this is the store's own wall (NOT NULL, UNIQUE,
+    the sender-number registry), reached by races and by anything the schemas cannot see.
+    """
+    message = str(exc.orig)
+    if "sender_numbers" in message:
+        fields = sender_fields or ("whatsapp_sender", "sms_sender")
+        errors = [FieldProblem(path=f"body.{name}", reason=SENDER_TAKEN) for name in fields]
+        return Problem(409, f"{' or '.join(fields)}: {SENDER_TAKEN}", errors)
+    for pattern in _NOT_NULL:
+        if found := pattern.search(message):
+            return field_problem(f"body.{found.group(1)}", "may not be null")
+    if "UNIQUE" in message.upper() or "duplicate key" in message:
+        for pattern in _UNIQUE:
+            if found := pattern.search(message):
+                return field_problem(f"body.{found.group(1)}", "this value is already taken", 409)
+        return Problem(409, "conflicts with an existing row (a unique value is already taken)")
+    if "FOREIGN KEY" in message.upper():
+        return Problem(409, "refers to a row that does not exist")
+    return Problem(409, "conflicts with the stored data")
+
+
 def response(
     status: int,
     detail: str | None = None,
@@ -92,6 +128,12 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _reason(error: Any) -> str:
+    if "input" in error and error["input"] is None and error.get("type", "").endswith("_type"):
+        return "may not be null"  # a PATCH leaves out what it keeps; null would erase it
+    return str(error.get("msg", "invalid"))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
@@ -101,8 +143,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            FieldProblem(path=location(e.get("loc", ())), reason=e.get("msg", "invalid"))
-            for e in exc.errors()
+            FieldProblem(path=location(e.get("loc", ())), reason=_reason(e)) for e in exc.errors()
         ]
         detail = "; ".join(f"{e.path}: {e.reason}" for e in errors[:5])
         return response(422, detail, errors)
@@ -115,7 +156,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(IntegrityError)
     async def _conflict(_: Request, exc: IntegrityError) -> JSONResponse:
         log.info("integrity conflict: %s", exc.orig)
-        return response(409, "conflicts with an existing row (a unique value is already taken)")
+        problem = integrity_problem(exc)
+        return response(problem.status, problem.detail, problem.errors)
 
     @app.exception_handler(SQLAlchemyTimeout)
     async def _busy(_: Request, exc: SQLAlchemyTimeout) -> JSONResponse:

@@ -3,11 +3,22 @@ say exactly what a client may set; outputs never carry secrets."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import (
+    MISSING,
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 from coaching.domain import (
     EXPERIMENT_METRICS,
@@ -49,15 +60,31 @@ def _known_timezone(value: str) -> str:
 TimeZone = Annotated[str, Field(examples=["Africa/Nairobi"]), AfterValidator(_known_timezone)]
 
 
-def _wall_clock(value: time) -> time:
-    if value.tzinfo is not None:
-        raise ValueError(
-            "a local time of day takes no offset: the organization's or worker's zone applies"
-        )
+_WALL_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$")
+
+
+def _wall_clock(value: Any) -> Any:
+    """Only the text the schema publishes: no offset (the organization's or worker's zone
+    applies), and none of the numbers-as-seconds Python would also take."""
+    if isinstance(value, time) and value.tzinfo is None:
+        return value
+    if not isinstance(value, str) or not _WALL_CLOCK.match(value):
+        raise ValueError("a local time of day is HH:MM[:SS], with no offset")
     return value
 
 
-LocalTime = Annotated[time, AfterValidator(_wall_clock), Field(examples=["09:00:00"])]
+# JSON Schema's `format: time` is RFC 3339's full-time, which requires an offset; a local time of
+# day has none, so the schema says exactly what is sent and accepted instead.
+WALL_CLOCK_SCHEMA = {
+    "type": "string",
+    "pattern": _WALL_CLOCK.pattern,
+    "description": "A local time of day, HH:MM[:SS], with no offset.",
+    "examples": ["09:00:00"],
+}
+WallClock = Annotated[time, WithJsonSchema(WALL_CLOCK_SCHEMA)]
+LocalTime = Annotated[time, BeforeValidator(_wall_clock), WithJsonSchema(WALL_CLOCK_SCHEMA)]
+# Strict: JSON `true` is not the number 1 nor "yes" a boolean, whatever Python would coerce.
+Flag = Annotated[bool, Field(strict=True)]
 Attributes = Annotated[dict[str, str | int | float | bool | None], Field(max_length=50)]
 
 
@@ -95,6 +122,10 @@ RuleDocument = Annotated[
 
 
 class Input(BaseModel):
+    """A request body. In a PATCH, a field left out is left as it is; a field the store cannot
+    hold empty is typed `X | MISSING` (absent, or a value), so an explicit null is refused with
+    the field's path instead of reaching the row."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -123,8 +154,8 @@ class OrganizationRead(Output):
     approval_status: str
     country: str | None
     timezone: str
-    quiet_hours_start: time | None
-    quiet_hours_end: time | None
+    quiet_hours_start: WallClock | None
+    quiet_hours_end: WallClock | None
     monthly_message_quota: int
     whatsapp_sender: str | None
     sms_sender: str | None
@@ -132,14 +163,14 @@ class OrganizationRead(Output):
 
 
 class OrganizationUpdate(Input):
-    name: Name | None = None
+    name: Name | MISSING = MISSING
     country: Country | None = None
-    timezone: TimeZone | None = None
+    timezone: TimeZone | MISSING = MISSING
     quiet_hours_start: LocalTime | None = None
     quiet_hours_end: LocalTime | None = None
     whatsapp_sender: E164 | None = None
     sms_sender: E164 | None = None
-    sms_fallback_enabled: bool | None = None
+    sms_fallback_enabled: Flag | MISSING = MISSING
 
 
 class Registration(Input):
@@ -210,9 +241,9 @@ class UserCreate(Input):
 
 
 class UserUpdate(Input):
-    full_name: Name | None = None
-    role: Role | None = None
-    is_active: bool | None = None
+    full_name: Name | MISSING = MISSING
+    role: Role | MISSING = MISSING
+    is_active: Flag | MISSING = MISSING
     password: Password | None = None
 
 
@@ -232,7 +263,7 @@ class ApiKeyCreate(Input):
 
 
 class ApiKeyUpdate(Input):
-    name: Name | None = None
+    name: Name | MISSING = MISSING
 
 
 class ApiKeyCreated(ApiKeyRead):
@@ -286,11 +317,11 @@ class WorkerCreate(WorkerFields):
 
 
 class WorkerUpdate(Input):
-    phone_e164: E164 | None = None
+    phone_e164: E164 | MISSING = MISSING
     external_id: Annotated[str, Field(max_length=64)] | None = None
     display_name: Name | None = None
-    language: Language | None = None
-    timezone: TimeZone | None = None
+    language: Language | MISSING = MISSING
+    timezone: TimeZone | MISSING = MISSING
     country: Country | None = None
     region: Label | None = None
     district: Label | None = None
@@ -299,7 +330,7 @@ class WorkerUpdate(Input):
     hire_date: date | None = None
     whatsapp_opt_in_at: datetime | None = None
     whatsapp_opt_out_at: datetime | None = None
-    attributes: Attributes | None = None
+    attributes: Attributes | MISSING = MISSING
 
 
 class WorkerRead(Stored):
@@ -372,15 +403,15 @@ class SegmentCreate(Input):
     description: Annotated[str, Field(max_length=2000)] | None = None
     kind: SegmentKind
     rule: RuleDocument
-    is_active: bool = True
+    is_active: Flag = True
 
 
 class SegmentUpdate(Input):
-    name: Name | None = None
+    name: Name | MISSING = MISSING
     description: Annotated[str, Field(max_length=2000)] | None = None
-    kind: SegmentKind | None = None
-    rule: RuleDocument | None = None
-    is_active: bool | None = None
+    kind: SegmentKind | MISSING = MISSING
+    rule: RuleDocument | MISSING = MISSING
+    is_active: Flag | MISSING = MISSING
 
 
 class SegmentRead(Stored):
@@ -458,7 +489,7 @@ class ContentVariantCreate(Input):
 class ContentVariantUpdate(Input):
     body: Annotated[str, Field(min_length=1, max_length=1600)] | None = None
     template_sid: ContentSid | None = None
-    template_variables: Annotated[dict[str, str], Field(max_length=20)] | None = None
+    template_variables: Annotated[dict[str, str], Field(max_length=20)] | MISSING = MISSING
 
 
 class ContentVariantRead(Stored):
@@ -480,11 +511,11 @@ class JourneyCreate(Input):
 
 
 class JourneyUpdate(Input):
-    name: Name | None = None
+    name: Name | MISSING = MISSING
     description: Annotated[str, Field(max_length=4000)] | None = None
-    languages: Annotated[list[Language], Field(min_length=1, max_length=10)] | None = None
-    status: JourneyStatus | None = None
-    is_marketplace_listed: bool | None = None
+    languages: Annotated[list[Language], Field(min_length=1, max_length=10)] | MISSING = MISSING
+    status: JourneyStatus | MISSING = MISSING
+    is_marketplace_listed: Flag | MISSING = MISSING
 
 
 class JourneyRead(Stored):
@@ -500,13 +531,13 @@ class FollowUp(Input):
     """A nudge sent when the worker has not replied `after_days` after the touchpoint."""
 
     content_id: str
-    after_days: Annotated[int, Field(ge=1, le=30)]
+    after_days: Annotated[int, Field(ge=1, le=30, strict=True)]
 
 
 class TouchpointSpec(Input):
     name: Name
     kind: TouchpointKind
-    day_offset: Annotated[int, Field(ge=0, le=3650)]
+    day_offset: Annotated[int, Field(ge=0, le=3650, strict=True)]
     local_send_time: LocalTime
     content_id: str
     follow_up: FollowUp | None = None
@@ -530,7 +561,7 @@ class TouchpointRead(Output):
     name: str
     kind: TouchpointKind
     day_offset: int
-    local_send_time: time
+    local_send_time: WallClock
     content_id: str
     follow_up: dict[str, Any] | None
 
@@ -553,7 +584,7 @@ class JourneyStructureRead(BaseModel):
 
 # --- programs and enrollments -------------------------------------------------------------------
 
-Share = Annotated[float, Field(ge=0.0, le=0.5)]
+Share = Annotated[float, Field(ge=0.0, le=0.5, strict=True)]
 
 
 class ProgramCreate(Input):
@@ -583,13 +614,13 @@ class ProgramCreate(Input):
 
 
 class ProgramUpdate(Input):
-    name: Name | None = None
+    name: Name | MISSING = MISSING
     segment_id: str | None = None
-    status: ProgramStatus | None = None
-    starts_on: date | None = None
+    status: ProgramStatus | MISSING = MISSING
+    starts_on: date | MISSING = MISSING
     ends_on: date | None = None
-    holdout_share: Share | None = None
-    channel: Channel | None = None
+    holdout_share: Share | MISSING = MISSING
+    channel: Channel | MISSING = MISSING
 
 
 class ProgramRead(Stored):
@@ -607,11 +638,11 @@ class EnrollmentCreate(Input):
     program_id: str
     worker_id: str
     enrolled_at: datetime | None = None
-    is_holdout: bool = False
+    is_holdout: Flag = False
 
 
 class EnrollmentUpdate(Input):
-    status: EnrollmentStatus | None = None
+    status: EnrollmentStatus | MISSING = MISSING
     ended_at: datetime | None = None
 
 
@@ -654,7 +685,7 @@ class ExperimentCreate(Input):
     segment_id: str | None = None
     primary_metric: Metric
     guardrail_metrics: Annotated[list[Metric], Field(max_length=4)] = []
-    is_adaptive: bool = False
+    is_adaptive: Flag = False
     starts_at: datetime | None = None
     ends_at: datetime | None = None
 
@@ -668,12 +699,12 @@ class ExperimentCreate(Input):
 
 
 class ExperimentUpdate(Input):
-    name: Name | None = None
+    name: Name | MISSING = MISSING
     hypothesis: Annotated[str, Field(max_length=4000)] | None = None
     segment_id: str | None = None
-    status: ExperimentStatus | None = None
-    guardrail_metrics: Annotated[list[Metric], Field(max_length=4)] | None = None
-    is_adaptive: bool | None = None
+    status: ExperimentStatus | MISSING = MISSING
+    guardrail_metrics: Annotated[list[Metric], Field(max_length=4)] | MISSING = MISSING
+    is_adaptive: Flag | MISSING = MISSING
     starts_at: datetime | None = None
     ends_at: datetime | None = None
 
@@ -698,17 +729,17 @@ class ExperimentVariantCreate(Input):
     experiment_id: str
     key: Key
     name: Name
-    is_control: bool = False
-    weight: Annotated[float, Field(gt=0.0, le=1.0)]
+    is_control: Flag = False
+    weight: Annotated[float, Field(gt=0.0, le=1.0, strict=True)]
     content_variant_key: Key | None = None
     settings: Attributes = {}
 
 
 class ExperimentVariantUpdate(Input):
-    name: Name | None = None
-    weight: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
+    name: Name | MISSING = MISSING
+    weight: Annotated[float, Field(gt=0.0, le=1.0, strict=True)] | MISSING = MISSING
     content_variant_key: Key | None = None
-    settings: Attributes | None = None
+    settings: Attributes | MISSING = MISSING
 
 
 class ExperimentVariantRead(Stored):

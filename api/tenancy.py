@@ -29,6 +29,7 @@ from coaching.store.tables import (
     AuditEntry,
     MessageEvent,
     Organization,
+    SenderNumber,
     TenantOwned,
     WebhookReceipt,
 )
@@ -39,7 +40,7 @@ ACTOR = "actor"
 API_ROLE = "coach_api"
 SECRET_COLUMNS = frozenset({"password_hash", "key_hash"})
 # Tables outside TenantOwned that still carry an organization_id.
-_TENANT_ROWS = (MessageEvent, AuditEntry, WebhookReceipt)
+_TENANT_ROWS = (MessageEvent, AuditEntry, WebhookReceipt, SenderNumber)
 
 
 class CrossTenantWrite(CoachError):

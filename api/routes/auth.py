@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from api.deps import (
     PlatformSessionDep,
@@ -16,7 +17,7 @@ from api.deps import (
     TenantSessionDep,
     require_write,
 )
-from api.problems import RESPONSES, Problem, not_found
+from api.problems import RESPONSES, Problem, integrity_problem, not_found
 from api.routing import StoreRouter
 from api.schemas import OrganizationRead, OrganizationUpdate, Registration, Token
 from api.security import TokenClaims, hash_password, issue_token, secret_key, verify_password
@@ -26,6 +27,7 @@ from coaching.store.tables import AuditEntry, Organization, User
 from coaching.store.types import new_id, utcnow
 
 router = StoreRouter(responses=RESPONSES)
+SENDER_FIELDS = ("whatsapp_sender", "sms_sender")
 
 
 @router.post("/auth/token", response_model=Token, tags=["auth"], summary="Log in (OAuth2 password)")
@@ -108,10 +110,18 @@ def update_my_organization(
     organization = session.get(Organization, principal.organization_id)
     if organization is None:
         raise not_found("organization")
-    for name, value in body.model_dump(exclude_unset=True).items():
+    values = body.model_dump(exclude_unset=True)
+    for name, value in values.items():
         setattr(organization, name, value)
+    try:
+        session.flush()  # the store's triggers claim the sender numbers here
+    except IntegrityError as exc:
+        session.rollback()
+        senders = tuple(name for name in SENDER_FIELDS if values.get(name))
+        raise integrity_problem(exc, senders) from None
+    answer = OrganizationRead.model_validate(organization)
     session.commit()
-    return organization
+    return answer
 
 
 def platform_operator(

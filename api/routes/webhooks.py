@@ -37,6 +37,7 @@ from coaching.store.tables import (
     MessageEvent,
     Organization,
     OutboxMessage,
+    SenderNumber,
     WebhookReceipt,
     Worker,
 )
@@ -87,12 +88,11 @@ def _number(value: str | None) -> tuple[str | None, Channel]:
 
 def _organization(session: Session, our_number: str | None) -> Organization:
     if our_number:
+        # sender_numbers gives each number one owner, so this finds one organization at most.
         found = session.scalar(
-            select(Organization).where(
-                (Organization.whatsapp_sender == our_number)
-                | (Organization.sms_sender == our_number),
-                Organization.deleted_at.is_(None),
-            )
+            select(Organization)
+            .join(SenderNumber, SenderNumber.organization_id == Organization.id)
+            .where(SenderNumber.number == our_number, Organization.deleted_at.is_(None))
         )
         if found is not None:
             return found

@@ -96,6 +96,24 @@ class Organization(Audited, Base):
     sms_fallback_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
+class SenderNumber(Base):
+    """Which organization each sender number (WhatsApp or SMS) belongs to: at most one.
+
+    Inbound messages and STOP replies are routed to a tenant by the number they were sent to, so a
+    number two organizations claim would file one tenant's workers under the other. The rows are
+    kept by triggers on `organizations` (migration 0003), so no writer, ORM or raw SQL, can bypass
+    them; the primary key makes two concurrent claims of one number fail the second.
+    """
+
+    __tablename__ = "sender_numbers"
+    __table_args__ = (Index("ix_sender_numbers_org_only", "organization_id"),)
+
+    number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(
+        EntityId, ForeignKey("organizations.id"), nullable=False
+    )
+
+
 class User(TenantOwned, Base):
     __tablename__ = "users"
     __table_args__ = (tenant_index("users", "role"),)

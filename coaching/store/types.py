@@ -37,7 +37,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 # JSON documents (rule trees, follow-up rules, free attributes): JSONB where the engine has it.
-JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+# Python None is SQL NULL, not the JSON text 'null': a NOT NULL document column then refuses it in
+# the store itself, instead of keeping a null no reader expects.
+JSONDocument = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 # Surrogate keys for append-only, high-volume tables: 64-bit on PostgreSQL, the rowid on SQLite
 # (SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY).
