@@ -75,7 +75,8 @@ def integrity_problem(exc: IntegrityError, sender_fields: tuple[str, ...] = ()) 
     the sender-number registry), reached by races and by anything the schemas cannot see.
     """
     message = str(exc.orig)
-    if "sender_numbers" in message:
+    # The registry, or (first on PostgreSQL) the older unique constraint on whatsapp_sender.
+    if "sender_numbers" in message or "whatsapp_sender" in message:
         fields = sender_fields or ("whatsapp_sender", "sms_sender")
         errors = [FieldProblem(path=f"body.{name}", reason=SENDER_TAKEN) for name in fields]
         return Problem(409, f"{' or '.join(fields)}: {SENDER_TAKEN}", errors)

@@ -172,3 +172,34 @@ def test_replies_are_linked_by_phone_and_unknown_numbers_answer_404(api: Api) ->
     assert post_signed(api, "/webhooks/twilio/inbound", stranger).status_code == 404
     malformed = {"From": reply["From"], "To": reply["To"]}
     assert post_signed(api, "/webhooks/twilio/inbound", malformed).status_code == 422
+
+
+def test_another_organizations_number_cannot_be_taken_and_its_stop_stays_its_own(api: Api) -> None:
+    owner, taker = api.organization(), api.organization()
+    ids = seed(api.client, owner.admin)
+    person = api.client.get(f"/workers/{ids['workers']}", headers=owner.admin).json()
+    for field in ("sms_sender", "whatsapp_sender"):
+        answer = api.client.patch(
+            "/organizations/me", json={field: owner.whatsapp_sender}, headers=taker.admin
+        )
+        assert answer.status_code == 409, answer.text
+        assert [e["path"] for e in answer.json()["errors"]] == [f"body.{field}"]
+    mine = api.client.get("/organizations/me", headers=taker.admin).json()
+    assert mine["whatsapp_sender"] == taker.whatsapp_sender and mine["sms_sender"] is None
+    inbound = {
+        "MessageSid": f"SM{uuid.uuid4().hex}",
+        "From": person["phone_e164"],
+        "To": owner.whatsapp_sender,  # by SMS, to the number the other tenant tried to take
+        "Body": "STOP",
+        "AccountSid": "AC00000000000000000000000000000000",
+    }
+    assert post_signed(api, "/webhooks/twilio/inbound", inbound).status_code == 200
+    after = api.client.get(f"/workers/{ids['workers']}", headers=owner.admin).json()
+    assert after["whatsapp_opt_out_at"] is not None
+    assert events(api, taker.id) == []
+    both = api.client.patch(
+        "/organizations/me",
+        json={"sms_sender": taker.whatsapp_sender, "whatsapp_sender": taker.whatsapp_sender},
+        headers=taker.admin,
+    )
+    assert both.status_code == 200, "one organization may send on one number by both channels"
