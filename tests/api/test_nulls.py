@@ -61,7 +61,7 @@ def test_fields_that_take_null_are_exactly_the_nullable_columns() -> None:
     hold NULL (password is no column: null removes the password login)."""
     pairs = [(r.update, r.model) for r in RESOURCES] + [(OrganizationUpdate, Organization)]
     for update, model in pairs:
-        for name, info in update.model_fields.items():
+        for name in update.model_fields:
             if name not in model.__table__.c:
                 continue
             schema = update.model_json_schema()["properties"][name]

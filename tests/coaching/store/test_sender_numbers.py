@@ -84,7 +84,9 @@ def test_concurrent_claims_of_one_number_leave_exactly_one_owner(engine: Engine)
         won: list[str] = []
         refused: list[str] = []
 
-        def claim(org_id: str, column: str, number: str = number, start=start) -> None:
+        def claim(
+            org_id: str, column: str, number: str = number, start=start, won=won, refused=refused
+        ) -> None:
             start.wait()
             try:
                 with transaction(engine) as session:
