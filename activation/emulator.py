@@ -13,7 +13,8 @@ What it does as Twilio does:
 
 Faults (`Faults`, also settable at run time with POST /_emulator/faults): 429s, 5xxs, timeouts,
 latency, dropped callbacks, delivery failures per number. Every accepted message is appended to a
-JSON-lines log (GET /_emulator/log), which tests read to prove each message was sent exactly once.
+JSON-lines log (GET /_emulator/log), which tests read to prove each message was sent exactly once;
+GET /_emulator/requests counts every create request per recipient, refused ones included.
 Sessions (the 24-hour window) are opened by POST /_emulator/inbound, which also delivers the
 worker's message to the inbound webhook as Twilio would, or seeded with POST /_emulator/sessions.
 """
@@ -27,6 +28,7 @@ import re
 import secrets
 import threading
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -116,6 +118,7 @@ class Emulator:
         self._tasks: set[asyncio.Task[None]] = set()
         self._http: aiohttp.ClientSession | None = None
         self.callbacks_posted = 0
+        self.requests: Counter[str] = Counter()  # create requests per recipient, faults included
 
     # --- the application ---------------------------------------------------------------------
 
@@ -126,6 +129,7 @@ class Emulator:
         app.router.add_get(f"{base}.json", self.list)
         app.router.add_get(base + "/{sid}.json", self.fetch)
         app.router.add_get("/_emulator/log", self.read_log)
+        app.router.add_get("/_emulator/requests", self.read_requests)
         app.router.add_get("/_emulator/health", self.health)
         app.router.add_post("/_emulator/faults", self.set_faults)
         app.router.add_post("/_emulator/opt-out", self.opt_out)
@@ -181,6 +185,7 @@ class Emulator:
             return _error(401, 20003, "Authenticate")
         form = await request.post()
         params = {key: str(value) for key, value in form.items()}
+        self.requests[params.get("To", "")] += 1  # every request, refused or accepted
         if failure := await self._faults_before_answer():
             return failure
         to, sender = params.get("To", ""), params.get("From", "")
@@ -401,6 +406,10 @@ class Emulator:
             lines = self.log_path.read_text(encoding="utf-8").splitlines()
             return web.json_response([json.loads(line) for line in lines if line])
         return web.json_response([])
+
+    async def read_requests(self, _: web.Request) -> web.Response:
+        """How often each recipient was asked for, faults included: what a sender really tried."""
+        return web.json_response(dict(self.requests))
 
     async def set_faults(self, request: web.Request) -> web.Response:
         values = await request.json()

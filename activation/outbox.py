@@ -1,8 +1,10 @@
 """The outbox: the store-side half of activation. Every state change is a short transaction, so a
-sender killed at any instant leaves each row in a state the next sender can resume from:
+sender killed at any instant leaves each row in a state the next sender can resume from.
+`attempts` counts the requests Twilio was sent for a row, not its claims: a claim that a crash,
+a deferral or a hold ends before anything reached Twilio costs the row none of its retries.
 
     pending ──claim──▶ sending ──Twilio accepted──▶ sent
-       ▲                  │  └─retryable error──▶ pending (next_attempt_at, attempts+1) ─▶ dead
+       ▲                  │  └─retryable error──▶ pending (next_attempt_at) ─▶ dead
        │                  └─permanent error──▶ failed          (rows left in `sending` by a crash
        ├── held (over quota) ◀──                                are reconciled with Twilio)
        └── deferred (quiet hours, recipient rate) ◀──     expired / skipped are final too
@@ -375,7 +377,6 @@ def claim(engine: Engine, sender: str, limit: int, now: datetime) -> list[Outbox
                     status=OutboxStatus.SENDING,
                     claimed_by=token,
                     claimed_at=now,
-                    attempts=OutboxMessage.attempts + 1,
                     updated_at=now,
                     updated_by=ACTOR,
                 )

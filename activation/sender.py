@@ -311,6 +311,8 @@ class Sender:
                 plan = plans[row.id]
                 values: dict[str, Any] = {"updated_at": now, "updated_by": outbox.ACTOR}
                 if plan.action == "send":
+                    row.attempts += 1  # this pass asked Twilio: one attempt, whatever came back
+                    values["attempts"] = row.attempts
                     message, error = results[row.id]
                     if message is not None:
                         values.update(
@@ -335,7 +337,6 @@ class Sender:
                         else OutboxStatus.HELD,
                         next_attempt_at=plan.until,
                         last_error=plan.reason,
-                        attempts=max(0, row.attempts - 1),
                     )
                     outcome = "deferred" if plan.action == "defer" else "held"
                 else:

@@ -47,6 +47,9 @@ class EmulatorThread(BaseEmulatorThread):
     def log(self) -> list[dict[str, Any]]:
         return httpx.get(f"{self.url}/_emulator/log", timeout=10).json()
 
+    def requests(self) -> dict[str, int]:
+        return httpx.get(f"{self.url}/_emulator/requests", timeout=10).json()
+
 
 @dataclass
 class Rig:
