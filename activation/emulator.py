@@ -34,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import web
@@ -77,6 +78,17 @@ class Bucket:
             self.tokens -= 1
             return True
         return False
+
+
+def _bounded(value: str, low: int, high: int) -> int:
+    """A paging parameter as Twilio takes it: an integer in range, else a 400, never a 500."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"Invalid value {value!r}: an integer is required") from None
+    if not low <= number <= high:
+        raise ValueError(f"Invalid value {value!r}: between {low} and {high}")
+    return number
 
 
 def _rfc2822(moment: datetime) -> str:
@@ -337,7 +349,10 @@ class Emulator:
     def _filtered(self, query: Any) -> list[dict[str, Any]]:
         to, sender = query.get("To"), query.get("From")
         after = query.get("DateSent>")
-        since = datetime.fromisoformat(after.replace("Z", "+00:00")) if after else None
+        try:
+            since = datetime.fromisoformat(after.replace("Z", "+00:00")) if after else None
+        except ValueError:
+            raise ValueError(f"DateSent> is not a date: {after!r}") from None
         found = []
         for sid in reversed(self.order):  # newest first, as Twilio lists
             message = self.messages[sid]
@@ -358,16 +373,19 @@ class Emulator:
         if not self._authorized(request):
             return _error(401, 20003, "Authenticate")
         query = request.query
-        size = max(1, min(1000, int(query.get("PageSize", "50"))))
-        page = max(0, int(query.get("Page", "0")))
-        found = self._filtered(query)
+        try:
+            size = _bounded(query.get("PageSize", "50"), 1, 1000)
+            page = _bounded(query.get("Page", "0"), 0, 1_000_000)
+            found = self._filtered(query)
+        except ValueError as exc:
+            return _error(400, 20001, str(exc))
         items = found[page * size : (page + 1) * size]
         base = API.format(account=self.account_sid) + ".json"
 
         def uri(number: int) -> str:
             keep = {k: v for k, v in query.items() if k not in ("Page", "PageSize", "PageToken")}
             keep.update({"PageSize": str(size), "Page": str(number)})
-            return f"{base}?" + "&".join(f"{k}={v}" for k, v in keep.items())
+            return f"{base}?{urlencode(keep)}"  # '+' of E.164 numbers escaped, as Twilio does
 
         more = (page + 1) * size < len(found)
         return web.json_response(
