@@ -13,14 +13,21 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
 from fastapi import Query, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from api.deps import Principal, PrincipalDep, TenantSessionDep, require_read, require_write
+from api.deps import (
+    Principal,
+    PrincipalDep,
+    RowId,
+    TenantSessionDep,
+    require_read,
+    require_write,
+)
 from api.problems import RESPONSES, FieldProblem, Problem, field_problem, location, not_found
 from api.routing import StoreRouter
 from coaching.domain import Role
@@ -87,7 +94,12 @@ def list_query_model(resource: Resource) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for name in resource.filters:
         annotation = resource.read.model_fields[name].annotation
-        fields[name] = (annotation | None, Field(default=None, description=f"Equal to {name}."))
+        text = annotation is str or str in get_args(annotation)
+        bound = {"max_length": 200} if text else {}
+        fields[name] = (
+            annotation | None,
+            Field(default=None, description=f"Equal to {name}.", **bound),
+        )
     orders = [*resource.sorts, *(f"-{name}" for name in resource.sorts)]
     fields["sort"] = (
         Literal[tuple(orders)],  # type: ignore[valid-type]
@@ -212,7 +224,7 @@ def crud_router(resource: Resource) -> StoreRouter:
         return page(session, resource, query)
 
     @router.get("/{row_id}", response_model=Read, summary=f"Read a {label}")
-    def read_row(row_id: str, principal: PrincipalDep, session: TenantSessionDep) -> Any:
+    def read_row(row_id: RowId, principal: PrincipalDep, session: TenantSessionDep) -> Any:
         require_read(principal, resource.readers, resource.name)
         return readable(Read, load(session, resource, row_id), label)
 
@@ -237,7 +249,7 @@ def crud_router(resource: Resource) -> StoreRouter:
 
     @router.patch("/{row_id}", response_model=Read, summary=f"Change a {label}")
     def update_row(
-        row_id: str,
+        row_id: RowId,
         body: Update,  # type: ignore[valid-type]
         principal: PrincipalDep,
         session: TenantSessionDep,
@@ -253,7 +265,7 @@ def crud_router(resource: Resource) -> StoreRouter:
         return answer(session, Read, row)
 
     @router.delete("/{row_id}", status_code=204, summary=f"Delete a {label} (soft)")
-    def delete_row(row_id: str, principal: PrincipalDep, session: TenantSessionDep) -> Response:
+    def delete_row(row_id: RowId, principal: PrincipalDep, session: TenantSessionDep) -> Response:
         require_write(principal, resource.writers, resource.name)
         row = load(session, resource, row_id)
         row.deleted_at = datetime.now(UTC)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -44,6 +44,10 @@ def get_engine(request: Request) -> Engine:
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+# Row ids are UUIDs (36 characters); the bound keeps anything longer out of the store's queries.
+RowId = Annotated[
+    str, Path(min_length=1, max_length=64, examples=["6f1c2a9e-0000-4000-8000-000000000001"])
+]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

@@ -36,7 +36,11 @@ Every request is scoped to the caller's organization: another organization's ids
 
 
 class BodyLimit:
-    """Refuse bodies over the limit with 413 before a route reads them (declared or streamed)."""
+    """Refuse bodies over the limit with 413 before a route reads them, declared or streamed.
+
+    A streamed (chunked) body is read here up to the limit and replayed to the route: an error
+    raised from inside the route's read would reach the client as a 400 parse error instead.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -46,23 +50,37 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        too_large = problems.response(413, f"bodies are limited to {self.max_bytes} bytes")
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await problems.response(413, f"bodies are limited to {self.max_bytes} bytes")(
-                scope, receive, send
-            )
+        if declared is not None:
+            if declared.isdigit() and int(declared) > self.max_bytes:
+                await too_large(scope, receive, send)
+                return
+            await self.app(scope, receive, send)  # the server holds the body to its length
             return
+        chunks: list[bytes] = []
         seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            seen += len(message.get("body", b""))
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            seen += len(chunks[-1])
             if seen > self.max_bytes:
-                raise problems.Problem(413, f"bodies are limited to {self.max_bytes} bytes")
-            return message
+                await too_large(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+        replayed = False
 
-        await self.app(scope, limited, send)
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

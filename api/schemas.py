@@ -57,7 +57,11 @@ def _known_timezone(value: str) -> str:
     return value
 
 
-TimeZone = Annotated[str, Field(examples=["Africa/Nairobi"]), AfterValidator(_known_timezone)]
+TimeZone = Annotated[
+    str, Field(max_length=64, examples=["Africa/Nairobi"]), AfterValidator(_known_timezone)
+]
+# A reference to another row of the organization (a UUID; checked to exist by the route).
+Ref = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 _WALL_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$")
@@ -85,7 +89,17 @@ WallClock = Annotated[time, WithJsonSchema(WALL_CLOCK_SCHEMA)]
 LocalTime = Annotated[time, BeforeValidator(_wall_clock), WithJsonSchema(WALL_CLOCK_SCHEMA)]
 # Strict: JSON `true` is not the number 1 nor "yes" a boolean, whatever Python would coerce.
 Flag = Annotated[bool, Field(strict=True)]
-Attributes = Annotated[dict[str, str | int | float | bool | None], Field(max_length=50)]
+# Free attributes: bounded keys and values, integers a JSON reader holds exactly, finite numbers.
+AttributeValue = (
+    Flag
+    | Annotated[int, Field(strict=True, ge=-(2**53), le=2**53)]
+    | Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-1e15, le=1e15)]
+    | Annotated[str, Field(max_length=500)]
+    | None
+)
+Attributes = Annotated[
+    dict[Annotated[str, Field(min_length=1, max_length=64)], AttributeValue], Field(max_length=50)
+]
 
 
 def _valid_rule(value: dict[str, Any]) -> dict[str, Any]:
@@ -472,12 +486,15 @@ class ContentVariantCreate(Input):
         },
     )
 
-    content_id: str
+    content_id: Ref
     variant_key: Key = "default"
     language: Language
     body: Annotated[str, Field(min_length=1, max_length=1600)] | None = None
     template_sid: ContentSid | None = None
-    template_variables: Annotated[dict[str, str], Field(max_length=20)] = {}
+    template_variables: Annotated[
+        dict[Annotated[str, Field(max_length=8)], Annotated[str, Field(max_length=200)]],
+        Field(max_length=20),
+    ] = {}
 
     @model_validator(mode="after")
     def _something_to_send(self) -> ContentVariantCreate:
@@ -489,7 +506,13 @@ class ContentVariantCreate(Input):
 class ContentVariantUpdate(Input):
     body: Annotated[str, Field(min_length=1, max_length=1600)] | None = None
     template_sid: ContentSid | None = None
-    template_variables: Annotated[dict[str, str], Field(max_length=20)] | MISSING = MISSING
+    template_variables: (
+        Annotated[
+            dict[Annotated[str, Field(max_length=8)], Annotated[str, Field(max_length=200)]],
+            Field(max_length=20),
+        ]
+        | MISSING
+    ) = MISSING
 
 
 class ContentVariantRead(Stored):
@@ -530,7 +553,7 @@ class JourneyRead(Stored):
 class FollowUp(Input):
     """A nudge sent when the worker has not replied `after_days` after the touchpoint."""
 
-    content_id: str
+    content_id: Ref
     after_days: Annotated[int, Field(ge=1, le=30, strict=True)]
 
 
@@ -539,7 +562,7 @@ class TouchpointSpec(Input):
     kind: TouchpointKind
     day_offset: Annotated[int, Field(ge=0, le=3650, strict=True)]
     local_send_time: LocalTime
-    content_id: str
+    content_id: Ref
     follow_up: FollowUp | None = None
 
 
@@ -604,8 +627,8 @@ class ProgramCreate(Input):
     )
 
     name: Name
-    journey_id: str
-    segment_id: str | None = None
+    journey_id: Ref
+    segment_id: Ref | None = None
     status: ProgramStatus = ProgramStatus.DRAFT
     starts_on: date
     ends_on: date | None = None
@@ -615,7 +638,7 @@ class ProgramCreate(Input):
 
 class ProgramUpdate(Input):
     name: Name | MISSING = MISSING
-    segment_id: str | None = None
+    segment_id: Ref | None = None
     status: ProgramStatus | MISSING = MISSING
     starts_on: date | MISSING = MISSING
     ends_on: date | None = None
@@ -635,8 +658,8 @@ class ProgramRead(Stored):
 
 
 class EnrollmentCreate(Input):
-    program_id: str
-    worker_id: str
+    program_id: Ref
+    worker_id: Ref
     enrolled_at: datetime | None = None
     is_holdout: Flag = False
 
@@ -680,9 +703,9 @@ class ExperimentCreate(Input):
     name: Name
     level: ExperimentLevel
     hypothesis: Annotated[str, Field(max_length=4000)] | None = None
-    program_id: str | None = None
-    touchpoint_id: str | None = None
-    segment_id: str | None = None
+    program_id: Ref | None = None
+    touchpoint_id: Ref | None = None
+    segment_id: Ref | None = None
     primary_metric: Metric
     guardrail_metrics: Annotated[list[Metric], Field(max_length=4)] = []
     is_adaptive: Flag = False
@@ -701,7 +724,7 @@ class ExperimentCreate(Input):
 class ExperimentUpdate(Input):
     name: Name | MISSING = MISSING
     hypothesis: Annotated[str, Field(max_length=4000)] | None = None
-    segment_id: str | None = None
+    segment_id: Ref | None = None
     status: ExperimentStatus | MISSING = MISSING
     guardrail_metrics: Annotated[list[Metric], Field(max_length=4)] | MISSING = MISSING
     is_adaptive: Flag | MISSING = MISSING
@@ -726,7 +749,7 @@ class ExperimentRead(Stored):
 
 
 class ExperimentVariantCreate(Input):
-    experiment_id: str
+    experiment_id: Ref
     key: Key
     name: Name
     is_control: Flag = False

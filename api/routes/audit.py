@@ -28,7 +28,7 @@ class AuditQuery(BaseModel):
     entity: str | None = Field(default=None, max_length=64)
     entity_id: str | None = Field(default=None, max_length=64)
     actor: str | None = Field(default=None, max_length=120)
-    before: int | None = Field(default=None, ge=0)
+    before: int | None = Field(default=None, ge=0, le=2**63 - 1)
     limit: int = Field(default=50, ge=1, le=200)
 
 

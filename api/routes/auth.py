@@ -5,14 +5,14 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any
 
-from fastapi import Depends, Header
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import Depends, Form, Header
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from api.deps import (
     PlatformSessionDep,
     PrincipalDep,
+    RowId,
     SettingsDep,
     TenantSessionDep,
     require_write,
@@ -32,12 +32,18 @@ SENDER_FIELDS = ("whatsapp_sender", "sms_sender")
 
 @router.post("/auth/token", response_model=Token, tags=["auth"], summary="Log in (OAuth2 password)")
 def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    username: Annotated[str, Form(min_length=1, max_length=254, description="The email")],
+    password: Annotated[
+        str, Form(min_length=1, max_length=128, json_schema_extra={"format": "password"})
+    ],
     session: PlatformSessionDep,
     settings: SettingsDep,
+    grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+    scope: Annotated[str, Form(max_length=1000)] = "",
 ) -> Token:
-    user = session.scalar(select(User).where(User.email == form.username.lower()))
-    valid = verify_password(form.password, user.password_hash if user else None)
+    """The OAuth2 password flow's form (RFC 6749 4.3), with the bounds every parameter has."""
+    user = session.scalar(select(User).where(User.email == username.lower()))
+    valid = verify_password(password, user.password_hash if user else None)
     if not valid or user is None or not user.is_active or user.deleted_at is not None:
         raise Problem(401, "wrong email or password")
     user.last_login_at = utcnow()
@@ -125,7 +131,7 @@ def update_my_organization(
 
 
 def platform_operator(
-    settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
+    settings: SettingsDep, authorization: Annotated[str | None, Header(max_length=512)] = None
 ) -> None:
     """Platform routes answer only to the configured platform token; unset, they do not exist."""
     expected = settings.platform_token
@@ -143,7 +149,7 @@ def platform_operator(
     dependencies=[Depends(platform_operator)],
     summary="Approve or reject an expert organization",
 )
-def approve(organization_id: str, approve: bool, session: PlatformSessionDep) -> Any:
+def approve(organization_id: RowId, approve: bool, session: PlatformSessionDep) -> Any:
     organization = session.get(Organization, organization_id)
     if organization is None:
         raise not_found("organization")

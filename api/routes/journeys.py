@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.crud import load
-from api.deps import PrincipalDep, TenantSessionDep, require_write
+from api.deps import PrincipalDep, RowId, TenantSessionDep, require_write
 from api.journeys import (
     check_structure,
     phases_with_touchpoints,
@@ -33,7 +33,7 @@ def _read(session: Any, journey: Any) -> dict[str, Any]:
 @router.get(
     "/{row_id}/structure", response_model=JourneyStructureRead, summary="Phases and touchpoints"
 )
-def read_structure(row_id: str, _: PrincipalDep, session: TenantSessionDep) -> Any:
+def read_structure(row_id: RowId, _: PrincipalDep, session: TenantSessionDep) -> Any:
     return _read(session, load(session, JOURNEYS, row_id))
 
 
@@ -46,7 +46,7 @@ def read_structure(row_id: str, _: PrincipalDep, session: TenantSessionDep) -> A
     "place: set it back to draft first.",
 )
 def put_structure(
-    row_id: str, body: JourneyStructure, principal: PrincipalDep, session: TenantSessionDep
+    row_id: RowId, body: JourneyStructure, principal: PrincipalDep, session: TenantSessionDep
 ) -> Any:
     require_write(principal, CONTENT_ROLES, "journeys")
     journey = load(session, JOURNEYS, row_id)

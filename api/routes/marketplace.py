@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import PlatformSessionDep, PrincipalDep, TenantSessionDep, require_write
+from api.deps import PlatformSessionDep, PrincipalDep, RowId, TenantSessionDep, require_write
 from api.journeys import copy_journey, phases_with_touchpoints
 from api.problems import RESPONSES, not_found
 from api.routing import StoreRouter
@@ -87,7 +87,7 @@ def browse(
 
 
 @router.get("/journeys/{journey_id}", response_model=ListingDetail, summary="A listed journey")
-def listing(journey_id: str, _: PrincipalDep, session: PlatformSessionDep) -> Any:
+def listing(journey_id: RowId, _: PrincipalDep, session: PlatformSessionDep) -> Any:
     journey, publisher = _listing(session, journey_id)
     return {**_as_listing(journey, publisher), "phases": phases_with_touchpoints(session, journey)}
 
@@ -99,7 +99,7 @@ def listing(journey_id: str, _: PrincipalDep, session: PlatformSessionDep) -> An
     summary="Import a copy of a listed journey, with its content, as a draft",
 )
 def import_journey(
-    journey_id: str,
+    journey_id: RowId,
     principal: PrincipalDep,
     platform: PlatformSessionDep,
     session: TenantSessionDep,

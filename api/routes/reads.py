@@ -12,7 +12,7 @@ from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from api.crud import load
-from api.deps import PrincipalDep, TenantSessionDep
+from api.deps import PrincipalDep, RowId, TenantSessionDep
 from api.marts import Marts
 from api.problems import RESPONSES
 from api.resources import RESOURCES
@@ -122,7 +122,7 @@ MembersQuery = create_model(
 )
 def segment_members(
     request: Request,
-    row_id: str,
+    row_id: RowId,
     query: Annotated[MembersQuery, Query()],  # type: ignore[valid-type]
     principal: PrincipalDep,
     session: TenantSessionDep,

@@ -64,7 +64,7 @@ def public_url(request: Request, settings: Settings) -> str:
 async def signed_form(
     request: Request,
     settings: SettingsDep,
-    signature: Annotated[str | None, Header(alias="X-Twilio-Signature")] = None,
+    signature: Annotated[str | None, Header(alias="X-Twilio-Signature", max_length=256)] = None,
 ) -> dict[str, str]:
     """The form parameters of a request Twilio really sent; 403 for anything else."""
     form = await request.form()
@@ -129,7 +129,7 @@ def status_callback(
     params: SignedForm,
     platform: PlatformSessionDep,
     engine: EngineDep,
-    token: Annotated[str | None, Header(alias="I-Twilio-Idempotency-Token")] = None,
+    token: Annotated[str | None, Header(alias="I-Twilio-Idempotency-Token", max_length=128)] = None,
 ) -> Response:
     sid = params.get("MessageSid") or params.get("SmsSid")
     status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
@@ -198,7 +198,7 @@ def inbound_message(
     params: SignedForm,
     platform: PlatformSessionDep,
     engine: EngineDep,
-    token: Annotated[str | None, Header(alias="I-Twilio-Idempotency-Token")] = None,
+    token: Annotated[str | None, Header(alias="I-Twilio-Idempotency-Token", max_length=128)] = None,
 ) -> Response:
     sid = params.get("MessageSid") or params.get("SmsSid")
     if not sid:

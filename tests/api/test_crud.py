@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.api.conftest import Api
 from tests.api.factories import RULE, create_body, phone, seed
 
@@ -193,3 +195,41 @@ def test_worker_import_reports_each_bad_row(api: Api) -> None:
         "/workers/import", content="mobile\n+254700000001\n", headers=headers
     )
     assert bad_header.status_code == 422
+
+
+def test_answers_agree_with_the_published_schema(api: Api) -> None:
+    """What the fuzz found: a streamed body over the limit, booleans passed off as numbers, a
+    null name reported as a uniqueness conflict, and local times the schema did not describe."""
+    org = api.organization()
+    ids = seed(api.client, org.admin)
+
+    def chunks():
+        yield b'{"phone_e164": "'
+        for _ in range(10):
+            yield b"1" * 1_000_000
+        yield b'"}'
+
+    streamed = api.client.post(
+        "/workers", content=chunks(), headers={**org.admin, "Content-Type": "application/json"}
+    )
+    assert streamed.status_code == 413
+    small = api.client.post(
+        "/workers",
+        content=iter([b'{"phone_e164": "', phone().encode(), b'"}']),
+        headers={**org.admin, "Content-Type": "application/json"},
+    )
+    assert small.status_code == 201, "a small streamed body still reaches the route"
+    variant = f"/experiment-variants/{ids['experiment-variants']}"
+    for weight in (True, "0.5"):
+        answer = api.client.patch(variant, json={"weight": weight}, headers=org.admin)
+        assert answer.status_code == 422, weight
+    named = api.client.patch(f"/segments/{ids['segments']}", json={"name": None}, headers=org.admin)
+    assert named.status_code == 422
+    assert named.json()["errors"] == [{"path": "body.name", "reason": "may not be null"}]
+    quiet = api.client.patch(
+        "/organizations/me", json={"quiet_hours_start": "21:00"}, headers=org.admin
+    ).json()
+    pattern = api.client.app.openapi()["components"]["schemas"]["OrganizationRead"]["properties"]
+    assert quiet["quiet_hours_start"] == "21:00:00"
+    assert "format" not in str(pattern["quiet_hours_start"])
+    assert re.match(pattern["quiet_hours_start"]["anyOf"][0]["pattern"], quiet["quiet_hours_start"])
