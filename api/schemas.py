@@ -11,10 +11,10 @@ from zoneinfo import available_timezones
 from pydantic import (
     MISSING,
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    EmailStr,
     Field,
     WithJsonSchema,
     model_validator,
@@ -36,7 +36,7 @@ from coaching.domain import (
     TouchpointKind,
 )
 from coaching.segments.catalog import validate_rule
-from coaching.segments.rules import MAX_RULE_DEPTH
+from coaching.segments.rules import MAX_RULE_DEPTH, SegmentRule
 
 E164 = Annotated[
     str,
@@ -44,8 +44,47 @@ E164 = Annotated[
 ]
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}$", examples=["en", "sw"])]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", examples=["KE"])]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Label = Annotated[str, Field(min_length=1, max_length=80)]
+# Text people type has no leading or trailing blanks: refused rather than silently trimmed, so
+# what the schema publishes is exactly what is accepted (trimming broke its length bounds).
+TRIMMED = r"^[^ \t\r\n]([^\r\n]*[^ \t\r\n])?$"
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=TRIMMED)]
+Label = Annotated[str, Field(min_length=1, max_length=80, pattern=TRIMMED)]
+# An address with one @ and a dot in its domain; deliverability is the mail server's to judge.
+Email = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=254,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        examples=["admin@coast-health.example.org"],
+    ),
+]
+
+
+def _whole(value: Any) -> Any:
+    """JSON integers only: `true` and "5" are not numbers, 5.0 is."""
+    if isinstance(value, bool | str):
+        raise ValueError("a whole number is required")
+    return value
+
+
+def _text(value: Any) -> Any:
+    """Dates and times arrive as the ISO text the schema publishes, never as epoch numbers."""
+    if isinstance(value, bool | int | float):
+        raise ValueError("an ISO 8601 string is required")
+    return value
+
+
+# RFC 3339 date-times carry an offset; a naive one would be a guess about the zone.
+Moment = Annotated[AwareDatetime, BeforeValidator(_text)]
+Day = Annotated[date, BeforeValidator(_text)]
+
+
+def whole(low: int, high: int) -> Any:
+    """A JSON integer in [low, high] (bounds before the validator, so the schema shows them)."""
+    return Annotated[int, Field(ge=low, le=high), BeforeValidator(_whole)]
+
+
 Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,31}$")]
 ContentSid = Annotated[str, Field(pattern=r"^HX[0-9a-f]{32}$", description="Twilio Content SID")]
 _TIMEZONES = frozenset(available_timezones())
@@ -58,7 +97,13 @@ def _known_timezone(value: str) -> str:
 
 
 TimeZone = Annotated[
-    str, Field(max_length=64, examples=["Africa/Nairobi"]), AfterValidator(_known_timezone)
+    str,
+    Field(
+        max_length=64,
+        examples=["Africa/Nairobi"],
+        json_schema_extra={"enum": sorted(_TIMEZONES)},  # exactly the zones accepted
+    ),
+    AfterValidator(_known_timezone),
 ]
 # A reference to another row of the organization (a UUID; checked to exist by the route).
 Ref = Annotated[str, Field(min_length=1, max_length=64)]
@@ -92,7 +137,7 @@ Flag = Annotated[bool, Field(strict=True)]
 # Free attributes: bounded keys and values, integers a JSON reader holds exactly, finite numbers.
 AttributeValue = (
     Flag
-    | Annotated[int, Field(strict=True, ge=-(2**53), le=2**53)]
+    | whole(-(2**53), 2**53)
     | Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-1e15, le=1e15)]
     | Annotated[str, Field(max_length=500)]
     | None
@@ -102,16 +147,38 @@ Attributes = Annotated[
 ]
 
 
-def _valid_rule(value: dict[str, Any]) -> dict[str, Any]:
+def _untyped_node(document: Any) -> str | None:
+    """The path of the first node without `type` (code may omit it; documents may not)."""
+    stack: list[tuple[Any, str]] = [
+        (document.get("root") if isinstance(document, dict) else None, "root")
+    ]
+    while stack:
+        node, path = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        if "type" not in node:
+            return path
+        if isinstance(node.get("rules"), list):
+            stack.extend((child, f"{path}.rules[{i}]") for i, child in enumerate(node["rules"]))
+    return None
+
+
+def _valid_rule(value: Any) -> SegmentRule:
+    """Depth first (a hostile document may nest past any parser's patience), then the shape, then
+    the catalog: the published schema is the shape; the catalog is GET /feature-catalog."""
+    if isinstance(value, SegmentRule):
+        value = value.model_dump(mode="json")
+    if untyped := _untyped_node(value):
+        raise ValueError(f"{untyped}: every group and condition names its type")
     rule, problems = validate_rule(value)
     if rule is None:
         raise ValueError("; ".join(f"{p.path}: {p.reason}" for p in problems))
-    return rule.model_dump(mode="json")
+    return rule
 
 
 RuleDocument = Annotated[
-    dict[str, Any],
-    AfterValidator(_valid_rule),
+    SegmentRule,
+    BeforeValidator(_valid_rule),
     Field(
         description=f"A rule tree over the feature catalog (GET /feature-catalog), at most "
         f"{MAX_RULE_DEPTH} groups deep.",
@@ -135,12 +202,15 @@ RuleDocument = Annotated[
 ]
 
 
+PRESENT = {"not": {"type": "null"}}  # in a published cross-field rule: set, and not null
+
+
 class Input(BaseModel):
     """A request body. In a PATCH, a field left out is left as it is; a field the store cannot
     hold empty is typed `X | MISSING` (absent, or a value), so an explicit null is refused with
     the field's path instead of reaching the row."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 class Output(BaseModel):
@@ -192,7 +262,6 @@ class Registration(Input):
 
     model_config = ConfigDict(
         extra="forbid",
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -214,7 +283,7 @@ class Registration(Input):
     type: OrganizationType
     country: Country | None = None
     timezone: TimeZone = "UTC"
-    admin_email: EmailStr
+    admin_email: Email
     admin_name: Name
     admin_password: Annotated[str, Field(min_length=12, max_length=128)]
 
@@ -235,7 +304,6 @@ class UserRead(Stored):
 class UserCreate(Input):
     model_config = ConfigDict(
         extra="forbid",
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -248,7 +316,7 @@ class UserCreate(Input):
         },
     )
 
-    email: EmailStr
+    email: Email
     full_name: Name
     role: Role
     password: Password
@@ -273,7 +341,7 @@ class ApiKeyRead(Stored):
 class ApiKeyCreate(Input):
     name: Name
     role: Role
-    expires_at: datetime | None = None
+    expires_at: Moment | None = None
 
 
 class ApiKeyUpdate(Input):
@@ -303,15 +371,14 @@ class WorkerFields(Input):
     district: Label | None = None
     team: Label | None = None
     job_role: Label | None = None
-    hire_date: date | None = None
-    whatsapp_opt_in_at: datetime | None = None
+    hire_date: Day | None = None
+    whatsapp_opt_in_at: Moment | None = None
     attributes: Attributes = {}
 
 
 class WorkerCreate(WorkerFields):
     model_config = ConfigDict(
         extra="forbid",
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -341,9 +408,9 @@ class WorkerUpdate(Input):
     district: Label | None = None
     team: Label | None = None
     job_role: Label | None = None
-    hire_date: date | None = None
-    whatsapp_opt_in_at: datetime | None = None
-    whatsapp_opt_out_at: datetime | None = None
+    hire_date: Day | None = None
+    whatsapp_opt_in_at: Moment | None = None
+    whatsapp_opt_out_at: Moment | None = None
     attributes: Attributes | MISSING = MISSING
 
 
@@ -382,7 +449,6 @@ class ImportResult(BaseModel):
 class SegmentCreate(Input):
     model_config = ConfigDict(
         extra="forbid",
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -471,7 +537,6 @@ class ContentRead(Stored):
 class ContentVariantCreate(Input):
     model_config = ConfigDict(
         extra="forbid",
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -482,7 +547,12 @@ class ContentVariantCreate(Input):
                     "template_sid": "HX0123456789abcdef0123456789abcdef",
                     "template_variables": {"1": "first_name"},
                 }
-            ]
+            ],
+            # The rule of `_something_to_send`, published: a body or a template_sid, not null.
+            "anyOf": [
+                {"required": ["body"], "properties": {"body": PRESENT}},
+                {"required": ["template_sid"], "properties": {"template_sid": PRESENT}},
+            ],
         },
     )
 
@@ -554,13 +624,13 @@ class FollowUp(Input):
     """A nudge sent when the worker has not replied `after_days` after the touchpoint."""
 
     content_id: Ref
-    after_days: Annotated[int, Field(ge=1, le=30, strict=True)]
+    after_days: whole(1, 30)
 
 
 class TouchpointSpec(Input):
     name: Name
     kind: TouchpointKind
-    day_offset: Annotated[int, Field(ge=0, le=3650, strict=True)]
+    day_offset: whole(0, 3650)
     local_send_time: LocalTime
     content_id: Ref
     follow_up: FollowUp | None = None
@@ -613,7 +683,6 @@ Share = Annotated[float, Field(ge=0.0, le=0.5, strict=True)]
 class ProgramCreate(Input):
     model_config = ConfigDict(
         extra="forbid",
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -630,8 +699,8 @@ class ProgramCreate(Input):
     journey_id: Ref
     segment_id: Ref | None = None
     status: ProgramStatus = ProgramStatus.DRAFT
-    starts_on: date
-    ends_on: date | None = None
+    starts_on: Day
+    ends_on: Day | None = None
     holdout_share: Share = 0.0
     channel: Channel = Channel.WHATSAPP
 
@@ -640,8 +709,8 @@ class ProgramUpdate(Input):
     name: Name | MISSING = MISSING
     segment_id: Ref | None = None
     status: ProgramStatus | MISSING = MISSING
-    starts_on: date | MISSING = MISSING
-    ends_on: date | None = None
+    starts_on: Day | MISSING = MISSING
+    ends_on: Day | None = None
     holdout_share: Share | MISSING = MISSING
     channel: Channel | MISSING = MISSING
 
@@ -660,13 +729,13 @@ class ProgramRead(Stored):
 class EnrollmentCreate(Input):
     program_id: Ref
     worker_id: Ref
-    enrolled_at: datetime | None = None
+    enrolled_at: Moment | None = None
     is_holdout: Flag = False
 
 
 class EnrollmentUpdate(Input):
     status: EnrollmentStatus | MISSING = MISSING
-    ended_at: datetime | None = None
+    ended_at: Moment | None = None
 
 
 class EnrollmentRead(Stored):
@@ -686,7 +755,6 @@ Metric = Literal[EXPERIMENT_METRICS]  # type: ignore[valid-type]
 class ExperimentCreate(Input):
     model_config = ConfigDict(
         extra="forbid",
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -696,7 +764,21 @@ class ExperimentCreate(Input):
                     "primary_metric": "reply_rate_24h",
                     "guardrail_metrics": ["opt_out_rate", "delivery_failure_rate"],
                 }
-            ]
+            ],
+            # The rule of `_target_fits_level`, published.
+            "anyOf": [
+                {
+                    "properties": {
+                        "level": {"const": "journey"},
+                        "touchpoint_id": PRESENT,
+                    },
+                    "required": ["touchpoint_id"],
+                },
+                {
+                    "properties": {"level": {"const": "program"}, "program_id": PRESENT},
+                    "required": ["program_id"],
+                },
+            ],
         },
     )
 
@@ -709,8 +791,8 @@ class ExperimentCreate(Input):
     primary_metric: Metric
     guardrail_metrics: Annotated[list[Metric], Field(max_length=4)] = []
     is_adaptive: Flag = False
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
 
     @model_validator(mode="after")
     def _target_fits_level(self) -> ExperimentCreate:
@@ -728,8 +810,8 @@ class ExperimentUpdate(Input):
     status: ExperimentStatus | MISSING = MISSING
     guardrail_metrics: Annotated[list[Metric], Field(max_length=4)] | MISSING = MISSING
     is_adaptive: Flag | MISSING = MISSING
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
 
 
 class ExperimentRead(Stored):

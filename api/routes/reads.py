@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from api.crud import load
 from api.deps import PrincipalDep, RowId, TenantSessionDep
-from api.marts import Marts
+from api.marts import CURSOR_PATTERN, Marts
 from api.problems import RESPONSES
 from api.resources import RESOURCES
 from api.routing import StoreRouter
@@ -80,7 +80,7 @@ def _marts(request: Request) -> Marts:
 
 def _page_fields() -> dict[str, Any]:
     return {
-        "cursor": (str | None, Field(default=None, max_length=200)),
+        "cursor": (str | None, Field(default=None, pattern=CURSOR_PATTERN)),
         "limit": (int, Field(default=100, ge=1, le=1000)),
     }
 

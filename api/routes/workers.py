@@ -20,6 +20,9 @@ from coaching.store.tables import Worker
 router = StoreRouter(prefix="/workers", tags=["workers"], responses=RESPONSES)
 COLUMNS = frozenset(WorkerCreate.model_fields) - {"attributes"}
 MAX_ROWS = 50_000
+MAX_CSV_CHARACTERS = 250_000  # four bytes a character at most: within the API's 1 MiB body limit
+_COLUMN = "(" + "|".join(sorted(COLUMNS)) + ")"
+HEADER_PATTERN = rf"^\ufeff?({_COLUMN},)*phone_e164(,{_COLUMN})*(\r?\n|$)"
 
 
 def _rows(text: str) -> csv.DictReader[str]:
@@ -46,7 +49,12 @@ def _rows(text: str) -> csv.DictReader[str]:
             "required": True,
             "content": {
                 "text/csv": {
-                    "schema": {"type": "string"},
+                    # A header row naming phone_e164 among its columns, then the rows.
+                    "schema": {
+                        "type": "string",
+                        "pattern": HEADER_PATTERN,
+                        "maxLength": MAX_CSV_CHARACTERS,
+                    },
                     "example": "phone_e164,display_name,team,language\n+254700000001,Amina,Coast A,sw\n",
                 }
             },
@@ -65,6 +73,8 @@ async def import_workers(
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Problem(422, "the CSV is not UTF-8 text") from None
+    if len(text) > MAX_CSV_CHARACTERS:
+        raise Problem(422, f"an import is at most {MAX_CSV_CHARACTERS} characters")
     try:
         reader = _rows(text)
         candidates: list[tuple[int, WorkerCreate]] = []
@@ -76,7 +86,8 @@ async def import_workers(
             if None in row:  # more cells than header columns
                 errors.append(ImportRowError(line=line, path="", reason="more cells than columns"))
                 continue
-            values = {k: v for k, v in row.items() if v not in ("", None)}
+            # Cells are trimmed here: spreadsheets pad them, and the API takes no blanks.
+            values = {k.strip(): v.strip() for k, v in row.items() if v and v.strip()}
             try:
                 candidates.append((line, WorkerCreate.model_validate(values)))
             except ValidationError as exc:

@@ -46,19 +46,28 @@ class Operator(StrEnum):
     NOT_NULL = "not_null"
 
 
-Scalar = str | int | float | bool
+# Values are bounded like every input: JSON-safe integers, finite numbers, short strings.
+Scalar = (
+    Annotated[str, Field(max_length=200)]
+    | Annotated[int, Field(ge=-(2**53), le=2**53)]
+    | Annotated[float, Field(allow_inf_nan=False)]
+    | bool
+)
 
 LIST_OPERATORS = {Operator.IN, Operator.NOT_IN}
 UNARY_OPERATORS = {Operator.IS_NULL, Operator.NOT_NULL}
 
 
 class Condition(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # `type` is required in documents (the tree's discriminator reads it) though code may omit it.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra={"required": ["type", "feature", "operator"]}
+    )
 
     type: Literal["condition"] = "condition"
     feature: Annotated[str, Field(pattern=FEATURE_NAME_PATTERN)]
     operator: Operator
-    value: Scalar | list[Scalar] | None = None
+    value: Scalar | Annotated[list[Scalar], Field(max_length=500)] | None = None
 
     @model_validator(mode="after")
     def _value_fits_operator(self) -> Condition:
@@ -81,7 +90,9 @@ class Condition(BaseModel):
 
 
 class Group(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra={"required": ["type", "combinator", "rules"]}
+    )
 
     type: Literal["group"] = "group"
     combinator: Literal["and", "or"]

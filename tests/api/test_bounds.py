@@ -26,34 +26,44 @@ def document() -> dict[str, Any]:
     return create_app(settings).openapi()
 
 
-def _leaves(schema: dict[str, Any], components: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _leaves(
+    schema: dict[str, Any], components: dict[str, Any], seen: frozenset[str]
+) -> Iterator[tuple[dict[str, Any], frozenset[str]]]:
     if "$ref" in schema:
-        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
-    for key in ("anyOf", "oneOf", "allOf"):
-        if key in schema:
-            for part in schema[key]:
-                yield from _leaves(part, components)
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        if name in seen:  # a recursive schema (rule trees): each component is walked once a path
             return
-    yield schema
+        seen, schema = seen | {name}, components[name]
+    parts = [p for key in ("anyOf", "oneOf", "allOf") for p in schema.get(key, [])]
+    for part in parts:
+        yield from _leaves(part, components, seen)
+    if not parts or "properties" in schema:
+        yield schema, seen
 
 
-def _unbounded(schema: dict[str, Any], components: dict[str, Any], where: str) -> Iterator[str]:
-    for leaf in _leaves(schema, components):
+def _unbounded(
+    schema: dict[str, Any],
+    components: dict[str, Any],
+    where: str,
+    seen: frozenset[str] = frozenset(),
+) -> Iterator[str]:
+    for leaf, path_seen in _leaves(schema, components, seen):
         kind = leaf.get("type")
         if kind == "integer" and not {"maximum", "minimum"} <= set(leaf):
             yield f"{where}: integer without minimum and maximum"
-        if kind == "string" and not STRING_BOUNDS & set(leaf):
-            if leaf.get("format") not in BOUNDED_FORMATS:
-                yield f"{where}: string without maxLength, pattern or enum"
-        if kind == "object":
-            for name, part in leaf.get("properties", {}).items():
-                yield from _unbounded(part, components, f"{where}.{name}")
-            if isinstance(leaf.get("additionalProperties"), dict):
-                yield from _unbounded(leaf["additionalProperties"], components, f"{where}.*")
-            if isinstance(leaf.get("propertyNames"), dict):
-                yield from _unbounded(leaf["propertyNames"], components, f"{where} keys")
+        bounded = STRING_BOUNDS & set(leaf) or leaf.get("format") in BOUNDED_FORMATS
+        if kind == "string" and not bounded:
+            yield f"{where}: string without maxLength, pattern or enum"
+        if unpublished := {"ge", "le", "gt", "lt"} & set(leaf):
+            yield f"{where}: {sorted(unpublished)} are not JSON Schema (a constraint lost)"
+        for name, part in leaf.get("properties", {}).items():
+            yield from _unbounded(part, components, f"{where}.{name}", path_seen)
+        if isinstance(leaf.get("additionalProperties"), dict):
+            yield from _unbounded(leaf["additionalProperties"], components, f"{where}.*", path_seen)
+        if isinstance(leaf.get("propertyNames"), dict):
+            yield from _unbounded(leaf["propertyNames"], components, f"{where} keys", path_seen)
         if kind == "array":
-            yield from _unbounded(leaf.get("items", {}), components, f"{where}[]")
+            yield from _unbounded(leaf.get("items", {}), components, f"{where}[]", path_seen)
 
 
 def test_every_parameter_and_body_field_is_bounded(document: dict[str, Any]) -> None:

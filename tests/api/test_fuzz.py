@@ -1,36 +1,31 @@
 """Property-based fuzzing of the OpenAPI document with schemathesis: generated requests, valid and
-invalid, against every operation; no 5xx, and every response matches the documented schema,
-status codes and content types."""
+invalid, against every operation, validated with every check schemathesis has (no 5xx, responses,
+status codes, content types and headers as documented, invalid data refused, valid data accepted,
+...). At least 5,000 cases in all: enough to find the classes of defect an outside tester found,
+in about a minute of the suite."""
 
 from __future__ import annotations
 
 import atexit
+import math
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.main import create_app
 from coaching.store import migrate
 from coaching.store.engine import make_engine
 from tests.api.conftest import Api, api_settings
 
-CHECKS = [
-    not_a_server_error,
-    response_schema_conformance,
-    content_type_conformance,
-    status_code_conformance,
-]
+MIN_CASES = 5_000
+CATALOG_CHECKED = {"/segments", "/segments/{row_id}", "/segments/preview"}
 
 
 def _fuzz_app() -> Any:
@@ -52,9 +47,26 @@ def _fuzz_app() -> Any:
 
 APP = _fuzz_app()
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+OPERATIONS = sum(1 for result in schema.get_all_operations() if result.ok())
+EXAMPLES = math.ceil(MIN_CASES / OPERATIONS)
+CASES: dict[str, int] = {}
 
 
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None
+)
 def test_no_server_errors_and_responses_match_the_schema(case: Any) -> None:
-    case.call_and_validate(headers=APP.state.fuzz_headers, checks=CHECKS)
+    key = f"{case.method} {case.path}"
+    CASES[key] = CASES.get(key, 0) + 1
+    # No `checks=`: every check schemathesis has. Only where validity depends on stored data no
+    # schema can publish (the feature catalog a rule's features and values are checked against)
+    # is a schema-valid request allowed to be refused.
+    excluded = [positive_data_acceptance] if case.path in CATALOG_CHECKED else []
+    case.call_and_validate(headers=APP.state.fuzz_headers, excluded_checks=excluded)
+
+
+def test_the_fuzz_generated_enough_cases() -> None:
+    if len(CASES) < OPERATIONS:
+        pytest.skip("only part of the fuzz ran (a -k selection)")
+    assert sum(CASES.values()) >= MIN_CASES, CASES
