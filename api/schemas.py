@@ -55,7 +55,8 @@ Email = Annotated[
     Field(
         min_length=3,
         max_length=254,
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        # Explicit ranges, not \s: regex engines disagree on what Unicode calls a space.
+        pattern=r"^[^@\x00-\x20\x7f]+@[^@\x00-\x20\x7f]+\.[^@\x00-\x20\x7f]+$",
         examples=["admin@coast-health.example.org"],
     ),
 ]

@@ -63,6 +63,17 @@ def build_suite(contract: Contract) -> gx.ExpectationSuite:
                     column=column.name, regex=column.pattern
                 )
             )
+        if column.is_text:
+            suite.add_expectation(
+                gx.expectations.ExpectColumnValueLengthsToBeBetween(
+                    column=column.name, max_value=column.length_limit
+                )
+            )
+            suite.add_expectation(
+                gx.expectations.ExpectColumnValuesToNotMatchRegex(
+                    column=column.name, regex=column.forbidden_characters
+                )
+            )
         if column.minimum is not None or column.maximum is not None:
             suite.add_expectation(
                 gx.expectations.ExpectColumnValuesToBeBetween(

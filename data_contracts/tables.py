@@ -91,7 +91,7 @@ SEGMENTS = operational(
     "segments",
     "Segment definitions: a rule tree over worker features (JSON).",
     Column("name", required=True),
-    Column("description"),
+    Column("description", multiline=True),
     Column("kind", required=True, allowed=_values(SegmentKind)),
     Column("rule", required=True, is_json=True),
     Column("is_active", "BOOLEAN", required=True),
@@ -101,7 +101,7 @@ CONTENT = operational(
     "Content items; text or templates live in content_variants.",
     Column("key", required=True),
     Column("kind", required=True, allowed=_values(ContentKind)),
-    Column("description"),
+    Column("description", multiline=True),
     Column("correct_answer"),
 )
 CONTENT_VARIANTS = operational(
@@ -110,7 +110,7 @@ CONTENT_VARIANTS = operational(
     _id("content_id"),
     Column("variant_key", required=True),
     Column("language", required=True),
-    Column("body"),
+    Column("body", multiline=True),
     Column("template_sid"),
     Column("template_variables", is_json=True),
     conditions=(("missing:body_or_template", "body is not null or template_sid is not null"),),
@@ -119,7 +119,7 @@ JOURNEYS = operational(
     "journeys",
     "Journey blueprints (no runtime state).",
     Column("name", required=True),
-    Column("description"),
+    Column("description", multiline=True),
     Column("status", required=True, allowed=_values(JourneyStatus)),
     Column("languages", is_json=True),
     Column("is_marketplace_listed", "BOOLEAN", required=True),
@@ -131,7 +131,7 @@ JOURNEY_PHASES = operational(
     _id("journey_id"),
     Column("position", "INTEGER", required=True, minimum=0),
     Column("name", required=True),
-    Column("description"),
+    Column("description", multiline=True),
 )
 TOUCHPOINTS = operational(
     "touchpoints",
@@ -173,7 +173,7 @@ EXPERIMENTS = operational(
     "Journey-level (content) and program-level (implementation) experiments.",
     Column("name", required=True),
     Column("level", required=True, allowed=_values(ExperimentLevel)),
-    Column("hypothesis"),
+    Column("hypothesis", multiline=True),
     _id("program_id", required=False),
     _id("touchpoint_id", required=False),
     _id("segment_id", required=False),
@@ -234,7 +234,7 @@ MESSAGE_EVENTS = Contract(
         _id("touchpoint_id", required=False),
         _id("experiment_variant_id", required=False),
         Column("is_follow_up", "BOOLEAN"),
-        Column("body"),
+        Column("body", multiline=True),
         Column("occurred_at", "TIMESTAMPTZ", required=True),
     ),
     key=("event_key",),
@@ -246,6 +246,7 @@ MESSAGE_EVENTS = Contract(
         Reference("unknown_worker", "worker_id", "worker_ids", "id", same_organization=False),
     ),
     partition_column="occurred_at",
+    delivery_columns=("occurred_at",),  # Twilio retries a callback later; the event is the same
 )
 
 HR_ROSTER = Contract(

@@ -82,6 +82,15 @@ def rule_reasons(contract: Contract, alias: str = "t") -> list[str]:
                 f"case when {q} is not null and not regexp_full_match({q}, {literal(column.pattern)}) "
                 f"then {literal('bad_format:' + column.name)} end"
             )
+        if column.is_text:
+            reasons.append(
+                f"case when length({q}) > {column.length_limit} "
+                f"then {literal('too_long:' + column.name)} end"
+            )
+            reasons.append(
+                f"case when regexp_matches({q}, {literal(column.forbidden_characters)}) "
+                f"then {literal('control_character:' + column.name)} end"
+            )
         if column.minimum is not None:
             reasons.append(
                 f"case when {q} < {column.minimum} then {literal('below_minimum:' + column.name)} end"

@@ -22,6 +22,7 @@ import numpy as np
 from scipy import stats
 
 from coaching.stats import binary
+from coaching.stats.inputs import count_problems
 from coaching.stats.srm import SRM_P_VALUE, srm_p_values
 
 
@@ -79,6 +80,15 @@ def read_binary(arms: Arms, lower_is_better: bool = False) -> Readout:
     trials = np.asarray(arms.trials, dtype=float)
     successes = np.asarray(arms.successes, dtype=float)
     control, problems = _control_index(arms)
+    # Arms whose counts cannot be read make their experiment invalid; they are computed as empty
+    # so that nothing downstream sees a NaN or a negative Beta parameter.
+    bad_counts = count_problems(trials, successes)
+    for experiment, reason in zip(
+        np.asarray(arms.experiment_id)[bad_counts != ""], bad_counts[bad_counts != ""], strict=True
+    ):
+        problems.setdefault(str(experiment), reason)
+    trials = np.where(bad_counts == "", trials, 0.0)
+    successes = np.where(bad_counts == "", successes, 0.0)
     treatment_rows = np.nonzero(~np.asarray(arms.is_control, dtype=bool) & (control >= 0))[0]
     prior_a = np.broadcast_to(np.asarray(arms.prior_alpha, dtype=float), trials.shape)
     prior_b = np.broadcast_to(np.asarray(arms.prior_beta, dtype=float), trials.shape)
@@ -110,7 +120,28 @@ def read_binary(arms: Arms, lower_is_better: bool = False) -> Readout:
     # "Best" means the lowest rate when lower is better: Beta(b, a) is the law of 1 - p.
     ranked = binary.BetaPosterior(post.beta, post.alpha) if lower_is_better else post
     readout.experiments = _experiment_status(arms, trials, successes, ranked, problems)
+    _refuse_unfinite(readout)
     return readout
+
+
+FIGURES = ("absolute_lift", "absolute_low", "absolute_high", "relative_lift", "relative_low",
+           "relative_high", "chance_to_beat", "loss_ship", "loss_keep")  # fmt: skip
+
+
+def _refuse_unfinite(readout: Readout) -> None:
+    """`ok` promises finite figures: an experiment with any other is invalid, and the figures of
+    invalid experiments are blanked so no reader takes them for numbers."""
+    ids = np.asarray(readout.rows["experiment_id"]).astype(str)
+    finite = np.all([np.isfinite(np.asarray(readout.rows[f], dtype=float)) for f in FIGURES], 0)
+    for experiment in set(ids[~finite]):
+        info = readout.experiments.get(experiment)
+        if info is not None and info["status"] == "ok":
+            info.update(status="invalid", reason="a figure is not finite (degenerate counts)")
+    invalid = np.array([readout.experiments[e]["status"] != "ok" for e in ids], dtype=bool)
+    for figure in FIGURES:
+        values = np.asarray(readout.rows[figure], dtype=float).copy()
+        values[invalid] = np.nan
+        readout.rows[figure] = values
 
 
 def _experiment_status(

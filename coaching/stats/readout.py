@@ -15,6 +15,7 @@ from coaching.stats import gaussian
 from coaching.stats.allocation import period_weighted_rate
 from coaching.stats.binary import empirical_bayes_prior
 from coaching.stats.decision import Arms, Readout, Thresholds, decide, read_binary
+from coaching.stats.inputs import moment_problems
 
 LOWER_IS_BETTER = {"opt_out_rate", "delivery_failure_rate"}
 # Proper priors per metric, as (alpha, beta): weakly informative, worth a few dozen exposures.
@@ -109,7 +110,9 @@ def _binary(
     return out, readout
 
 
-def _mean(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+def _mean(
+    frame: pd.DataFrame, metric: str, effect_prior: tuple[float, float] | None = None
+) -> pd.DataFrame:
     rows = frame[frame["metric"] == metric].copy()
     rows["key"] = _group_key(rows)
     posterior = gaussian.cuped(
@@ -128,25 +131,46 @@ def _mean(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
     figures = gaussian.compare(
         gaussian.Normal(treated["mean"].to_numpy(), treated["var"].to_numpy()),
         gaussian.Normal(c["mean"].to_numpy(), c["var"].to_numpy()),
+        effect_prior_mean=effect_prior[0] if effect_prior else 0.0,
+        effect_prior_var=effect_prior[1] if effect_prior else np.inf,
+    )
+    arm_problem = pd.Series(
+        moment_problems(rows["n"], rows["sum_y"], rows["sum_y2"]), index=rows.index
+    )
+    bad_experiments = (
+        arm_problem[arm_problem != ""].groupby(rows.loc[arm_problem != "", "key"]).first()
     )
     out = pd.DataFrame({"experiment_id": treated["key"].to_numpy(), "variant": treated["variant_key"].to_numpy(),
                         "control_value": c["mean"].to_numpy(), "variant_value": treated["mean"].to_numpy(),
                         "control_exposures": c["n"].to_numpy(), "variant_exposures": treated["n"].to_numpy(),
                         **figures})  # fmt: skip
+    input_problem = out["experiment_id"].map(bad_experiments).fillna("")
+    finite = np.all([np.isfinite(out[f].to_numpy(dtype=float)) for f in figures], axis=0)
     usable = (
-        (out["control_exposures"] > 1)
+        (input_problem == "")
+        & (out["control_exposures"] > 1)
         & (out["variant_exposures"] > 1)
-        & np.isfinite(out["chance_to_beat"])
+        & finite
     )
     out["status"] = np.where(usable, "ok", "invalid")
-    out["status_reason"] = np.where(usable, "", "too few units or no variation to compare")
+    out["status_reason"] = np.where(
+        input_problem != "", input_problem,
+        np.where(usable, "", "too few units or no variation to compare"),
+    )  # fmt: skip
     for column in figures:
         out.loc[~usable, column] = np.nan
     return out
 
 
-def results(stats: pd.DataFrame, thresholds: Thresholds = Thresholds()) -> pd.DataFrame:
-    """Result rows for every metric, dimension and treatment variant, with decisions."""
+def results(
+    stats: pd.DataFrame,
+    thresholds: Thresholds = Thresholds(),
+    effect_prior: tuple[float, float] | None = None,
+) -> pd.DataFrame:
+    """Result rows for every metric, dimension and treatment variant, with decisions.
+
+    `effect_prior` (mean, variance) is a normal prior on the absolute effect of mean metrics;
+    None is flat. Binary metrics carry their priors on the rates (empirical Bayes)."""
     stats = stats.copy()
     stats["is_control"] = stats["is_control"].astype(bool)
     if "experiment_status" not in stats:
@@ -158,7 +182,7 @@ def results(stats: pd.DataFrame, thresholds: Thresholds = Thresholds()) -> pd.Da
         if kind == "binary":
             part, readouts[metric] = _binary(stats, metric, prior_table)
         else:
-            part = _mean(stats, metric)
+            part = _mean(stats, metric, effect_prior)
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
     keys = out["experiment_id"].str.split("|", expand=True)

@@ -146,6 +146,32 @@ def _build(
     con.execute(
         f"create or replace temp table checked as {checked_sql(contract, source_sql, lookups)}"
     )
+    # Duplicates are rare: find the keys that occur twice first (a hash aggregate), and order
+    # only those rows, instead of a window over every row. A later copy identical to the first
+    # (but for its delivery columns) is dropped; one that differs is a conflict nobody may
+    # settle silently, so it goes to quarantine with the reason, and the first copy lands.
+    key = ", ".join(ident(k) for k in contract.key)
+    prefixed_key = ", ".join(f"c.{ident(k)}" for k in contract.key)
+    prefixed_order = ", ".join(f"c.{term.strip()}" for term in order.split(","))
+    content = ", ".join(
+        f"c.{ident(name)}" for name in contract.names if name not in contract.delivery_columns
+    )
+    window = f"(partition by c._partition, {prefixed_key} order by {prefixed_order})"
+    con.execute(
+        "create or replace temp table losers as "
+        f"with duplicated as (select _partition, {key} from checked where _reason = '' "
+        "group by all having count(*) > 1) "
+        "select rid, fingerprint is distinct from first_fingerprint as conflicting from ("
+        f"select c.rowid as rid, row_number() over {window} as rn, hash({content}) as fingerprint, "
+        f"first_value(hash({content})) over {window} as first_fingerprint "
+        f"from checked c semi join duplicated using (_partition, {key}) where c._reason = '') "
+        "where rn > 1"
+    )
+    conflict = "duplicate_key:" + "+".join(contract.key)
+    con.execute(
+        f"update checked set _reason = '{conflict}' "
+        "where rowid in (select rid from losers where conflicting)"
+    )
     counts = {
         row[0]: row[1:]
         for row in con.execute(
@@ -153,20 +179,6 @@ def _build(
             "count(*) filter (where _reason = '') from checked group by _partition"
         ).fetchall()
     }
-    # Duplicates are rare: find the keys that occur twice first (a hash aggregate), and order
-    # only those rows, instead of a window over every row.
-    key = ", ".join(ident(k) for k in contract.key)
-    prefixed_key = ", ".join(f"c.{ident(k)}" for k in contract.key)
-    prefixed_order = ", ".join(f"c.{term.strip()}" for term in order.split(","))
-    con.execute(
-        "create or replace temp table losers as "
-        f"with duplicated as (select _partition, {key} from checked where _reason = '' "
-        "group by all having count(*) > 1) "
-        "select rid from (select c.rowid as rid, row_number() over "
-        f"(partition by c._partition, {prefixed_key} order by {prefixed_order}) as rn "
-        f"from checked c semi join duplicated using (_partition, {key}) where c._reason = '') "
-        "where rn > 1"
-    )
     columns = ", ".join(ident(c) for c in contract.names)
     landed_sql = (
         f"select {columns}, c._source_file, c._source_line, c._source_id, "

@@ -54,6 +54,9 @@ BASE = {
         ({"score": 1.5}, "above_maximum:score"),
         ({"score": -1.0}, "below_minimum:score"),
         ({"status": None, "score": None}, "status_or_score"),
+        ({"owner": "x" * 501}, "too_long:owner"),
+        ({"owner": "a\x00b"}, "control_character:owner"),
+        ({"owner": "two\nlines"}, "control_character:owner"),
     ],
 )
 def test_each_rule_names_its_reason(change: dict, reason: str) -> None:

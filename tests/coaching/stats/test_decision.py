@@ -92,6 +92,11 @@ def test_an_srm_experiment_is_sent_for_investigation() -> None:
         ({"weight": np.array([0.5, 0.6])}, "weights sum to"),
         ({"trials": np.array([0, 100]), "successes": np.array([0, 10])}, "no exposures"),
         ({"successes": np.array([0, 0])}, "identical"),
+        ({"successes": np.array([30, 140])}, "more successes than exposures"),
+        ({"trials": np.array([-100, 100])}, "negative"),
+        ({"successes": np.array([np.nan, 40])}, "NaN or infinite"),
+        ({"trials": np.array([np.inf, 100])}, "NaN or infinite"),
+        ({"successes": np.array([30.5, 40])}, "whole number"),
     ],
 )
 def test_bad_experiments_get_a_status_not_a_number(change: dict, reason: str) -> None:
@@ -100,8 +105,21 @@ def test_bad_experiments_get_a_status_not_a_number(change: dict, reason: str) ->
         "is_control": np.array([True, False]), "weight": np.array([0.5, 0.5]),
         "trials": np.array([100, 100]), "successes": np.array([30, 40]),
     }  # fmt: skip
-    decision = decide(read_binary(Arms(**{**values, **change})), {})["x"]
+    readout = read_binary(Arms(**{**values, **change}))
+    assert readout.experiments["x"]["status"] == "invalid"
+    assert reason in readout.experiments["x"]["reason"]
+    decision = decide(readout, {})["x"]
     assert decision["decision"] == "invalid" and reason in decision["reason"]
+
+
+def test_ok_experiments_have_only_finite_figures() -> None:
+    rng = np.random.default_rng(8)
+    readout = read_binary(experiments(rng, 200, 50, 0.02, 0.01))  # tiny rates, small arms
+    ok = np.array(
+        [readout.experiments[str(e)]["status"] == "ok" for e in readout.rows["experiment_id"]]
+    )
+    for figure in ("absolute_lift", "relative_lift", "chance_to_beat", "loss_ship", "loss_keep"):
+        assert np.isfinite(np.asarray(readout.rows[figure], dtype=float)[ok]).all(), figure
 
 
 def test_thresholds_are_configurable() -> None:
