@@ -7,7 +7,7 @@ built inside `crud_router`, and they must be real classes, not strings.)
 """
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
@@ -15,6 +15,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 from fastapi import Query, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.deps import (
@@ -25,7 +26,15 @@ from api.deps import (
     require_read,
     require_write,
 )
-from api.problems import RESPONSES, FieldProblem, Problem, field_problem, location, not_found
+from api.problems import (
+    RESPONSES,
+    FieldProblem,
+    Problem,
+    field_problem,
+    integrity_problem,
+    location,
+    not_found,
+)
 from api.routing import StoreRouter
 from coaching.domain import Role
 from coaching.store.tables import TenantOwned
@@ -169,10 +178,17 @@ def _reasons(exc: ValidationError) -> str:
     return "; ".join(f"{location(e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
 
 
-def answer(session: Session, read: type[BaseModel], row: Any) -> BaseModel:
-    """The response, built before the commit: a change that would leave the row unreadable is
-    rolled back and refused, never stored behind a 500."""
-    session.flush()
+def answer(
+    session: Session, read: type[BaseModel], row: Any, changed: Iterable[str] = ()
+) -> BaseModel:
+    """The response, built before the commit: a change the store refuses (named by the field of
+    `changed` it concerns) or that would leave the row unreadable is rolled back and refused,
+    never stored behind a 500."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise integrity_problem(exc, tuple(changed)) from None
     try:
         response = read.model_validate(row)
     except ValidationError as exc:
@@ -252,7 +268,7 @@ def crud_router(resource: Resource) -> StoreRouter:
             setattr(row, name, value)
         if resource.check:
             resource.check(session, principal, row)
-        return answer(session, Read, row)
+        return answer(session, Read, row, values)
 
     @router.delete("/{row_id}", status_code=204, summary=f"Delete a {label} (soft)")
     def delete_row(row_id: RowId, principal: PrincipalDep, session: TenantSessionDep) -> Response:

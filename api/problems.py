@@ -67,9 +67,10 @@ _UNIQUE = (
     re.compile(r"Key \((?:organization_id, )?(\w+)\)=\("),
 )
 SENDER_TAKEN = "this number is another organization's sender"
+SENDER_FIELDS = ("whatsapp_sender", "sms_sender")
 
 
-def integrity_problem(exc: IntegrityError, sender_fields: tuple[str, ...] = ()) -> Problem:
+def integrity_problem(exc: IntegrityError, changed: tuple[str, ...] = ()) -> Problem:
     """What the store refused, said as the field it concerns.
 
     The schemas refuse what they can before a write; this is the store's own wall (NOT NULL, UNIQUE,
@@ -78,7 +79,7 @@ def integrity_problem(exc: IntegrityError, sender_fields: tuple[str, ...] = ()) 
     message = str(exc.orig)
     # The registry, or (first on PostgreSQL) the older unique constraint on whatsapp_sender.
     if "sender_numbers" in message or "whatsapp_sender" in message:
-        fields = sender_fields or ("whatsapp_sender", "sms_sender")
+        fields = tuple(f for f in SENDER_FIELDS if f in changed) or SENDER_FIELDS
         errors = [FieldProblem(path=f"body.{name}", reason=SENDER_TAKEN) for name in fields]
         return Problem(409, f"{' or '.join(fields)}: {SENDER_TAKEN}", errors)
     for pattern in _NOT_NULL:

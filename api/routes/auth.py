@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Form, Header
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
+from api.crud import answer
 from api.deps import (
     PlatformSessionDep,
     PrincipalDep,
@@ -17,7 +17,7 @@ from api.deps import (
     TenantSessionDep,
     require_write,
 )
-from api.problems import RESPONSES, Problem, integrity_problem, not_found
+from api.problems import RESPONSES, Problem, not_found
 from api.routing import StoreRouter
 from api.schemas import OrganizationRead, OrganizationUpdate, Registration, Token
 from api.security import TokenClaims, hash_password, issue_token, secret_key, verify_password
@@ -27,7 +27,6 @@ from coaching.store.tables import AuditEntry, Organization, User
 from coaching.store.types import new_id, utcnow
 
 router = StoreRouter(responses=RESPONSES)
-SENDER_FIELDS = ("whatsapp_sender", "sms_sender")
 
 
 @router.post("/auth/token", response_model=Token, tags=["auth"], summary="Log in (OAuth2 password)")
@@ -119,15 +118,7 @@ def update_my_organization(
     values = body.model_dump(exclude_unset=True)
     for name, value in values.items():
         setattr(organization, name, value)
-    try:
-        session.flush()  # the store's triggers claim the sender numbers here
-    except IntegrityError as exc:
-        session.rollback()
-        senders = tuple(name for name in SENDER_FIELDS if values.get(name))
-        raise integrity_problem(exc, senders) from None
-    answer = OrganizationRead.model_validate(organization)
-    session.commit()
-    return answer
+    return answer(session, OrganizationRead, organization, values)  # triggers claim the numbers
 
 
 def platform_operator(
