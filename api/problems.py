@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import compile_path
 
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -137,15 +137,23 @@ def _reason(error: Any) -> str:
     return str(error.get("msg", "invalid"))
 
 
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "options", "head", "trace"})
+
+
 def allowed_methods(request: Request) -> list[str]:
-    """Every method any route serves at this path: Starlette's own 405 names only the first
-    route that matched, though GET and PATCH of one path may live in two routes."""
+    """Every documented method at this path, for a 405's Allow: Starlette's own names only the
+    first route that matched, though GET and PATCH of one path may be two routes (and FastAPI's
+    included routers are not a flat list to walk). Compiled once per application."""
+    state = request.app.state
+    if not hasattr(state, "allowed_methods"):
+        state.allowed_methods = [
+            (compile_path(path)[0], {m.upper() for m in operations if m in HTTP_METHODS})
+            for path, operations in request.app.openapi()["paths"].items()
+        ]
     methods: set[str] = set()
-    for route in request.app.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:  # PARTIAL: the path matches, the method does not
-            methods |= set(getattr(route, "methods", None) or ())
-    methods.discard("HEAD")
+    for pattern, documented in state.allowed_methods:
+        if pattern.match(request.url.path):
+            methods |= documented
     return sorted(methods)
 
 

@@ -235,3 +235,9 @@ def test_answers_agree_with_the_published_schema(api: Api) -> None:
     assert quiet["quiet_hours_start"] == "21:00:00"
     assert "format" not in str(pattern["quiet_hours_start"])
     assert re.match(pattern["quiet_hours_start"]["anyOf"][0]["pattern"], quiet["quiet_hours_start"])
+    for method, path, allowed in (
+        ("OPTIONS", "/organizations/me", "GET, PATCH"),  # two routes serve this path
+        ("PUT", f"/workers/{ids['workers']}", "DELETE, GET, PATCH"),
+    ):
+        refused = api.client.request(method, path, headers=org.admin)
+        assert refused.status_code == 405 and refused.headers["allow"] == allowed
