@@ -42,7 +42,10 @@ def _context() -> Any:
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
-def build_suite(contract: Contract) -> gx.ExpectationSuite:
+def build_suite(contract: Contract, partition: str | None = None) -> gx.ExpectationSuite:
+    """The contract as expectations. Keys are unique within a partition (a day of events, one HR
+    export), which is where the contract deduplicates: with `partition` naming the frame's
+    partition column, uniqueness is checked per partition, as the contract holds it."""
     _context()  # great-expectations builds suites only inside an active context
     suite = gx.ExpectationSuite(name=f"{contract.table}_contract")
     suite.add_expectation(
@@ -80,16 +83,17 @@ def build_suite(contract: Contract) -> gx.ExpectationSuite:
                     column=column.name, min_value=column.minimum, max_value=column.maximum
                 )
             )
-    if contract.key:
+    key = [*contract.key, *([partition] if partition else [])]
+    if key:
         suite.add_expectation(
-            gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=list(contract.key))
-            if len(contract.key) > 1
-            else gx.expectations.ExpectColumnValuesToBeUnique(column=contract.key[0])
+            gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=key)
+            if len(key) > 1
+            else gx.expectations.ExpectColumnValuesToBeUnique(column=key[0])
         )
     return suite
 
 
-def run_suite(contract: Contract, frame: pd.DataFrame) -> SuiteResult:
+def run_suite(contract: Contract, frame: pd.DataFrame, partition: str | None = None) -> SuiteResult:
     """Validate landed rows; an empty frame passes trivially."""
     if frame.empty:
         return SuiteResult(True, 0, [])
@@ -101,7 +105,7 @@ def run_suite(contract: Contract, frame: pd.DataFrame) -> SuiteResult:
         batch_parameters={"dataframe": frame}
     )
     try:
-        result = batch.validate(build_suite(contract))
+        result = batch.validate(build_suite(contract, partition))
     finally:
         context.data_sources.delete(name)
     failed = [

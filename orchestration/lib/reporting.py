@@ -62,11 +62,19 @@ def quarantine_result(
     )
 
 
+PARTITION = "_suite_partition"
+
+
 def suite_result(
     contract: Contract, frames: Sequence[pd.DataFrame], asset_key: dg.AssetKey
 ) -> dg.AssetCheckResult:
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    result = run_suite(contract, frame)
+    # One frame a partition: keys are unique within each, as the contract deduplicates them.
+    frame = (
+        pd.concat(frames, keys=range(len(frames)), names=[PARTITION, None]).reset_index(PARTITION)
+        if frames
+        else pd.DataFrame()
+    )
+    result = run_suite(contract, frame, PARTITION if frames else None)
     return dg.AssetCheckResult(
         check_name=SUITE_CHECK,
         asset_key=asset_key,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
 import pyarrow.parquet as pq
 
@@ -13,6 +14,7 @@ from data_contracts.suites import run_suite
 from data_contracts.tables import HR_ROSTER
 from orchestration.lib.bronze_build import build_hr_file, hr_files
 from orchestration.lib.intake import take_in
+from orchestration.lib.reporting import suite_result
 
 ORG = "11111111-1111-4111-8111-111111111111"
 HEADER = (
@@ -75,3 +77,15 @@ def test_conflicting_copies_of_one_key_are_kept_in_quarantine_identical_ones_dro
         (5, "duplicate_key:organization_id+employee_id")
     ]
     assert run_suite(HR_ROSTER, pd.DataFrame(landed)).success, "the suite finds nothing left"
+
+
+def test_next_months_roster_repeating_every_employee_passes_the_suite() -> None:
+    """Keys are unique within one export, where the contract deduplicates: two exports of one
+    organization naming the same employees are two partitions, not duplicates."""
+    row = {c.name: None for c in HR_ROSTER.columns}
+    row.update(employee_id="E1", phone="+254700000001", organization_id=ORG)
+    october, november = pd.DataFrame([row]), pd.DataFrame([row])
+    assert suite_result(HR_ROSTER, [october, november], dg.AssetKey("hr_roster")).passed
+    assert not suite_result(
+        HR_ROSTER, [pd.concat([october, november])], dg.AssetKey("hr_roster")
+    ).passed
