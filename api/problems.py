@@ -147,14 +147,19 @@ def allowed_methods(request: Request) -> list[str]:
     state = request.app.state
     if not hasattr(state, "allowed_methods"):
         state.allowed_methods = [
-            (compile_path(path)[0], {m.upper() for m in operations if m in HTTP_METHODS})
+            (
+                compile_path(path)[0],
+                path.count("{"),
+                {m.upper() for m in operations if m in HTTP_METHODS},
+            )
             for path, operations in request.app.openapi()["paths"].items()
         ]
-    methods: set[str] = set()
-    for pattern, documented in state.allowed_methods:
-        if pattern.match(request.url.path):
-            methods |= documented
-    return sorted(methods)
+    matches = [
+        (params, ms) for regex, params, ms in state.allowed_methods if regex.match(request.url.path)
+    ]
+    # The most literal documented path is the resource: /workers/import, not /workers/{row_id}.
+    fewest = min((params for params, _ in matches), default=0)
+    return sorted({m for params, ms in matches if params == fewest for m in ms})
 
 
 def install(app: FastAPI) -> None:

@@ -238,6 +238,7 @@ def test_answers_agree_with_the_published_schema(api: Api) -> None:
     for method, path, allowed in (
         ("OPTIONS", "/organizations/me", "GET, PATCH"),  # two routes serve this path
         ("PUT", f"/workers/{ids['workers']}", "DELETE, GET, PATCH"),
+        ("OPTIONS", "/workers/import", "POST"),  # a literal path, not /workers/{row_id}
     ):
         refused = api.client.request(method, path, headers=org.admin)
         assert refused.status_code == 405 and refused.headers["allow"] == allowed
