@@ -36,7 +36,7 @@ from coaching.domain import (
     TouchpointKind,
 )
 from coaching.segments.catalog import validate_rule
-from coaching.segments.rules import MAX_RULE_DEPTH, SegmentRule
+from coaching.segments.rules import MAX_RULE_DEPTH, Condition, SegmentRule
 
 E164 = Annotated[
     str,
@@ -177,9 +177,53 @@ def _valid_rule(value: Any) -> SegmentRule:
     return rule
 
 
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON schema with its local `$defs` written in place (for nesting it by hand)."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return walk(defs[node["$ref"].rsplit("/", 1)[-1]])
+            return {key: walk(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(value) for value in node]
+        return node
+
+    return walk(schema)
+
+
+def bounded_rule_schema(depth: int = MAX_RULE_DEPTH) -> dict[str, Any]:
+    """The rule tree's schema unrolled to the depth the API accepts, instead of the model's
+    recursive one: it says exactly what is accepted (no deeper tree), and a client or a fuzzer
+    generating from it never recurses without end."""
+    condition = _inlined(Condition.model_json_schema())
+    group: dict[str, Any] | None = None
+    for _ in range(depth):
+        children = [condition] if group is None else [condition, group]
+        group = {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["type", "combinator", "rules"],
+            "properties": {
+                "type": {"const": "group"},
+                "combinator": {"enum": ["and", "or"]},
+                "rules": {"type": "array", "minItems": 1, "maxItems": 50,
+                          "items": {"anyOf": children}},
+            },
+        }  # fmt: skip
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["root"],
+        "properties": {"root": group},
+    }
+
+
 RuleDocument = Annotated[
     SegmentRule,
     BeforeValidator(_valid_rule),
+    WithJsonSchema(bounded_rule_schema()),
     Field(
         description=f"A rule tree over the feature catalog (GET /feature-catalog), at most "
         f"{MAX_RULE_DEPTH} groups deep.",
