@@ -28,6 +28,7 @@ DAGSTER_HOME ?= $(CURDIR)/var/dagster
 dagster: $(STAMP)
 	@mkdir -p $(DAGSTER_HOME)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/coach dbt-parse
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 # The admin API on http://127.0.0.1:8000/docs, on the demo's store and published marts.
@@ -35,11 +36,10 @@ api: $(STAMP)
 	$(BIN)/coach api --host 127.0.0.1 --port 8000
 
 # The dbt docs site on http://127.0.0.1:8080, generated offline from the demo's warehouse.
+DBT_VARS := {"lake_dir": "$(CURDIR)/var/lake", "warehouse_path": "$(CURDIR)/var/warehouse.duckdb"}
 docs: $(STAMP)
-	cd dbt_project && COACH_LAKE_DIR=$(CURDIR)/var/lake COACH_WAREHOUSE_PATH=$(CURDIR)/var/warehouse.duckdb \
-		../$(BIN)/dbt docs generate --profiles-dir . && \
-	COACH_LAKE_DIR=$(CURDIR)/var/lake COACH_WAREHOUSE_PATH=$(CURDIR)/var/warehouse.duckdb \
-		../$(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8080 --no-browser
+	cd dbt_project && ../$(BIN)/dbt docs generate --profiles-dir . --vars '$(DBT_VARS)' && \
+		../$(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8080 --no-browser --vars '$(DBT_VARS)'
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

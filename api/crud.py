@@ -18,14 +18,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.deps import (
-    Principal,
-    PrincipalDep,
-    RowId,
-    TenantSessionDep,
-    require_read,
-    require_write,
-)
+from api.deps import Principal, RowId, TenantSessionDep, reader, writer
 from api.problems import (
     RESPONSES,
     FieldProblem,
@@ -219,27 +212,26 @@ def crud_router(resource: Resource) -> StoreRouter:
     Read, Create, Update = resource.read, resource.create, resource.update
     ListQuery = list_query_model(resource)
     label = resource.label
+    Reader = Annotated[Principal, reader(resource.readers, resource.name)]
+    Writer = Annotated[Principal, writer(resource.writers, resource.name)]
 
     @router.get("", response_model=Page[Read], summary=f"List {resource.name}")
     def list_rows(
         query: Annotated[ListQuery, Query()],  # type: ignore[valid-type]
-        principal: PrincipalDep,
+        _: Reader,
         session: TenantSessionDep,
     ) -> Any:
-        require_read(principal, resource.readers, resource.name)
         return page(session, resource, query)
 
     @router.get("/{row_id}", response_model=Read, summary=f"Read a {label}")
-    def read_row(row_id: RowId, principal: PrincipalDep, session: TenantSessionDep) -> Any:
-        require_read(principal, resource.readers, resource.name)
+    def read_row(row_id: RowId, _: Reader, session: TenantSessionDep) -> Any:
         return readable(Read, load(session, resource, row_id), label)
 
     def create_row(
         body: Create,  # type: ignore[valid-type]
-        principal: PrincipalDep,
+        principal: Writer,
         session: TenantSessionDep,
     ) -> Any:
-        require_write(principal, resource.writers, resource.name)
         values = resource.prepare(body.model_dump())
         check_references(session, resource, values)
         row = resource.model(**values)
@@ -257,10 +249,9 @@ def crud_router(resource: Resource) -> StoreRouter:
     def update_row(
         row_id: RowId,
         body: Update,  # type: ignore[valid-type]
-        principal: PrincipalDep,
+        principal: Writer,
         session: TenantSessionDep,
     ) -> Any:
-        require_write(principal, resource.writers, resource.name)
         row = load(session, resource, row_id)
         values = resource.prepare(body.model_dump(exclude_unset=True))
         check_references(session, resource, values)
@@ -271,8 +262,7 @@ def crud_router(resource: Resource) -> StoreRouter:
         return answer(session, Read, row, values)
 
     @router.delete("/{row_id}", status_code=204, summary=f"Delete a {label} (soft)")
-    def delete_row(row_id: RowId, principal: PrincipalDep, session: TenantSessionDep) -> Response:
-        require_write(principal, resource.writers, resource.name)
+    def delete_row(row_id: RowId, _: Writer, session: TenantSessionDep) -> Response:
         row = load(session, resource, row_id)
         row.deleted_at = datetime.now(UTC)
         session.commit()

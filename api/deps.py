@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -133,15 +133,27 @@ async def get_tenant_session(engine: EngineDep, principal: PrincipalDep) -> Asyn
 TenantSessionDep = Annotated[Session, Depends(get_tenant_session, scope="function")]
 
 
-def require_write(principal: Principal, roles: frozenset[Role], what: str) -> None:
-    """Writers must hold one of `roles` in an organization the platform has approved."""
-    if principal.role not in roles:
-        allowed = ", ".join(sorted(roles))
-        raise Problem(403, f"{principal.role} may not change {what} (allowed: {allowed})")
-    if not principal.approved:
-        raise Problem(403, "the organization is awaiting platform approval")
+def writer(roles: frozenset[Role], what: str) -> Any:
+    """A dependency giving the caller, who must hold one of `roles` in an organization the
+    platform has approved: `principal: Annotated[Principal, writer(ADMINS, "API keys")]`."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        if principal.role not in roles:
+            allowed = ", ".join(sorted(roles))
+            raise Problem(403, f"{principal.role} may not change {what} (allowed: {allowed})")
+        if not principal.approved:
+            raise Problem(403, "the organization is awaiting platform approval")
+        return principal
+
+    return Depends(check)
 
 
-def require_read(principal: Principal, roles: frozenset[Role] | None, what: str) -> None:
-    if roles is not None and principal.role not in roles:
-        raise Problem(403, f"{principal.role} may not read {what}")
+def reader(roles: frozenset[Role] | None, what: str) -> Any:
+    """A dependency giving the caller, who must hold one of `roles` (None: any role)."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        if roles is not None and principal.role not in roles:
+            raise Problem(403, f"{principal.role} may not read {what}")
+        return principal
+
+    return Depends(check)

@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 from api import schemas as s
 from api.crud import Resource
 from api.deps import Principal
+from api.journey_structure import structure_problems
 from api.problems import field_problem
 from api.security import hash_password
+from coaching import entitlements
 from coaching.domain import (
     ADMINS,
     CONTENT_ROLES,
     PROGRAM_ROLES,
-    TIER_LIMITS,
     ContentKind,
     ExperimentStatus,
     JourneyStatus,
@@ -57,13 +58,13 @@ def _user_values(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_user(session: Session, principal: Principal, user: User) -> None:
-    limit = TIER_LIMITS[principal.tier].max_users
     session.flush()
-    if session.scalar(_live(User).where(User.is_active)) > limit:
-        raise field_problem("body", f"the {principal.tier} tier allows {limit} active users", 403)
+    active = session.scalar(_live(User).where(User.is_active))
+    if refusal := entitlements.active_users_refusal(principal.tier, active):
+        raise field_problem("body", refusal, 403)
     admins = session.scalar(_live(User).where(User.is_active, User.role == Role.ADMIN))
-    if admins == 0:
-        raise field_problem("body.role", "the organization must keep at least one active admin")
+    if refusal := entitlements.admins_refusal(admins):
+        raise field_problem("body.role", refusal)
 
 
 def _check_variant(session: Session, _: Principal, variant: ContentVariant) -> None:
@@ -75,7 +76,6 @@ def _check_variant(session: Session, _: Principal, variant: ContentVariant) -> N
 
 
 def _check_journey(session: Session, principal: Principal, journey: Journey) -> None:
-    from api.journeys import structure_problems  # the structure rules live with the structure
 
     if journey.status == JourneyStatus.PUBLISHED:
         session.flush()
@@ -98,16 +98,14 @@ def _check_program(session: Session, principal: Principal, program: Program) -> 
         if journey is None or journey.status != JourneyStatus.PUBLISHED:
             raise field_problem("body.status", "only a program on a published journey can run")
         session.flush()
-        limit = TIER_LIMITS[principal.tier].max_active_programs
-        if session.scalar(_live(Program).where(Program.status == ProgramStatus.ACTIVE)) > limit:
-            raise field_problem(
-                "body.status", f"the {principal.tier} tier runs {limit} programs", 403
-            )
+        running = session.scalar(_live(Program).where(Program.status == ProgramStatus.ACTIVE))
+        if refusal := entitlements.active_programs_refusal(principal.tier, running):
+            raise field_problem("body.status", refusal, 403)
 
 
 def _check_experiment(session: Session, principal: Principal, experiment: Experiment) -> None:
-    if experiment.is_adaptive and not TIER_LIMITS[principal.tier].adaptive_experiments:
-        raise field_problem("body.is_adaptive", "adaptive allocation needs the premium tier", 403)
+    if refusal := entitlements.adaptive_refusal(principal.tier, experiment.is_adaptive):
+        raise field_problem("body.is_adaptive", refusal, 403)
     if experiment.status == ExperimentStatus.RUNNING:
         session.flush()
         variants = list(
@@ -141,141 +139,164 @@ def _enrolled_now(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+USERS = Resource(
+    name="users",
+    label="user",
+    model=User,
+    read=s.UserRead,
+    create=s.UserCreate,
+    update=s.UserUpdate,
+    writers=ADMINS,
+    filters=("role", "is_active", "email"),
+    sorts=("created_at", "email", "full_name"),
+    prepare=_user_values,
+    check=_check_user,
+)
+
+API_KEYS = Resource(
+    name="api-keys",
+    label="API key",
+    model=ApiKey,
+    read=s.ApiKeyRead,
+    create=s.ApiKeyCreate,
+    update=s.ApiKeyUpdate,
+    writers=ADMINS,
+    readers=ADMINS,
+    filters=("role",),
+    sorts=("created_at", "name"),
+    creatable=False,  # api.routes.api_keys creates them: the secret is shown once
+)
+
+WORKERS = Resource(
+    name="workers",
+    label="worker",
+    model=Worker,
+    read=s.WorkerRead,
+    create=s.WorkerCreate,
+    update=s.WorkerUpdate,
+    writers=PROGRAM_ROLES,
+    filters=("team", "region", "district", "language", "job_role", "external_id", "phone_e164"),
+    sorts=("created_at", "updated_at", "phone_e164"),
+)
+
+SEGMENTS = Resource(
+    name="segments",
+    label="segment",
+    model=Segment,
+    read=s.SegmentRead,
+    create=s.SegmentCreate,
+    update=s.SegmentUpdate,
+    writers=PROGRAM_ROLES,
+    filters=("kind", "is_active", "name"),
+    sorts=("created_at", "name"),
+)
+
+CONTENT = Resource(
+    name="content",
+    label="content",
+    model=Content,
+    read=s.ContentRead,
+    create=s.ContentCreate,
+    update=s.ContentUpdate,
+    writers=CONTENT_ROLES,
+    filters=("kind", "key"),
+    sorts=("created_at", "key"),
+)
+
+CONTENT_VARIANTS = Resource(
+    name="content-variants",
+    label="content variant",
+    model=ContentVariant,
+    read=s.ContentVariantRead,
+    create=s.ContentVariantCreate,
+    update=s.ContentVariantUpdate,
+    writers=CONTENT_ROLES,
+    filters=("content_id", "language", "variant_key"),
+    sorts=("created_at",),
+    references={"content_id": Content},
+    check=_check_variant,
+)
+
+JOURNEYS = Resource(
+    name="journeys",
+    label="journey",
+    model=Journey,
+    read=s.JourneyRead,
+    create=s.JourneyCreate,
+    update=s.JourneyUpdate,
+    writers=CONTENT_ROLES,
+    filters=("status", "is_marketplace_listed"),
+    sorts=("created_at", "name"),
+    check=_check_journey,
+)
+
+PROGRAMS = Resource(
+    name="programs",
+    label="program",
+    model=Program,
+    read=s.ProgramRead,
+    create=s.ProgramCreate,
+    update=s.ProgramUpdate,
+    writers=PROGRAM_ROLES,
+    filters=("status", "journey_id", "segment_id", "channel"),
+    sorts=("created_at", "name", "starts_on"),
+    references={"journey_id": Journey, "segment_id": Segment},
+    check=_check_program,
+)
+
+ENROLLMENTS = Resource(
+    name="enrollments",
+    label="enrollment",
+    model=Enrollment,
+    read=s.EnrollmentRead,
+    create=s.EnrollmentCreate,
+    update=s.EnrollmentUpdate,
+    writers=PROGRAM_ROLES,
+    filters=("program_id", "worker_id", "status", "is_holdout"),
+    sorts=("enrolled_at", "created_at"),
+    references={"program_id": Program, "worker_id": Worker},
+    prepare=_enrolled_now,
+)
+
+EXPERIMENTS = Resource(
+    name="experiments",
+    label="experiment",
+    model=Experiment,
+    read=s.ExperimentRead,
+    create=s.ExperimentCreate,
+    update=s.ExperimentUpdate,
+    writers=PROGRAM_ROLES,
+    filters=("status", "level", "program_id", "is_adaptive"),
+    sorts=("created_at", "name"),
+    references={"program_id": Program, "touchpoint_id": Touchpoint, "segment_id": Segment},
+    prepare=_new_salt,
+    check=_check_experiment,
+)
+
+EXPERIMENT_VARIANTS = Resource(
+    name="experiment-variants",
+    label="experiment variant",
+    model=ExperimentVariant,
+    read=s.ExperimentVariantRead,
+    create=s.ExperimentVariantCreate,
+    update=s.ExperimentVariantUpdate,
+    writers=PROGRAM_ROLES,
+    filters=("experiment_id", "is_control", "key"),
+    sorts=("created_at", "key"),
+    references={"experiment_id": Experiment},
+)
+
+# Every tenant resource, in the order the API documents them.
 RESOURCES: tuple[Resource, ...] = (
-    Resource(
-        name="users",
-        label="user",
-        model=User,
-        read=s.UserRead,
-        create=s.UserCreate,
-        update=s.UserUpdate,
-        writers=ADMINS,
-        filters=("role", "is_active", "email"),
-        sorts=("created_at", "email", "full_name"),
-        prepare=_user_values,
-        check=_check_user,
-    ),
-    Resource(
-        name="api-keys",
-        label="API key",
-        model=ApiKey,
-        read=s.ApiKeyRead,
-        create=s.ApiKeyCreate,
-        update=s.ApiKeyUpdate,
-        writers=ADMINS,
-        readers=ADMINS,
-        filters=("role",),
-        sorts=("created_at", "name"),
-        creatable=False,  # api.routes.api_keys creates them: the secret is shown once
-    ),
-    Resource(
-        name="workers",
-        label="worker",
-        model=Worker,
-        read=s.WorkerRead,
-        create=s.WorkerCreate,
-        update=s.WorkerUpdate,
-        writers=PROGRAM_ROLES,
-        filters=("team", "region", "district", "language", "job_role", "external_id", "phone_e164"),
-        sorts=("created_at", "updated_at", "phone_e164"),
-    ),
-    Resource(
-        name="segments",
-        label="segment",
-        model=Segment,
-        read=s.SegmentRead,
-        create=s.SegmentCreate,
-        update=s.SegmentUpdate,
-        writers=PROGRAM_ROLES,
-        filters=("kind", "is_active", "name"),
-        sorts=("created_at", "name"),
-    ),
-    Resource(
-        name="content",
-        label="content",
-        model=Content,
-        read=s.ContentRead,
-        create=s.ContentCreate,
-        update=s.ContentUpdate,
-        writers=CONTENT_ROLES,
-        filters=("kind", "key"),
-        sorts=("created_at", "key"),
-    ),
-    Resource(
-        name="content-variants",
-        label="content variant",
-        model=ContentVariant,
-        read=s.ContentVariantRead,
-        create=s.ContentVariantCreate,
-        update=s.ContentVariantUpdate,
-        writers=CONTENT_ROLES,
-        filters=("content_id", "language", "variant_key"),
-        sorts=("created_at",),
-        references={"content_id": Content},
-        check=_check_variant,
-    ),
-    Resource(
-        name="journeys",
-        label="journey",
-        model=Journey,
-        read=s.JourneyRead,
-        create=s.JourneyCreate,
-        update=s.JourneyUpdate,
-        writers=CONTENT_ROLES,
-        filters=("status", "is_marketplace_listed"),
-        sorts=("created_at", "name"),
-        check=_check_journey,
-    ),
-    Resource(
-        name="programs",
-        label="program",
-        model=Program,
-        read=s.ProgramRead,
-        create=s.ProgramCreate,
-        update=s.ProgramUpdate,
-        writers=PROGRAM_ROLES,
-        filters=("status", "journey_id", "segment_id", "channel"),
-        sorts=("created_at", "name", "starts_on"),
-        references={"journey_id": Journey, "segment_id": Segment},
-        check=_check_program,
-    ),
-    Resource(
-        name="enrollments",
-        label="enrollment",
-        model=Enrollment,
-        read=s.EnrollmentRead,
-        create=s.EnrollmentCreate,
-        update=s.EnrollmentUpdate,
-        writers=PROGRAM_ROLES,
-        filters=("program_id", "worker_id", "status", "is_holdout"),
-        sorts=("enrolled_at", "created_at"),
-        references={"program_id": Program, "worker_id": Worker},
-        prepare=_enrolled_now,
-    ),
-    Resource(
-        name="experiments",
-        label="experiment",
-        model=Experiment,
-        read=s.ExperimentRead,
-        create=s.ExperimentCreate,
-        update=s.ExperimentUpdate,
-        writers=PROGRAM_ROLES,
-        filters=("status", "level", "program_id", "is_adaptive"),
-        sorts=("created_at", "name"),
-        references={"program_id": Program, "touchpoint_id": Touchpoint, "segment_id": Segment},
-        prepare=_new_salt,
-        check=_check_experiment,
-    ),
-    Resource(
-        name="experiment-variants",
-        label="experiment variant",
-        model=ExperimentVariant,
-        read=s.ExperimentVariantRead,
-        create=s.ExperimentVariantCreate,
-        update=s.ExperimentVariantUpdate,
-        writers=PROGRAM_ROLES,
-        filters=("experiment_id", "is_control", "key"),
-        sorts=("created_at", "key"),
-        references={"experiment_id": Experiment},
-    ),
+    USERS,
+    API_KEYS,
+    WORKERS,
+    SEGMENTS,
+    CONTENT,
+    CONTENT_VARIANTS,
+    JOURNEYS,
+    PROGRAMS,
+    ENROLLMENTS,
+    EXPERIMENTS,
+    EXPERIMENT_VARIANTS,
 )

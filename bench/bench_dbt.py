@@ -23,7 +23,7 @@ def prepare(home: Path, workers: int, days: int) -> None:
     from coaching.settings import load_settings
     from coaching.simulator.config import SimulationConfig
     from coaching.simulator.run import simulate
-    from orchestration.pipeline import ingest
+    from orchestration.runs import ingest
 
     settings = load_settings({"COACH_HOME": str(home)})
     simulate(settings, SimulationConfig(workers=workers, days=days, end_date=date(2026, 11, 1)))
@@ -31,12 +31,13 @@ def prepare(home: Path, workers: int, days: int) -> None:
 
 
 def build_command(home: Path) -> tuple[list[str], dict[str, str]]:
-    from orchestration.lib.warehouse import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_environment
+    from orchestration.lib.warehouse import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_vars
 
-    env = {**os.environ, **dbt_environment(home / "lake", home / "warehouse.duckdb")}
+    env = dict(os.environ)
+    variables = dbt_vars(home / "lake", home / "warehouse.duckdb", as_of="2026-11-01")
     command = [
         DBT_EXECUTABLE, "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-        str(DBT_PROJECT_DIR), "--vars", "{as_of: '2026-11-01'}", "--target-path",
+        str(DBT_PROJECT_DIR), "--vars", variables, "--target-path",
         str(home / "dbt-target"), "--quiet",
     ]  # fmt: skip
     return command, env

@@ -112,7 +112,7 @@ class ExperimentStatus(StrEnum):
     SHIPPED = "shipped"
 
 
-# Metrics the experiment_metric_stats mart computes; experiments choose theirs from these.
+# Metrics the int_experiment_metric_stats model computes; experiments choose theirs from these.
 EXPERIMENT_METRICS = (
     "reply_rate_24h",
     "delivery_failure_rate",

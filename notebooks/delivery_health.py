@@ -12,7 +12,7 @@
 # # Delivery health
 #
 # What happened to the messages we sent: the final status mix by channel and day, the Twilio error
-# codes behind failures, and how long delivery and reading took. Reads `fct_messages` from the
+# codes behind failures, and how long delivery and reading took. Reads `messages` from the
 # published marts (statuses come from Twilio's callbacks, out-of-order ones resolved by rank).
 
 # %%
@@ -27,7 +27,7 @@ from coaching.settings import get_settings
 
 gold = Path(get_settings().lake_dir) / "gold"
 con = duckdb.connect()
-messages = f"'{gold}/fct_messages.parquet'"
+messages = f"'{gold}/messages.parquet'"
 summary = con.sql(
     f"""
     select channel, final_status, count(*) as messages

@@ -20,6 +20,14 @@ from sqlalchemy.engine import make_url
 from coaching.settings import Settings, load_settings
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The dbt manifest the Dagster definitions load, prepared before any test module imports
+    them (as `make` prepares it before `dagster dev`); a no-op when it is current."""
+    from orchestration.lib.warehouse import prepare_manifest
+
+    prepare_manifest()
+
+
 @contextmanager
 def postgres_database(base: str) -> Iterator[str]:
     """A new, empty PostgreSQL database on the server of `base`, dropped afterwards."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from api.deps import PrincipalDep, TenantSessionDep, require_write
+from api.deps import Principal, TenantSessionDep, writer
 from api.problems import RESPONSES
 from api.routing import StoreRouter
 from api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
@@ -23,8 +23,11 @@ router = StoreRouter(prefix="/api-keys", tags=["api-keys"], responses=RESPONSES)
     description="The response carries the key once; only its hash is stored. Send it as "
     "`Authorization: Bearer <key>`.",
 )
-def create_api_key(body: ApiKeyCreate, principal: PrincipalDep, session: TenantSessionDep) -> Any:
-    require_write(principal, ADMINS, "API keys")
+def create_api_key(
+    body: ApiKeyCreate,
+    principal: Annotated[Principal, writer(ADMINS, "API keys")],
+    session: TenantSessionDep,
+) -> Any:
     secret = new_api_key()
     row = ApiKey(
         name=body.name,

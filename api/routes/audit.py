@@ -8,7 +8,7 @@ from fastapi import Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from api.deps import PrincipalDep, TenantSessionDep, require_read
+from api.deps import Principal, TenantSessionDep, reader
 from api.problems import RESPONSES
 from api.routing import StoreRouter
 from api.schemas import AuditEntryRead
@@ -34,9 +34,10 @@ class AuditQuery(BaseModel):
 
 @router.get("", response_model=AuditPage, summary="Read the audit log (admins)")
 def audit_log(
-    query: Annotated[AuditQuery, Query()], principal: PrincipalDep, session: TenantSessionDep
+    query: Annotated[AuditQuery, Query()],
+    principal: Annotated[Principal, reader(ADMINS, "the audit log")],
+    session: TenantSessionDep,
 ) -> Any:
-    require_read(principal, ADMINS, "the audit log")
     statement = select(AuditEntry)
     for name in ("entity", "entity_id", "actor"):
         if (value := getattr(query, name)) is not None:

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from api.crud import answer
 from api.deps import (
     PlatformSessionDep,
+    Principal,
     PrincipalDep,
     RowId,
     SettingsDep,
     TenantSessionDep,
-    require_write,
+    writer,
 )
 from api.problems import RESPONSES, Problem, not_found
 from api.routing import StoreRouter
@@ -109,9 +110,10 @@ def my_organization(principal: PrincipalDep, session: TenantSessionDep) -> Any:
 
 @router.patch("/organizations/me", response_model=OrganizationRead, tags=["organizations"])
 def update_my_organization(
-    body: OrganizationUpdate, principal: PrincipalDep, session: TenantSessionDep
+    body: OrganizationUpdate,
+    principal: Annotated[Principal, writer(ADMINS, "the organization")],
+    session: TenantSessionDep,
 ) -> Any:
-    require_write(principal, ADMINS, "the organization")
     organization = session.get(Organization, principal.organization_id)
     if organization is None:
         raise not_found("organization")

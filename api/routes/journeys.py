@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from api.crud import load
-from api.deps import PrincipalDep, RowId, TenantSessionDep, require_write
-from api.journeys import (
+from api.deps import Principal, PrincipalDep, RowId, TenantSessionDep, writer
+from api.journey_structure import (
     check_structure,
     phases_with_touchpoints,
     replace_structure,
     structure_problems,
 )
 from api.problems import RESPONSES, Problem
-from api.resources import RESOURCES
+from api.resources import JOURNEYS
 from api.routing import StoreRouter
 from api.schemas import JourneyStructure, JourneyStructureRead
 from coaching.domain import CONTENT_ROLES, JourneyStatus
 
 router = StoreRouter(prefix="/journeys", tags=["journeys"], responses=RESPONSES)
-JOURNEYS = next(r for r in RESOURCES if r.name == "journeys")
 
 
 def _read(session: Any, journey: Any) -> dict[str, Any]:
@@ -46,9 +45,11 @@ def read_structure(row_id: RowId, _: PrincipalDep, session: TenantSessionDep) ->
     "place: set it back to draft first.",
 )
 def put_structure(
-    row_id: RowId, body: JourneyStructure, principal: PrincipalDep, session: TenantSessionDep
+    row_id: RowId,
+    body: JourneyStructure,
+    principal: Annotated[Principal, writer(CONTENT_ROLES, "journeys")],
+    session: TenantSessionDep,
 ) -> Any:
-    require_write(principal, CONTENT_ROLES, "journeys")
     journey = load(session, JOURNEYS, row_id)
     if journey.status != JourneyStatus.DRAFT:
         raise Problem(409, f"the journey is {journey.status}; only a draft's structure changes")

@@ -15,8 +15,15 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import PlatformSessionDep, PrincipalDep, RowId, TenantSessionDep, require_write
-from api.journeys import copy_journey, phases_with_touchpoints
+from api.deps import (
+    PlatformSessionDep,
+    Principal,
+    PrincipalDep,
+    RowId,
+    TenantSessionDep,
+    writer,
+)
+from api.journey_structure import copy_journey, phases_with_touchpoints
 from api.problems import RESPONSES, not_found
 from api.routing import StoreRouter
 from api.schemas import JourneyRead, PhaseRead
@@ -100,11 +107,10 @@ def listing(journey_id: RowId, _: PrincipalDep, session: PlatformSessionDep) -> 
 )
 def import_journey(
     journey_id: RowId,
-    principal: PrincipalDep,
+    principal: Annotated[Principal, writer(CONTENT_ROLES, "journeys")],
     platform: PlatformSessionDep,
     session: TenantSessionDep,
 ) -> Any:
-    require_write(principal, CONTENT_ROLES, "journeys")
     journey, _ = _listing(platform, journey_id)
     copy = copy_journey(platform, session, journey)
     session.commit()

@@ -15,7 +15,7 @@ from api.crud import load
 from api.deps import PrincipalDep, RowId, TenantSessionDep
 from api.marts import CURSOR_PATTERN, Marts
 from api.problems import RESPONSES
-from api.resources import RESOURCES
+from api.resources import SEGMENTS
 from api.routing import StoreRouter
 from api.schemas import SegmentPreview, SegmentPreviewRequest
 from coaching.segments.catalog import FEATURES
@@ -23,7 +23,6 @@ from coaching.segments.rules import SegmentRule
 from coaching.segments.sql import to_sql
 
 router = StoreRouter(responses=RESPONSES)
-SEGMENTS = next(r for r in RESOURCES if r.name == "segments")
 
 
 class MartRows(BaseModel):

@@ -10,7 +10,7 @@ from fastapi import Query, Request
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from api.deps import PrincipalDep, TenantSessionDep, require_write
+from api.deps import Principal, TenantSessionDep, writer
 from api.problems import RESPONSES, Problem, location
 from api.routing import StoreRouter
 from api.schemas import ImportResult, ImportRowError, WorkerCreate
@@ -63,11 +63,10 @@ def _rows(text: str) -> csv.DictReader[str]:
 )
 async def import_workers(
     request: Request,
-    principal: PrincipalDep,
+    principal: Annotated[Principal, writer(PROGRAM_ROLES, "workers")],
     session: TenantSessionDep,
     dry_run: Annotated[bool, Query()] = False,
 ) -> Any:
-    require_write(principal, PROGRAM_ROLES, "workers")
     raw = await request.body()
     try:
         text = raw.decode("utf-8-sig")

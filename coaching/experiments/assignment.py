@@ -6,7 +6,7 @@ engine; recorded assignments (with their time) keep a worker in its variant even
 change, which is what stops a reweighted experiment from moving people between arms.
 
 Variants are ordered control first, then by key, wherever weights are turned into ranges (the
-warehouse's `experiment_pending_assignments` computes the same bucket with DuckDB's sha256).
+warehouse's `int_experiment_pending_assignments` computes the same bucket with DuckDB's sha256).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """From sufficient statistics to result rows: what the `experiment_results` dbt model returns.
 
-Input: one row per experiment x variant x metric x dimension (the `experiment_metric_stats`
+Input: one row per experiment x variant x metric x dimension (the `int_experiment_metric_stats`
 mart). Output: one row per treatment variant x metric x dimension with its lift, interval, chance
 to beat control and expected losses, plus the experiment's decision on the primary metric with
 guardrails (repeated on every row of the experiment, so any slice of the table reads alone).

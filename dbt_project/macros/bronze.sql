@@ -3,13 +3,25 @@
     (every version of a row); `current_versions` keeps the newest version of each id.
 -#}
 {% macro bronze_path(table) -%}
-    {{ env_var('COACH_LAKE_DIR') }}/bronze/{{ table }}/**/*.parquet
+    {{ var('lake_dir') }}/bronze/{{ table }}/**/*.parquet
 {%- endmacro %}
 
 {% macro current_versions(relation) -%}
+    {{ return(adapter.dispatch('current_versions')(relation)) }}
+{%- endmacro %}
+{% macro default__current_versions(relation) -%}
     select *
     from {{ relation }}
     qualify row_number() over (partition by id order by updated_at desc, ingested_on desc) = 1
+{%- endmacro %}
+{#- Engines without `qualify`: the rank is a column more, which staging models do not select. -#}
+{% macro spark__current_versions(relation) -%}
+    select *
+    from (
+        select *, row_number() over (partition by id order by updated_at desc, ingested_on desc) as _version_rank
+        from {{ relation }}
+    ) as versions
+    where _version_rank = 1
 {%- endmacro %}
 
 {#- The audit columns every operational table carries, with the soft-delete flag. -#}

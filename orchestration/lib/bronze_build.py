@@ -328,11 +328,6 @@ def _build_event_batch(
     )  # fmt: skip
 
 
-def build_event_day(lake: Lake, day: date) -> PartitionReport:
-    """Rebuild one UTC day of bronze message events."""
-    return build_event_days(lake, [day])[0]
-
-
 def build_hr_file(lake: Lake, table: str, file_id: str) -> PartitionReport:
     """Rebuild the bronze partition of one taken-in HR file (roster or performance)."""
     contract = LANDING_CONTRACTS[table]

@@ -8,7 +8,7 @@ For each file under the landing folder (hidden and `_`-prefixed folders excluded
   number, a broken CSV line, an event without a time) go to quarantine with file and line; the
   others are written to `raw/<table>/` as typed Parquet. A Parquet file that already matches the
   contract is moved there as it is (a rename: no copy of the bytes).
-Bronze partitions are then built from the raw files (see `events_bronze`, `hr_bronze`).
+Bronze partitions are then built from the raw files (`bronze_build`).
 """
 
 from __future__ import annotations

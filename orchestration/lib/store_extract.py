@@ -9,7 +9,7 @@ disagree with the files.
 
 Message events are append-only: each run copies the rows past the highest id already in
 `raw/message_events/` as one raw file, named by its id range; bronze day partitions are then built
-from the raw files (see `events_bronze`).
+from the raw files (`bronze_build.build_event_days`).
 """
 
 from __future__ import annotations

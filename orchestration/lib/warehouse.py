@@ -1,17 +1,17 @@
 """The dbt project and the warehouse: where they are, how dbt sees the settings, and publishing
 marts as Parquet for readers outside the run.
 
-dbt reads its paths through `env_var()` in `profiles.yml` and the sources; `dbt_environment`
-is the one place those variables are derived from the project's settings.
+dbt reads its paths through `var()` in `profiles.yml` and the sources; `dbt_vars` is the one
+place they are derived from the project's settings, passed as JSON on each invocation (no
+environment variables, nothing set on the calling process).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,11 +23,12 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 # dbt installed beside this interpreter (the project's venv), whether or not the venv is on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
-# Marts other code reads (api, activation, notebooks): published as Parquet after every build.
+# Marts other code reads (api, activation, notebooks; dbt exposures name each reader): published
+# as Parquet after every build. Intermediate models are building blocks and stay in the warehouse.
 PUBLISHED_MARTS = (
-    "dim_workers",
-    "dim_worker_history",
-    "fct_messages",
+    "workers",
+    "worker_history",
+    "messages",
     "worker_progress",
     "worker_features",
     "segments",
@@ -39,10 +40,8 @@ PUBLISHED_MARTS = (
     "team_leaderboards",
     "wellbeing_checkins",
     "experiment_assignments",
-    "experiment_metric_stats",
     "experiment_results",
     "experiment_allocations",
-    "experiment_pending_assignments",
     "feature_catalog",
 )
 # Where each published relation lives in the warehouse (seeds land in the default schema).
@@ -51,27 +50,22 @@ RELATIONS = {name: f"marts.{name}" for name in PUBLISHED_MARTS} | {
 }
 
 
-def dbt_environment(lake_dir: Path | str, warehouse_path: Path | str) -> dict[str, str]:
-    return {
-        "COACH_LAKE_DIR": str(Path(lake_dir).resolve()),
-        "COACH_WAREHOUSE_PATH": str(Path(warehouse_path).resolve()),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+def dbt_vars(lake_dir: Path | str, warehouse_path: Path | str, as_of: str = "") -> str:
+    """The `--vars` of a dbt invocation, as JSON: the paths the profile and the sources read
+    (`var('warehouse_path')`, `var('lake_dir')`), and the day the marts describe."""
+    values = {
+        "lake_dir": str(Path(lake_dir).resolve()),
+        "warehouse_path": str(Path(warehouse_path).resolve()),
     }
+    if as_of:
+        values["as_of"] = as_of
+    return json.dumps(values)
 
 
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    """Set variables for a dbt subprocess started inside the block, then restore them."""
-    previous = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+# The manifest only describes the graph: it is parsed against placeholder paths, and every build
+# renders the real ones from its own `--vars`.
+PARSE_VARS = json.dumps({"lake_dir": "/nonexistent/lake", "warehouse_path": ":memory:"})
+PARSE_ARGS = ["parse", "--quiet", "--vars", PARSE_VARS]
 
 
 def _stale() -> bool:
@@ -88,27 +82,19 @@ def _stale() -> bool:
     return False
 
 
-def prepare_manifest(lake_dir: Path | str, warehouse_path: Path | str, force: bool = False) -> Path:
-    """Run `dbt parse` so Dagster can load the dbt assets (the manifest is not committed);
-    again whenever the project changed since the last parse."""
+def prepare_manifest(force: bool = False) -> Path:
+    """Run `dbt parse` so Dagster can load the dbt assets (the manifest is not committed), again
+    whenever the project changed since the last parse. Called by the build and test commands
+    and the in-process runs, never on import."""
     if not force and not _stale():
         return MANIFEST
-    env = {**os.environ, **dbt_environment(lake_dir, warehouse_path)}
-    dbt = Path(sys.executable).with_name("dbt")
     subprocess.run(
-        [
-            str(dbt),
-            "parse",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--quiet",
-        ],
+        [DBT_EXECUTABLE, *PARSE_ARGS, "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR)],
         check=True,
-        env=env,
+        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
         cwd=DBT_PROJECT_DIR,
-    )
+    )  # fmt: skip
     return MANIFEST
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from coaching.store.engine import transaction
 from coaching.store.tables import Experiment, ExperimentAssignment, ExperimentVariant
-from orchestration.pipeline import activate as activate_in_dagster
+from orchestration.runs import activate as activate_in_dagster
 from tests.activation.conftest import Rig
 
 

@@ -12,7 +12,7 @@ from nbclient import NotebookClient
 
 from coaching.simulator.config import SimulationConfig
 from coaching.simulator.run import simulate
-from orchestration.pipeline import ingest, transform
+from orchestration.runs import ingest, transform
 from tests.conftest import make_settings
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.py"))

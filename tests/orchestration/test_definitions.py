@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.definitions import defs
-from orchestration.defs.ingest.automation import (
+from orchestration.defs.ingest.sensors import (
     bronze_partitions_sensor,
     contiguous,
     landing_files_sensor,
@@ -133,7 +133,7 @@ def test_contiguous_days_group_into_ranges() -> None:
 def test_lake_writers_share_a_pool_limited_to_one_run(tmp_path: Path) -> None:
     import shutil
 
-    from orchestration.pipeline import INSTANCE_CONFIG
+    from orchestration.runs import INSTANCE_CONFIG
 
     writers = [a for a in defs().assets or [] if isinstance(a, dg.AssetsDefinition)]
     pools: dict[str, set] = {}

@@ -20,11 +20,14 @@ from coaching.simulator.dirty import QUARANTINE_KINDS
 from coaching.simulator.run import simulate
 from coaching.store.engine import make_engine
 from coaching.store.tables import Worker
-from orchestration.defs.ingest.bronze_files import message_events
-from orchestration.defs.ingest.operational import operational_assets
-from orchestration.defs.ingest.sources import landing_folder, store_tables
-from orchestration.pipeline import QUIET, ingest
+from orchestration.defs.ingest.assets import (
+    landing_folder,
+    message_events,
+    operational_assets,
+    store_tables,
+)
 from orchestration.resources import default_resources
+from orchestration.runs import QUIET, ingest
 from tests.conftest import make_settings
 
 REASON_OF_KIND = {

@@ -11,8 +11,8 @@ import duckdb
 
 from coaching.simulator.config import SimulationConfig
 from coaching.simulator.run import simulate
-from orchestration.local_loop import run_loop
-from orchestration.pipeline import ingest, transform
+from demo.loop import run_loop
+from orchestration.runs import ingest, transform
 from tests.conftest import make_settings
 
 END = date(2026, 11, 1)
@@ -33,7 +33,7 @@ def test_sends_come_back_as_events_the_next_build_sees(tmp_path: Path) -> None:
     assert loop.replies > 0
     ingest(settings, instance)
     transform(settings, instance, as_of=END.isoformat())
-    fct = settings.lake_dir / "gold" / "fct_messages.parquet"
+    fct = settings.lake_dir / "gold" / "messages.parquet"
     log = settings.home / "twilio" / "messages.jsonl"
     with duckdb.connect() as con:
         seen = con.execute(

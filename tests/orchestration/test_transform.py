@@ -18,7 +18,7 @@ from coaching.simulator.config import SimulationConfig
 from coaching.simulator.run import simulate
 from coaching.store.engine import make_engine, transaction
 from coaching.store.tables import Enrollment, Segment
-from orchestration.pipeline import ingest, transform
+from orchestration.runs import ingest, transform
 from tests.coaching.simulator.truth import store_table
 from tests.conftest import make_settings
 
@@ -111,9 +111,7 @@ def test_progress_counts_match_the_simulated_sends(built) -> None:
 
 def test_opted_out_workers_are_marked(built) -> None:
     settings, manifest, _ = built
-    opted = (
-        gold(settings, "dim_workers").filter("is_opted_out").aggregate("count(*)").fetchall()[0][0]
-    )
+    opted = gold(settings, "workers").filter("is_opted_out").aggregate("count(*)").fetchall()[0][0]
     assert opted == manifest["counts"]["opted_out_workers"]
 
 
@@ -130,7 +128,7 @@ def test_holdout_enrollments_receive_nothing(built) -> None:
 
 def test_every_message_has_one_resolved_status(built) -> None:
     settings, manifest, _ = built
-    messages = gold(settings, "fct_messages")
+    messages = gold(settings, "messages")
     counts = dict(messages.aggregate("final_status, count(*)").fetchall())
     assert set(counts) <= {
         "accepted",
@@ -194,7 +192,7 @@ def test_the_schedule_excludes_every_opt_out_and_keys_are_unique(built) -> None:
                count(*) filter (where w.is_opted_out or w.status = 'deleted'),
                count(*) filter (where p.is_holdout)
         from read_parquet('{lake}/activation_schedule.parquet') s
-        join read_parquet('{lake}/dim_workers.parquet') w using (worker_id)
+        join read_parquet('{lake}/workers.parquet') w using (worker_id)
         join read_parquet('{lake}/worker_progress.parquet') p using (enrollment_id)
         """
     ).fetchall()[0]
@@ -206,14 +204,16 @@ def test_dbt_docs_generate_offline(built) -> None:
     import json
     import subprocess
 
-    from orchestration.lib.warehouse import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_environment
+    from orchestration.lib.warehouse import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_vars
 
     settings, _, _ = built
     target = Path(settings.home) / "dbt-docs"
-    env = {"PATH": "/usr/bin:/bin", **dbt_environment(settings.lake_dir, settings.warehouse_path)}
+    env = {"PATH": "/usr/bin:/bin"}
+    variables = dbt_vars(settings.lake_dir, settings.warehouse_path)
     subprocess.run(
         [DBT_EXECUTABLE, "docs", "generate", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target), "--quiet"],
+         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target), "--quiet",
+         "--vars", variables],
         check=True, env=env, cwd=DBT_PROJECT_DIR,
     )  # fmt: skip
     catalog = json.loads((target / "catalog.json").read_text())
@@ -228,7 +228,7 @@ def test_dbt_docs_generate_offline(built) -> None:
     server = subprocess.Popen(
         [DBT_EXECUTABLE, "docs", "serve", "--project-dir", str(DBT_PROJECT_DIR),
          "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
-         "--host", "127.0.0.1", "--port", str(port), "--no-browser"],
+         "--host", "127.0.0.1", "--port", str(port), "--no-browser", "--vars", variables],
         env=env, cwd=DBT_PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
@@ -243,7 +243,7 @@ def test_dbt_docs_generate_offline(built) -> None:
                 pass
             time.sleep(0.2)
         assert manifest is not None, "the docs site did not answer"
-        assert "model.coaching.fct_messages" in manifest["nodes"]
+        assert "model.coaching.messages" in manifest["nodes"]
         exposures = manifest["exposures"]
         assert {"exposure.coaching.activation_sender", "exposure.coaching.admin_api"} <= set(
             exposures
@@ -300,7 +300,10 @@ def test_new_enrollments_get_their_stable_variant_under_current_weights(built) -
     from coaching.experiments.assignment import bucket, choose
 
     settings, _, _ = built
-    pending = gold(settings, "experiment_pending_assignments").to_arrow_table().to_pylist()
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        result = con.execute("select * from intermediate.int_experiment_pending_assignments")
+        names = [d[0] for d in result.description]
+        pending = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
     assert len(pending) == 1  # only the new enrollment; everyone else has a recorded assignment
     row = pending[0]
     experiment = next(

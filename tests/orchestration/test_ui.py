@@ -51,7 +51,7 @@ def test_dagster_ui_lists_assets_by_layer(tmp_path: Path) -> None:
         assert nodes, "the Dagster UI did not answer"
         by_key = {"/".join(n["assetKey"]["path"]): n for n in nodes}
         assert by_key["activation/sends"]["groupName"] == "activation"
-        assert by_key["gold/fct_messages"]["groupName"] == "gold"
+        assert by_key["gold/messages"]["groupName"] == "gold"
         assert by_key["marts/experiment_results"]["description"]
         assert {"raw", "bronze", "staging", "marts", "gold"} <= {n["groupName"] for n in nodes}
         page = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)

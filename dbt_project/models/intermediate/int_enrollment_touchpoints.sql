@@ -34,8 +34,8 @@ program_variants as (
     select
         assignments.enrollment_id,
         variants.id as program_variant_id,
-        coalesce(try_cast(json_extract_string(variants.settings, '$.cadence_factor') as double), 1.0) as cadence_factor,
-        try_cast(json_extract_string(variants.settings, '$.send_time') as time) as send_time_override
+        coalesce({{ try_cast_as(json_text('variants.settings', 'cadence_factor'), 'double') }}, 1.0) as cadence_factor,
+        {{ try_cast_as(json_text('variants.settings', 'send_time'), 'time') }} as send_time_override
     from {{ ref('stg_store__experiment_assignments') }} as assignments
     inner join {{ ref('stg_store__experiment_variants') }} as variants on variants.id = assignments.variant_id
     inner join {{ ref('stg_store__experiments') }} as experiments on experiments.id = assignments.experiment_id
@@ -52,7 +52,7 @@ messages as (
         bool_or(replied_within_24h) as replied,
         count(*) filter (where is_follow_up) as nudges_sent,
         max(greatest(sent_at, coalesce(first_reply_at, sent_at))) as last_activity_at
-    from {{ ref('fct_messages') }}
+    from {{ ref('messages') }}
     where enrollment_id is not null
     group by enrollment_id, touchpoint_id
 ),

@@ -42,7 +42,7 @@ callbacks as (
 timeline as (
     select
         message_sid,
-        arg_max(status, status_rank) as final_status,
+        {{ value_at_max('status', 'status_rank') }} as final_status,
         max(error_code) filter (where is_failure) as error_code,
         min(occurred_at) filter (where status = 'sent') as sent_callback_at,
         min(occurred_at) filter (where status = 'delivered') as delivered_callback_at,

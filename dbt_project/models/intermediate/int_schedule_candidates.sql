@@ -13,7 +13,7 @@ plan as (
 ),
 
 workers as (
-    select * from {{ ref('dim_workers') }}
+    select * from {{ ref('workers') }}
     where status in ('active', 'not_opted_in')
 ),
 
@@ -35,7 +35,7 @@ next_touchpoints as (
         0 as attempt,
         false as is_follow_up,
         plan.content_id as send_content_id,
-        cast(timezone(workers.timezone, plan.enrolled_at) as date) + plan.effective_day_offset as local_date
+        cast({{ utc_to_local('workers.timezone', 'plan.enrolled_at') }} as date) + plan.effective_day_offset as local_date
     from plan
     inner join workers on workers.worker_id = plan.worker_id
     where not plan.is_sent
@@ -47,15 +47,15 @@ nudges as (
         plan.*,
         plan.nudges_sent + 1 as attempt,
         true as is_follow_up,
-        json_extract_string(plan.follow_up, '$.content_id') as send_content_id,
-        cast(timezone(workers.timezone, plan.sent_at) as date)
-            + cast(json_extract_string(plan.follow_up, '$.after_days') as integer) as local_date
+        {{ json_text('plan.follow_up', 'content_id') }} as send_content_id,
+        cast({{ utc_to_local('workers.timezone', 'plan.sent_at') }} as date)
+            + cast({{ json_text('plan.follow_up', 'after_days') }} as integer) as local_date
     from plan
     inner join workers on workers.worker_id = plan.worker_id
     where plan.is_sent
         and not plan.is_replied
         and plan.follow_up is not null
-        and plan.nudges_sent < coalesce(try_cast(json_extract_string(plan.follow_up, '$.max_nudges') as integer), 1)
+        and plan.nudges_sent < coalesce({{ try_cast_as(json_text('plan.follow_up', 'max_nudges'), 'integer') }}, 1)
 ),
 
 candidates as (

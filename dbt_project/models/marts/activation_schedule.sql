@@ -18,7 +18,7 @@ candidates as (
 ),
 
 -- Recorded assignments first; an enrollment that has none yet gets the variant computed for it
--- in experiment_pending_assignments (its stable bucket under the current weights).
+-- in int_experiment_pending_assignments (its stable bucket under the current weights).
 recorded as (
     select
         assignments.worker_id,
@@ -39,7 +39,7 @@ computed as (
         pending.experiment_variant_id,
         pending.content_variant_key,
         'computed' as assignment_source
-    from {{ ref('experiment_pending_assignments') }} as pending
+    from {{ ref('int_experiment_pending_assignments') }} as pending
 ),
 
 journey_variants as (
@@ -84,7 +84,7 @@ with_variant as (
             journey_variants.content_variant_key,
             'default'
         ) as content_variant_key,
-        timezone(moved.timezone, moved.local_send_at) as due_at
+        {{ local_to_utc('moved.timezone', 'moved.local_send_at') }} as due_at
     from moved
     left join journey_variants
         on journey_variants.worker_id = moved.worker_id
@@ -136,7 +136,7 @@ final as (
         case when with_variant.can_receive_whatsapp then 'whatsapp' else 'sms' end as channel,
         case
             when not with_variant.can_receive_whatsapp then 'text'
-            when with_variant.last_inbound_at >= with_variant.due_at - interval 24 hour then 'text'
+            when with_variant.last_inbound_at >= {{ dbt.dateadd('hour', -24, 'with_variant.due_at') }} then 'text'
             else 'template'
         end as message_type,
         with_variant.phone_e164 as to_number,
@@ -148,7 +148,7 @@ final as (
         with_variant.timezone,
         with_variant.in_quiet_hours as moved_out_of_quiet_hours,
         with_variant.due_at,
-        with_variant.due_at + interval 12 hour as expires_at,
+        {{ dbt.dateadd('hour', 12, 'with_variant.due_at') }} as expires_at,
         with_variant.due_at <= {{ as_of_timestamp() }} as is_due
     from with_variant
     left join contents

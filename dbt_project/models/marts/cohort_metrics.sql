@@ -9,7 +9,7 @@ enrollments as (
         worker_id,
         enrolled_at,
         enrollment_status,
-        cast(date_trunc('week', enrolled_at) as date) as cohort_week
+        cast({{ dbt.date_trunc('week', 'enrolled_at') }} as date) as cohort_week
     from {{ ref('worker_progress') }}
     where not is_holdout
 ),
@@ -20,7 +20,7 @@ ended as (
 ),
 
 opt_outs as (
-    select worker_id, whatsapp_opt_out_at from {{ ref('dim_workers') }}
+    select worker_id, whatsapp_opt_out_at from {{ ref('workers') }}
 ),
 
 cohort_sizes as (
@@ -32,7 +32,7 @@ cohort_sizes as (
 weeks as (
     select
         cohort_sizes.*,
-        unnest(range(0, date_diff('week', cohort_week, {{ as_of_date() }}) + 1)) as weeks_since_enrollment
+        {{ integer_series(0, diff('week', 'cohort_week', as_of_date())) }} as weeks_since_enrollment
     from cohort_sizes
 ),
 
@@ -41,12 +41,12 @@ activity as (
         enrollments.organization_id,
         enrollments.program_id,
         enrollments.cohort_week,
-        cast(floor(date_diff('day', enrollments.enrolled_at, messages.sent_at) / 7) as bigint) as weeks_since_enrollment,
+        cast(floor({{ diff('day', 'enrollments.enrolled_at', 'messages.sent_at') }} / 7) as bigint) as weeks_since_enrollment,
         count(*) filter (where messages.is_delivered) as messages_delivered,
         count(*) filter (where messages.replied_within_24h) as replies,
         count(distinct enrollments.enrollment_id) filter (where messages.replied_within_24h) as active_enrollments
     from enrollments
-    inner join {{ ref('fct_messages') }} as messages on messages.enrollment_id = enrollments.enrollment_id
+    inner join {{ ref('messages') }} as messages on messages.enrollment_id = enrollments.enrollment_id
     group by all
 ),
 

@@ -15,7 +15,7 @@ def model(dbt, session):
     from coaching.stats.allocation import thompson_weights
 
     stats = (
-        dbt.ref("experiment_metric_stats")
+        dbt.ref("int_experiment_metric_stats")
         .filter("metric = 'reply_rate_24h' and dimension = 'all'")
         .df()
     )

@@ -10,5 +10,5 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from coaching.stats.readout import results
 
-    stats = dbt.ref("experiment_metric_stats").df()
+    stats = dbt.ref("int_experiment_metric_stats").df()
     return results(stats)

@@ -6,10 +6,10 @@ points as (
         messages.organization_id,
         workers.team,
         messages.worker_id,
-        cast(date_trunc('week', messages.first_reply_at) as date) as week_start,
+        cast({{ dbt.date_trunc('week', 'messages.first_reply_at') }} as date) as week_start,
         sum({{ engagement_points('messages') }}) as points
-    from {{ ref('fct_messages') }} as messages
-    inner join {{ ref('dim_workers') }} as workers on workers.worker_id = messages.worker_id
+    from {{ ref('messages') }} as messages
+    inner join {{ ref('workers') }} as workers on workers.worker_id = messages.worker_id
     where messages.first_reply_at is not null and workers.team is not null
     group by all
 ),

@@ -12,7 +12,7 @@ checkins as (
         first_reply_at as answered_at,
         check_in_score as score,
         row_number() over (partition by worker_id order by first_reply_at desc) as recency
-    from {{ ref('fct_messages') }}
+    from {{ ref('messages') }}
     where check_in_score between 1 and 5
 ),
 

@@ -10,9 +10,9 @@ messages as (
         messages.organization_id,
         messages.first_reply_at,
         {{ engagement_points('messages') }} as points,
-        cast(timezone(workers.timezone, messages.first_reply_at) as date) as reply_local_date
-    from {{ ref('fct_messages') }} as messages
-    inner join {{ ref('dim_workers') }} as workers on workers.worker_id = messages.worker_id
+        cast({{ utc_to_local('workers.timezone', 'messages.first_reply_at') }} as date) as reply_local_date
+    from {{ ref('messages') }} as messages
+    inner join {{ ref('workers') }} as workers on workers.worker_id = messages.worker_id
     where messages.first_reply_at < {{ as_of_timestamp() }}
 ),
 
@@ -55,7 +55,7 @@ points as (
         worker_id,
         organization_id,
         sum(points) as points_total,
-        sum(points) filter (where first_reply_at >= {{ as_of_timestamp() }} - interval 7 day) as points_7d
+        sum(points) filter (where first_reply_at >= {{ dbt.dateadd('day', -7, as_of_timestamp()) }}) as points_7d
     from messages
     group by worker_id, organization_id
 ),
@@ -69,7 +69,7 @@ final as (
         coalesce(points.points_7d, 0) as points_7d,
         coalesce(streak_summary.current_streak_days, 0) as current_streak_days,
         coalesce(streak_summary.best_streak_days, 0) as best_streak_days
-    from {{ ref('dim_workers') }} as workers
+    from {{ ref('workers') }} as workers
     left join points on points.worker_id = workers.worker_id
     left join streak_summary on streak_summary.worker_id = workers.worker_id
     where workers.status <> 'deleted'

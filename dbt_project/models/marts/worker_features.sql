@@ -2,7 +2,7 @@
 with
 
 workers as (
-    select * from {{ ref('dim_workers') }}
+    select * from {{ ref('workers') }}
     where status <> 'deleted'
 ),
 
@@ -43,7 +43,7 @@ messages as (
         quiz_answer_correct,
         check_in_score,
         first_reply_at
-    from {{ ref('fct_messages') }}
+    from {{ ref('messages') }}
     where is_delivered and delivered_at < {{ as_of_timestamp() }}
 ),
 
@@ -51,13 +51,13 @@ behaviour as (
     select
         worker_id,
         {% for days in [7, 30, 90] %}
-        count(*) filter (where delivered_at >= {{ as_of_timestamp() }} - interval {{ days }} day) as messages_received_{{ days }}d,
-        count(*) filter (where replied_within_24h and delivered_at >= {{ as_of_timestamp() }} - interval {{ days }} day) as replies_{{ days }}d,
+        count(*) filter (where delivered_at >= {{ dbt.dateadd('day', -days, as_of_timestamp()) }}) as messages_received_{{ days }}d,
+        count(*) filter (where replied_within_24h and delivered_at >= {{ dbt.dateadd('day', -days, as_of_timestamp()) }}) as replies_{{ days }}d,
         {% endfor %}
         avg(case when quiz_answer_correct then 1.0 when not quiz_answer_correct then 0.0 end)
-            filter (where delivered_at >= {{ as_of_timestamp() }} - interval 30 day) as quiz_score_30d,
-        count(check_in_score) filter (where delivered_at >= {{ as_of_timestamp() }} - interval 30 day) as check_ins_30d,
-        date_diff('day', cast(max(first_reply_at) as date), {{ as_of_date() }}) as days_since_last_reply
+            filter (where delivered_at >= {{ dbt.dateadd('day', -30, as_of_timestamp()) }}) as quiz_score_30d,
+        count(check_in_score) filter (where delivered_at >= {{ dbt.dateadd('day', -30, as_of_timestamp()) }}) as check_ins_30d,
+        {{ diff('day', 'cast(max(first_reply_at) as date)', as_of_date()) }} as days_since_last_reply
     from messages
     group by worker_id
 ),
@@ -90,7 +90,7 @@ final as (
         workers.organization_id,
         workers.team,
         workers.job_role,
-        json_extract_string(workers.attributes, '$.employment_type') as employment_type,
+        {{ json_text('workers.attributes', 'employment_type') }} as employment_type,
         workers.language,
         workers.country,
         workers.region,
@@ -110,9 +110,9 @@ final as (
         behaviour.days_since_last_reply,
         coalesce(streaks.reply_streak, 0) as reply_streak,
         workers.tenure_days,
-        date_diff('day', cast(latest_enrollment.enrolled_at as date), {{ as_of_date() }}) as days_since_enrollment,
+        {{ diff('day', 'cast(latest_enrollment.enrolled_at as date)', as_of_date()) }} as days_since_enrollment,
         -- Noon of the build day, seen from the worker's timezone.
-        dayofweek(timezone(workers.timezone, cast({{ as_of_date() }} as timestamp) + interval 12 hour)) as local_day_of_week,
+        {{ day_of_week(local_to_utc('workers.timezone', dbt.dateadd('hour', 12, 'cast(' ~ as_of_date() ~ ' as timestamp)'))) }} as local_day_of_week,
         workers.is_opted_out
     from workers
     left join performance

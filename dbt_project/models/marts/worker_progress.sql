@@ -4,11 +4,11 @@ per_touchpoint as (
     select
         plan.*,
         -- Days are counted from the local enrollment day, as the schedule counts them.
-        date_diff('day', cast(timezone(workers.timezone, plan.enrolled_at) as date), {{ as_of_date() }})
+        {{ diff('day', 'cast(' ~ utc_to_local('workers.timezone', 'plan.enrolled_at') ~ ' as date)', as_of_date()) }}
             >= plan.effective_day_offset as is_due,
         plan.is_delivered and (plan.kind = 'message' or plan.is_replied) as is_completed
     from {{ ref('int_enrollment_touchpoints') }} as plan
-    inner join {{ ref('dim_workers') }} as workers on workers.worker_id = plan.worker_id
+    inner join {{ ref('workers') }} as workers on workers.worker_id = plan.worker_id
 ),
 
 rolled_up as (
@@ -27,7 +27,7 @@ rolled_up as (
         count(*) filter (where is_replied) as touchpoints_replied,
         count(*) filter (where is_completed) as touchpoints_completed,
         max(phase_position) filter (where is_sent) as current_phase_position,
-        arg_max(phase_name, position) filter (where is_sent) as current_phase,
+        {{ value_at_max('phase_name', 'position') }} filter (where is_sent) as current_phase,
         max(last_activity_at) as last_activity_at
     from per_touchpoint
     group by all

@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 from coaching.lake import Lake
 from data_contracts.suites import run_suite
 from data_contracts.tables import HR_ROSTER
+from orchestration.defs.ingest.checks import suite_result
 from orchestration.lib.bronze_build import build_hr_file, hr_files
 from orchestration.lib.intake import take_in
-from orchestration.lib.reporting import suite_result
 
 ORG = "11111111-1111-4111-8111-111111111111"
 HEADER = (

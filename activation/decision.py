@@ -1,0 +1,101 @@
+"""What to do with one claimed outbox row now: the send-time decision, as a pure function.
+
+The schedule was computed hours ago by dbt; this re-checks what the store knows now (the worker
+deleted or opted out, the row past its cutoff, quiet hours, the 24-hour window, the monthly quota)
+and says which action the sender takes, with the Twilio parameters of a send. No I/O: the sender
+loads the facts, applies the per-recipient rate limit to a `SEND`, and records the result.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from activation import policy
+from coaching.domain import Channel
+from coaching.store.tables import Organization, OutboxMessage, Worker
+
+
+class Action(StrEnum):
+    SEND = "send"  # ask Twilio to send it now
+    SKIP = "skip"  # never send it (opted out; outside the window with no template)
+    DEFER = "defer"  # not now (quiet hours, the recipient's rate): pending until `until`
+    HOLD = "hold"  # over the monthly quota: held until the quota allows it
+    FAIL = "fail"  # it cannot be sent as it is (no sender, missing variables, deleted worker)
+    EXPIRE = "expire"  # past its cutoff
+
+
+@dataclass
+class Plan:
+    """The decision for one row: the action, why, the send's parameters, or when to try again."""
+
+    action: Action
+    reason: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    until: datetime | None = None
+
+
+def whatsapp(number: str) -> str:
+    return f"whatsapp:{number}"
+
+
+def decide(
+    row: OutboxMessage,
+    org: Organization,
+    worker: Worker | None,
+    last_inbound: datetime | None,
+    now: datetime,
+    quota_left: int,
+    callback_url: str | None = None,
+) -> Plan:
+    """The action for `row` at `now`, given the worker's last inbound message (the 24-hour window)
+    and the messages left of the organization's monthly quota."""
+    if worker is None or worker.deleted_at is not None:
+        return Plan(Action.FAIL, "the worker was deleted")
+    if worker.whatsapp_opt_out_at is not None:
+        return Plan(Action.SKIP, "the worker opted out")
+    if row.expires_at is not None and row.expires_at <= now:
+        return Plan(Action.EXPIRE, "past its cutoff")
+    zone = worker.timezone or org.timezone
+    if policy.in_quiet_hours(now, zone, org.quiet_hours_start, org.quiet_hours_end):
+        until = policy.quiet_hours_end(now, zone, org.quiet_hours_end)
+        return Plan(Action.DEFER, "quiet hours", until=until)
+    params: dict[str, Any] = {}
+    if row.channel == Channel.SMS:
+        if not org.sms_sender:
+            return Plan(Action.FAIL, "the organization has no SMS sender")
+        if not row.body:
+            return Plan(Action.FAIL, "SMS needs a body")
+        params.update(to=row.to_number, from_=org.sms_sender, body=row.body)
+    else:
+        if not org.whatsapp_sender:
+            return Plan(Action.FAIL, "the organization has no WhatsApp sender")
+        params.update(to=whatsapp(row.to_number), from_=whatsapp(org.whatsapp_sender))
+        if row.body and policy.window_open(last_inbound, now):
+            params["body"] = row.body
+        elif row.template_sid:
+            names = {k: str(v) for k, v in (row.template_variables or {}).items()}
+            variables = policy.resolve_variables(
+                names,
+                {"display_name": worker.display_name, "team": worker.team, "region": worker.region},
+            )
+            if variables.missing:
+                return Plan(
+                    Action.FAIL, "missing template variables " + ", ".join(variables.missing)
+                )
+            params.update(
+                content_sid=row.template_sid, content_variables=json.dumps(variables.values)
+            )
+        else:
+            return Plan(Action.SKIP, "outside the 24-hour window and no template")
+    if quota_left <= 0:
+        return Plan(Action.HOLD, "monthly message quota reached")
+    validity = policy.validity_seconds(row.expires_at, now)
+    if validity:
+        params["validity_period"] = validity
+    if callback_url:
+        params["status_callback"] = callback_url
+    return Plan(Action.SEND, params=params)

@@ -1,0 +1,148 @@
+"""Experiments, their variants, and the audit log entries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    MISSING,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+from api.schemas.common import (
+    PRESENT,
+    Attributes,
+    Flag,
+    Input,
+    Key,
+    Moment,
+    Name,
+    Output,
+    Ref,
+    Stored,
+)
+from coaching.domain import (
+    EXPERIMENT_METRICS,
+    ExperimentLevel,
+    ExperimentStatus,
+)
+
+Metric = Literal[EXPERIMENT_METRICS]  # type: ignore[valid-type]
+
+
+class ExperimentCreate(Input):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Day-3 message: tip vs story",
+                    "level": "journey",
+                    "touchpoint_id": "6f1c2a9e-0000-4000-8000-000000000002",
+                    "primary_metric": "reply_rate_24h",
+                    "guardrail_metrics": ["opt_out_rate", "delivery_failure_rate"],
+                }
+            ],
+            # The rule of `_target_fits_level`, published.
+            "anyOf": [
+                {
+                    "properties": {
+                        "level": {"const": "journey"},
+                        "touchpoint_id": PRESENT,
+                    },
+                    "required": ["touchpoint_id"],
+                },
+                {
+                    "properties": {"level": {"const": "program"}, "program_id": PRESENT},
+                    "required": ["program_id"],
+                },
+            ],
+        },
+    )
+
+    name: Name
+    level: ExperimentLevel
+    hypothesis: Annotated[str, Field(max_length=4000)] | None = None
+    program_id: Ref | None = None
+    touchpoint_id: Ref | None = None
+    segment_id: Ref | None = None
+    primary_metric: Metric
+    guardrail_metrics: Annotated[list[Metric], Field(max_length=4)] = []
+    is_adaptive: Flag = False
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
+
+    @model_validator(mode="after")
+    def _target_fits_level(self) -> ExperimentCreate:
+        if self.level == ExperimentLevel.JOURNEY and self.touchpoint_id is None:
+            raise ValueError("a journey-level experiment tests a touchpoint: set touchpoint_id")
+        if self.level == ExperimentLevel.PROGRAM and self.program_id is None:
+            raise ValueError("a program-level experiment tests a program: set program_id")
+        return self
+
+
+class ExperimentUpdate(Input):
+    name: Name | MISSING = MISSING
+    hypothesis: Annotated[str, Field(max_length=4000)] | None = None
+    segment_id: Ref | None = None
+    status: ExperimentStatus | MISSING = MISSING
+    guardrail_metrics: Annotated[list[Metric], Field(max_length=4)] | MISSING = MISSING
+    is_adaptive: Flag | MISSING = MISSING
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
+
+
+class ExperimentRead(Stored):
+    name: str
+    level: ExperimentLevel
+    hypothesis: str | None
+    program_id: str | None
+    touchpoint_id: str | None
+    segment_id: str | None
+    status: ExperimentStatus
+    salt: str
+    primary_metric: str
+    guardrail_metrics: list[str]
+    is_adaptive: bool
+    starts_at: datetime | None
+    ends_at: datetime | None
+
+
+class ExperimentVariantCreate(Input):
+    experiment_id: Ref
+    key: Key
+    name: Name
+    is_control: Flag = False
+    weight: Annotated[float, Field(gt=0.0, le=1.0, strict=True)]
+    content_variant_key: Key | None = None
+    settings: Attributes = {}
+
+
+class ExperimentVariantUpdate(Input):
+    name: Name | MISSING = MISSING
+    weight: Annotated[float, Field(gt=0.0, le=1.0, strict=True)] | MISSING = MISSING
+    content_variant_key: Key | None = None
+    settings: Attributes | MISSING = MISSING
+
+
+class ExperimentVariantRead(Stored):
+    experiment_id: str
+    key: str
+    name: str
+    is_control: bool
+    weight: float
+    content_variant_key: str | None
+    settings: dict[str, Any]
+
+
+class AuditEntryRead(Output):
+    id: int
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    changes: dict[str, Any]
+    at: datetime

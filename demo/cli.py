@@ -1,0 +1,85 @@
+"""`coach demo`: the end-to-end loop on the embedded default (registered through the
+`coach.commands` entry point group). Heavy imports stay inside the command to keep `coach --help`
+fast."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Annotated
+
+import typer
+
+
+def _echo(message: str) -> None:
+    typer.echo(f"  {message}")
+
+
+def demo(
+    workers: Annotated[int, typer.Option(help="Workers in the demo world.")] = 3_000,
+    days: Annotated[int, typer.Option(help="Days of simulated history.")] = 30,
+) -> None:
+    """The end-to-end demo on the embedded default (SQLite, local Parquet, DuckDB).
+
+    Replaces the world under COACH_HOME: simulates organizations, workers, programs and
+    experiments with planted effects; ingests the store and the landing folder into the lake and
+    builds the marts through the Dagster assets; sends the due schedule through the Twilio SDK to
+    the local emulator with callbacks and replies coming back through the API's webhooks; builds
+    again; and reports each step beside the simulator's planted truth.
+    """
+    from coaching.settings import get_settings
+    from coaching.simulator.config import SimulationConfig
+    from coaching.simulator.run import simulate
+    from coaching.simulator.summary import describe as describe_world
+    from demo.loop import run_loop
+    from demo.report import (
+        describe_experiments,
+        describe_loop,
+        describe_marts,
+        describe_seen,
+        summary_of,
+    )
+    from orchestration.runs import dagster_instance, describe_ingest
+    from orchestration.runs import ingest as run_ingest
+    from orchestration.runs import transform as run_transform
+
+    settings = get_settings()
+    typer.echo(f"ABCD coaching demo in {settings.home}")
+    typer.echo(f"[1/5] simulate a world: {workers} workers, {days} days")
+    manifest = simulate(
+        settings, SimulationConfig(workers=workers, days=days), reset=True, progress=_echo
+    )
+    typer.echo(describe_world(manifest))
+    typer.echo("[2/5] ingest into the lake (Dagster assets, in-process)")
+    assert settings.lake_dir is not None
+    shutil.rmtree(settings.lake_dir, ignore_errors=True)  # a new world starts a new lake
+    shutil.rmtree(settings.home / "dagster", ignore_errors=True)
+    summary = run_ingest(settings, dagster_instance(settings), progress=_echo)
+    typer.echo(describe_ingest(summary))
+    expected = manifest["quarantine_expected"]
+    typer.echo(
+        "  planted dirty rows the contracts should quarantine: "
+        + ", ".join(f"{table} {count}" for table, count in expected.items())
+    )
+    typer.echo("[3/5] dbt build and publish the marts (Dagster dbt assets)")
+    built = run_transform(settings, dagster_instance(settings), progress=_echo)
+    typer.echo(describe_marts(settings, built))
+    typer.echo(describe_experiments(settings, manifest))
+    typer.echo(
+        "[4/5] activation: the due schedule through the Twilio SDK to the local emulator, "
+        "callbacks and replies back through the API's webhooks"
+    )
+    loop = run_loop(settings, progress=_echo)
+    typer.echo(describe_loop(loop))
+    typer.echo("[5/5] ingest and build again: the marts see what happened to those messages")
+    run_ingest(settings, dagster_instance(settings), progress=lambda _m: None)
+    run_transform(settings, dagster_instance(settings), progress=lambda _m: None)
+    typer.echo(describe_seen(settings, loop))
+    typer.echo(summary_of(settings, manifest, loop))
+    typer.echo(
+        "\nNext:\n"
+        "  make dagster   the Dagster UI on http://127.0.0.1:3000, with these runs\n"
+        "  make docs      the dbt docs site on http://127.0.0.1:8080\n"
+        "  make api       the admin API on http://127.0.0.1:8000/docs "
+        "(credentials: coach api-key <organization slug>)\n"
+        "  notebooks/     analyst notebooks over the published marts (jupytext percent files)"
+    )

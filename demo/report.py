@@ -1,0 +1,171 @@
+"""What the demo prints: the marts after the build, each experiment's decision beside the effect
+the simulator planted, the activation loop, what the rebuilt marts saw of it, and the summary.
+Everything is read from the published Parquet, as any reader outside the run would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from coaching.settings import Settings
+from demo.loop import LoopSummary
+from orchestration.runs import TransformSummary
+
+HEADLINE_MARTS = (
+    "workers",
+    "messages",
+    "worker_progress",
+    "segment_membership",
+    "activation_schedule",
+)
+
+
+def describe_marts(settings: Settings, summary: TransformSummary) -> str:
+    """Segment sizes, progress states and sends due, read from the published marts."""
+    gold = Path(settings.lake_dir or "") / "gold"
+    con = duckdb.connect()
+
+    def rows(sql: str) -> list[tuple]:
+        return con.execute(sql).fetchall()
+
+    lines = [
+        "Warehouse: "
+        + ", ".join(f"{m} {n}" for m, n in summary.published.items() if m in HEADLINE_MARTS),
+        "  segments (largest first):",
+    ]
+    for name, kind, members, share, problem in rows(
+        f"select name, kind, member_count, member_share, problem from '{gold}/segments.parquet' "
+        "order by member_count desc limit 8"
+    ):
+        state = (
+            f"{members:>6} workers ({share or 0:.0%})"
+            if problem is None
+            else f"not evaluated: {problem}"
+        )
+        lines.append(f"    {name:<28} {kind:<15} {state}")
+    states = rows(
+        f"select state, count(*) from '{gold}/worker_progress.parquet' group by 1 order by 2 desc"
+    )
+    lines.append("  progress: " + ", ".join(f"{state} {count}" for state, count in states))
+    due = rows(
+        f"select count(*) filter (where is_due), count(*), count(*) filter (where is_follow_up), "
+        f"count(*) filter (where message_type = 'template') from '{gold}/activation_schedule.parquet'"
+    )[0]
+    lines.append(
+        f"  activation schedule: {due[0]} sends due now of {due[1]} planned "
+        f"({due[2]} follow-up nudges, {due[3]} as templates outside the 24 h window)"
+    )
+    if summary.failed_checks:
+        lines.append(f"  failed checks: {', '.join(summary.failed_checks)}")
+    return "\n".join(lines)
+
+
+def describe_experiments(settings: Settings, manifest: dict) -> str:
+    """Each simulated experiment's decision beside the effect the simulator planted."""
+    gold = Path(settings.lake_dir or "") / "gold"
+    rows = (
+        duckdb.connect()
+        .execute(
+            f"select experiment_id, variant_key, absolute_lift, absolute_low, absolute_high, "
+            f"chance_to_beat, decision, winner from '{gold}/experiment_results.parquet' "
+            "where metric = 'reply_rate_24h' and dimension = 'all'"
+        )
+        .fetchall()
+    )
+    found = {r[0]: r for r in rows}
+    lines = ["Experiments (reply rate within 24 h; planted truth from the simulator):"]
+    winners = shipped = leading = 0
+    for experiment in manifest["experiments"]:
+        treated = next(v for v in experiment["variants"] if not v["is_control"])
+        row = found.get(experiment["id"])
+        if row is None:
+            lines.append(f"  {experiment['name']:<32} no readout")
+            continue
+        _, _, lift, low, high, chance, decision, winner = row
+        if treated["planted_reply_lift"] > 0:
+            winners += 1
+            shipped += decision == "ship"
+            leading += decision != "ship" and chance >= 0.8
+        lines.append(
+            f"  {experiment['name']:<32} planted {treated['planted_reply_lift']:+.2f}  "
+            f"measured {lift:+.3f} [{low:+.3f}, {high:+.3f}]  P(better) {chance:.0%}  "
+            f"-> {decision}{' ' + winner if winner else ''}"
+        )
+    lines.append(
+        f"  planted winners: {winners}; shipped {shipped}, leading and still running {leading} "
+        "(small arms keep running until the evidence is strong enough)"
+    )
+    return "\n".join(lines)
+
+
+def describe_loop(summary: LoopSummary) -> str:
+    a = summary.activation
+    statuses = ", ".join(f"{k} {v}" for k, v in sorted(summary.statuses.items()))
+    outbox = ", ".join(f"{k} {v}" for k, v in sorted(summary.outbox.items()))
+    return "\n".join(
+        [
+            f"  schedule: {a.get('claimed', 0)} due sends claimed into the outbox, "
+            f"{a.get('rejected', 0)} rejected, {a.get('new_assignments', 0)} new experiment assignments",
+            f"  sent {a.get('sent', 0)}, held over quota {a.get('held', 0)}, skipped {a.get('skipped', 0)}, "
+            f"deferred {a.get('deferred', 0)}, failed {a.get('failed', 0) + a.get('opted_out', 0)}",
+            f"  final status by callback: {statuses or 'none'}",
+            f"  replies {summary.replies} (opt-outs {summary.opt_outs}); outbox: {outbox}",
+            f"  exactly once: Twilio accepted {summary.accepted_by_twilio} messages for "
+            f"{summary.sent_rows} sent outbox rows ({summary.double_sent} double-sent)",
+        ]
+    )
+
+
+def describe_seen(settings: Settings, summary: LoopSummary) -> str:
+    """What the rebuilt messages says about the messages this run sent."""
+    sids = sorted(summary.sids)
+    if not sids:
+        return "  nothing was sent, so there is nothing new for the marts to see"
+    path = settings.lake_dir / "gold" / "messages.parquet"
+    with duckdb.connect() as con:
+        con.execute("create temp table ours (message_sid varchar)")
+        con.executemany("insert into ours values (?)", [(sid,) for sid in sids])
+        rows = con.execute(
+            "select final_status, count(*), count(*) filter (where replies > 0) from read_parquet(?) "
+            "join ours using (message_sid) group by all order by 1",
+            [str(path)],
+        ).fetchall()
+    seen = sum(count for _, count, _ in rows)
+    by_status = ", ".join(f"{status} {count}" for status, count, _ in rows)
+    replied = sum(r for _, _, r in rows)
+    return (
+        f"  messages now holds {seen} of the {len(sids)} messages sent: {by_status}; "
+        f"{replied} with a reply"
+    )
+
+
+def summary_of(settings: Settings, manifest: dict, loop: LoopSummary) -> str:
+    """The demo's last word: the world, the messages, the experiments."""
+    gold = settings.lake_dir / "gold"
+    with duckdb.connect() as con:
+        segments = con.execute(
+            f"select count(*), count(*) filter (where is_evaluated) from '{gold}/segments.parquet'"
+        ).fetchall()[0]
+        decisions = con.execute(
+            f"select decision, count(distinct experiment_id) from '{gold}/experiment_results.parquet' "
+            "where metric = 'reply_rate_24h' and dimension = 'all' group by all order by all"
+        ).fetchall()
+    orgs = manifest["organizations"]
+    statuses = loop.statuses
+    delivered = statuses.get("delivered", 0) + statuses.get("read", 0)
+    failed = statuses.get("failed", 0) + statuses.get("undelivered", 0)
+    return "\n".join(
+        [
+            "\nSummary",
+            f"  organizations  {len(orgs)} ({sum(o['type'] == 'client' for o in orgs)} client, "
+            f"{sum(o['type'] == 'expert' for o in orgs)} expert)",
+            f"  workers        {manifest['counts']['workers']}, enrollments "
+            f"{manifest['counts']['enrollments']}",
+            f"  segments       {segments[0]} ({segments[1]} evaluated)",
+            f"  activation     {loop.sent_rows} sent, {delivered} delivered ({statuses.get('read', 0)} "
+            f"read), {failed} failed, {loop.activation.get('held', 0)} held over quota, "
+            f"{loop.replies} replies; {loop.double_sent} double-sent",
+            "  experiments    " + ", ".join(f"{d} {n}" for d, n in decisions),
+        ]
+    )

@@ -1,0 +1,96 @@
+"""Sensors of ingestion.
+
+- `landing_files_sensor` starts an intake run when files appear in the landing folder;
+- `bronze_partitions_sensor` starts partition runs for what new raw files cover: the days of new
+  event files (one run per contiguous range of days) and each new HR file.
+"""
+
+import hashlib
+import json
+from datetime import date, timedelta
+
+import dagster as dg
+
+from orchestration.defs.ingest.jobs import bronze_events_job, hr_jobs, landing_intake_job
+from orchestration.defs.ingest.partitions import HR_FILE_PARTITIONS
+from orchestration.lib.bronze_build import hr_files, raw_event_index
+from orchestration.lib.intake import pending_files
+from orchestration.resources import LakeResource
+
+
+@dg.sensor(
+    job=landing_intake_job,
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Starts an intake run when the set of files waiting in the landing folder changes.",
+)
+def landing_files_sensor(context: dg.SensorEvaluationContext, lake: LakeResource):
+    files = pending_files(lake.landing, lake.landing_settle_seconds)
+    if not files:
+        return dg.SkipReason("no files waiting in the landing folder")
+    fingerprint = hashlib.sha256(
+        json.dumps([(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files]).encode()
+    ).hexdigest()[:16]
+    if fingerprint == context.cursor:
+        return dg.SkipReason("intake already requested for these files")
+    context.update_cursor(fingerprint)
+    return dg.RunRequest(run_key=f"intake-{fingerprint}")
+
+
+def contiguous(days: list[date]) -> list[tuple[date, date]]:
+    ranges: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if ranges and day == ranges[-1][1] + timedelta(days=1):
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
+@dg.sensor(
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    jobs=[bronze_events_job, *hr_jobs.values()],
+    description="Starts bronze partition runs for the days and files that new raw files cover.",
+)
+def bronze_partitions_sensor(context: dg.SensorEvaluationContext, lake: LakeResource):
+    seen = set(json.loads(context.cursor)) if context.cursor else set()
+    fresh = [
+        (path.name, low, high)
+        for path, low, high in raw_event_index(lake.lake)
+        if path.name not in seen
+    ]
+    new_events = [name for name, _, _ in fresh]
+    days: list[date] = []
+    for _, low, high in fresh:
+        days += [low + timedelta(days=i) for i in range((high - low).days + 1)]
+    requests = []
+    for low, high in contiguous(days):
+        requests.append(
+            dg.RunRequest(
+                job_name=bronze_events_job.name,
+                run_key=f"events-{low}-{high}-{len(seen)}",
+                tags={
+                    "dagster/asset_partition_range_start": low.isoformat(),
+                    "dagster/asset_partition_range_end": high.isoformat(),
+                },
+            )
+        )
+    partition_requests = []
+    new_files: list[str] = []
+    for table, partitions in HR_FILE_PARTITIONS.items():
+        new = [f for f in hr_files(lake.lake, table) if f"{table}/{f}" not in seen]
+        if new:
+            partition_requests.append(partitions.build_add_request(new))
+            requests += [
+                dg.RunRequest(job_name=hr_jobs[table].name, partition_key=f, run_key=f"{table}-{f}")
+                for f in new
+            ]
+            new_files += [f"{table}/{f}" for f in new]
+    if not requests:
+        return dg.SkipReason("no new raw files")
+    return dg.SensorResult(
+        run_requests=requests,
+        dynamic_partitions_requests=partition_requests,
+        cursor=json.dumps(sorted(seen | set(new_events) | set(new_files))),
+    )

@@ -1,0 +1,92 @@
+"""The dbt project as Dagster assets, and the marts published as Parquet.
+
+The dbt assets are defined from the project's manifest, which is prepared by the commands that
+build or test (`coach dbt-parse`, `make`, the test session, the in-process runs) and by `dagster
+dev` (`prepare_if_dev`); importing this module reads the manifest and starts nothing.
+"""
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.defs.transform.translator import CoachingTranslator
+from orchestration.keys import GOLD_KEYS
+from orchestration.lib.warehouse import DBT_PROJECT_DIR, PARSE_ARGS, dbt_vars, publish_marts
+from orchestration.resources import LakeResource, WarehouseResource
+
+dbt_project = DbtProject(
+    project_dir=DBT_PROJECT_DIR,
+    profiles_dir=DBT_PROJECT_DIR,
+    prepare_project_cli_args=PARSE_ARGS,
+)
+dbt_project.prepare_if_dev()
+if not dbt_project.manifest_path.exists():
+    raise FileNotFoundError(
+        f"The dbt manifest {dbt_project.manifest_path} is missing: run `coach dbt-parse` "
+        "(make and the test session do this before loading the definitions)."
+    )
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=CoachingTranslator(),
+    pool="warehouse",
+)
+def dbt_models(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    lake: LakeResource,
+    warehouse: WarehouseResource,
+):
+    """`dbt build` (models, data tests and unit tests) into the DuckDB warehouse."""
+    variables = dbt_vars(lake.lake_dir, warehouse.warehouse_path, warehouse.as_of)
+    yield from dbt.cli(["build", "--vars", variables], context=context).stream()
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            key,
+            deps=[dg.AssetKey(["seeds" if mart == "feature_catalog" else "marts", mart])],
+            description=(
+                f"`{mart}` published as Parquet (`gold/{mart}.parquet`, replaced "
+                "atomically): what the API, activation and notebooks read."
+            ),
+            group_name="gold",
+            kinds={"parquet"},
+            owners=["team:analytics"],
+        )
+        for mart, key in GOLD_KEYS.items()
+    ],
+    pool="warehouse",
+)
+def published_marts(lake: LakeResource, warehouse: WarehouseResource):
+    for published in publish_marts(warehouse.path, lake.lake):
+        yield dg.MaterializeResult(
+            asset_key=GOLD_KEYS[published.mart],
+            metadata={
+                "dagster/row_count": published.rows,
+                "path": published.path,
+                "preview": dg.MetadataValue.md(preview(lake.lake.root / published.path)),
+            },
+        )
+
+
+def preview(path: Path, rows: int = 5, width: int = 40) -> str:
+    """The first rows of a published file as a Markdown table, for the asset's page in the UI."""
+    with duckdb.connect() as con:
+        result = con.execute("select * from read_parquet(?) limit ?", [str(path), rows])
+        columns = [d[0] for d in result.description]
+        records = result.fetchall()
+
+    def cell(value: object) -> str:
+        text = "" if value is None else str(value)
+        text = text.replace("|", "\\|").replace("\n", " ")
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(v) for v in record) + " |" for record in records]
+    return "\n".join(lines)
