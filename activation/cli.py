@@ -53,6 +53,32 @@ def activate(
         typer.echo(describe(report))
 
 
+def sync(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would change; change nothing.")
+    ] = False,
+) -> None:
+    """Apply the published enrollment plan to the store's enrollments (by diff, per program,
+    with the largest-change guard); `--dry-run` prints the same report and writes nothing."""
+    from activation.enrollment_sync import program_names, sync_enrollments
+    from coaching.settings import get_settings
+    from coaching.store.engine import make_engine
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url or "")
+    try:
+        report = sync_enrollments(engine, settings.lake_dir, dry_run=dry_run)
+        typer.echo(report.describe(program_names(engine)))
+    finally:
+        engine.dispose()
+    totals = report.totals()
+    typer.echo(
+        f"{totals['added']} added ({totals['held_out']} held out), {totals['ended']} ended, "
+        f"{totals['unchanged']} unchanged, {totals['rejected']} rejected"
+        + ("; nothing was changed" if dry_run else "")
+    )
+
+
 def twilio_emulator(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "",
     port: Annotated[int, typer.Option(help="Port; default from COACH_TWILIO_API_URL.")] = 0,

@@ -59,10 +59,13 @@ class SenderConfig:
 class PassReport:
     enqueued: outbox.EnqueueReport = field(default_factory=outbox.EnqueueReport)
     outcomes: Counter[str] = field(default_factory=Counter)
+    # What the enrollment sync before the pass changed (`enrollments_added`, ...), when it ran.
+    enrollments: Counter[str] = field(default_factory=Counter)
 
     def add(self, other: PassReport) -> None:
         """Outcomes add up across passes; `enqueued` stays the latest pass's claim."""
         self.outcomes.update(other.outcomes)
+        self.enrollments.update(other.enrollments)
         self.enqueued = other.enqueued
 
     def counts(self) -> dict[str, int]:
@@ -75,6 +78,7 @@ class PassReport:
             "rejected": e.rejected,
             "new_assignments": e.assignments,
             **dict(sorted(self.outcomes.items())),
+            **{f"enrollments_{name}": n for name, n in sorted(self.enrollments.items())},
         }
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from activation import outbox
+from activation.enrollment_sync import sync_enrollments
 from activation.sender import PassReport, Sender, SenderConfig
 from activation.twilio_client import async_client
 from coaching.settings import Settings
@@ -31,6 +32,7 @@ async def _run(
     passes: int | None,
     interval: float,
     progress: Callable[[PassReport], None] | None,
+    sync: bool,
 ) -> PassReport:
     engine = make_engine(settings.database_url or "")
     client = async_client(settings, timeout=config.request_timeout, connections=config.in_flight)
@@ -39,7 +41,13 @@ async def _run(
         sender = Sender(settings, engine, client, config)
         done = 0
         while passes is None or done < passes:
+            synced = None
+            if sync:
+                # The plan first: new enrollments and ends are in the store before anything is sent.
+                synced = await asyncio.to_thread(sync_enrollments, engine, settings.lake_dir)
             report = await sender.run_pass()
+            if synced is not None:
+                report.enrollments.update(synced.totals())
             total.add(report)
             done += 1
             if progress:
@@ -59,11 +67,13 @@ def activate(
     passes: int | None = 1,
     interval: float = 30.0,
     progress: Callable[[PassReport], None] | None = None,
+    sync: bool = True,
 ) -> PassReport:
+    """Passes of the sender, each after an enrollment sync (`sync=False` sends only)."""
     config = config or SenderConfig()
     if config.callback_url is None:
         config = replace(config, callback_url=callback_url(settings))
-    return asyncio.run(_run(settings, config, passes, interval, progress))
+    return asyncio.run(_run(settings, config, passes, interval, progress, sync))
 
 
 def describe(report: PassReport) -> str:
@@ -71,8 +81,15 @@ def describe(report: PassReport) -> str:
     outcomes = (
         ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items()) if v) or "nothing to do"
     )
+    n = report.enrollments
+    synced = (
+        f"enrollments: {n['added']} added ({n['held_out']} held out), {n['ended']} ended, "
+        f"{n['rejected']} rejected, {n['skipped'] + n['stopped']} programs held back; "
+        if n
+        else ""
+    )
     return (
-        f"activation: {e.due} due in the schedule, {e.claimed} claimed into the outbox "
+        f"{synced}activation: {e.due} due in the schedule, {e.claimed} claimed into the outbox "
         f"({e.already_claimed} already there, {e.rejected} rejected, {e.assignments} new experiment "
         f"assignments); {outcomes}"
     )

@@ -133,6 +133,13 @@ def _new_salt(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _program_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Objectives are stored as the targets that were set (an unset one is no key, not null)."""
+    if values.get("objectives") is not None:
+        values["objectives"] = {k: v for k, v in values["objectives"].items() if v is not None}
+    return values
+
+
 def _enrolled_now(values: dict[str, Any]) -> dict[str, Any]:
     if "program_id" in values and values.get("enrolled_at") is None:
         values["enrolled_at"] = utcnow()
@@ -241,6 +248,7 @@ PROGRAMS = Resource(
     filters=("status", "journey_id", "segment_id", "channel"),
     sorts=("created_at", "name", "starts_on"),
     references={"journey_id": Journey, "segment_id": Segment},
+    prepare=_program_values,
     check=_check_program,
 )
 

@@ -95,9 +95,25 @@ class ProgramStatus(StrEnum):
 
 class EnrollmentStatus(StrEnum):
     ACTIVE = "active"
-    COMPLETED = "completed"
-    DROPPED = "dropped"
+    COMPLETED = "completed"  # the worker finished the journey
+    DROPPED = "dropped"  # left the target segment (where the program drops), or deleted
     OPTED_OUT = "opted_out"
+    EXPIRED = "expired"  # the program ended before the worker finished
+
+
+class SegmentExit(StrEnum):
+    """What a program does with an enrollment whose worker leaves its target segment."""
+
+    KEEP = "keep"  # the worker finishes the journey
+    DROP = "drop"  # the enrollment ends as dropped
+
+
+class SyncStatus(StrEnum):
+    """How an enrollment sync went for one program."""
+
+    APPLIED = "applied"  # the changes were written (or would be, in a dry run)
+    SKIPPED = "skipped"  # the target segment did not evaluate: nothing changed
+    STOPPED = "stopped"  # the change was larger than the program allows: nothing changed
 
 
 class ExperimentLevel(StrEnum):

@@ -14,6 +14,7 @@ from coaching.domain import (
     MessageStatus,
     OrganizationType,
     ProgramStatus,
+    SegmentExit,
     SegmentKind,
     Tier,
     TouchpointKind,
@@ -262,6 +263,26 @@ PROGRAMS = operational(
         required=True,
         allowed=_values(Channel),
         description="Delivery channel: whatsapp or sms.",
+    ),
+    Column(
+        "on_segment_exit",
+        required=True,
+        allowed=_values(SegmentExit),
+        description="What an enrollment becomes when its worker leaves the target segment: keep or drop.",
+    ),
+    Column(
+        "max_sync_change_share",
+        "DOUBLE",
+        required=True,
+        minimum=0,
+        maximum=1,
+        description="Largest share of the program's active enrollments one enrollment sync may change.",
+    ),
+    Column(
+        "objectives",
+        required=True,
+        is_json=True,
+        description="Targets progress is read against (JSON): completion_share, reply_rate.",
     ),
 )
 ENROLLMENTS = operational(

@@ -30,26 +30,31 @@ def demo(
     from coaching.simulator.config import SimulationConfig
     from coaching.simulator.run import simulate
     from coaching.simulator.summary import describe as describe_world
-    from demo.loop import run_loop
+    from demo.loop import enroll, run_loop
     from demo.report import (
+        describe_enrollments,
         describe_experiments,
         describe_loop,
         describe_marts,
+        describe_planted,
+        describe_program_sends,
         describe_seen,
         summary_of,
     )
+    from demo.scenario import plant_programs
     from orchestration.runs import dagster_instance, describe_ingest
     from orchestration.runs import ingest as run_ingest
     from orchestration.runs import transform as run_transform
 
     settings = get_settings()
     typer.echo(f"ABCD coaching demo in {settings.home}")
-    typer.echo(f"[1/5] simulate a world: {workers} workers, {days} days")
-    manifest = simulate(
-        settings, SimulationConfig(workers=workers, days=days), reset=True, progress=_echo
-    )
+    typer.echo(f"[1/6] simulate a world: {workers} workers, {days} days")
+    config = SimulationConfig(workers=workers, days=days)
+    manifest = simulate(settings, config, reset=True, progress=_echo)
     typer.echo(describe_world(manifest))
-    typer.echo("[2/5] ingest into the lake (Dagster assets, in-process)")
+    planted = plant_programs(settings, config.end_date)
+    typer.echo(describe_planted(planted))
+    typer.echo("[2/6] ingest into the lake (Dagster assets, in-process)")
     assert settings.lake_dir is not None
     shutil.rmtree(settings.lake_dir, ignore_errors=True)  # a new world starts a new lake
     shutil.rmtree(settings.home / "dagster", ignore_errors=True)
@@ -60,17 +65,24 @@ def demo(
         "  planted dirty rows the contracts should quarantine: "
         + ", ".join(f"{table} {count}" for table, count in expected.items())
     )
-    typer.echo("[3/5] dbt build and publish the marts (Dagster dbt assets)")
+    typer.echo("[3/6] dbt build and publish the marts (Dagster dbt assets)")
     built = run_transform(settings, dagster_instance(settings), progress=_echo)
     typer.echo(describe_marts(settings, built))
     typer.echo(describe_experiments(settings, manifest))
     typer.echo(
-        "[4/5] activation: the due schedule through the Twilio SDK to the local emulator, "
+        "[4/6] enrollment sync: the plan applied to the store by diff (coach sync), then ingest "
+        "and build again"
+    )
+    enrolled = enroll(settings, planted)
+    typer.echo(describe_enrollments(enrolled, planted))
+    typer.echo(
+        "[5/6] activation: the due schedule through the Twilio SDK to the local emulator, "
         "callbacks and replies back through the API's webhooks"
     )
     loop = run_loop(settings, progress=_echo)
     typer.echo(describe_loop(loop))
-    typer.echo("[5/5] ingest and build again: the marts see what happened to those messages")
+    typer.echo(describe_program_sends(loop, planted))
+    typer.echo("[6/6] ingest and build again: the marts see what happened to those messages")
     run_ingest(settings, dagster_instance(settings), progress=lambda _m: None)
     run_transform(settings, dagster_instance(settings), progress=lambda _m: None)
     typer.echo(describe_seen(settings, loop))

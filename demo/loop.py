@@ -13,16 +13,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import duckdb
 from sqlalchemy import func, select
 
 from activation.emulator import EmulatorThread
+from activation.enrollment_sync import SyncReport, program_names, sync_enrollments
 from activation.sender import SenderConfig
 from activation.service import activate as activate_passes
 from coaching import clock
 from coaching.settings import Settings
 from coaching.store.engine import make_engine, transaction
-from coaching.store.tables import Organization, OutboxMessage
+from coaching.store.tables import Enrollment, Organization, OutboxMessage
+from demo.scenario import PlantedPrograms, delete_a_planned_member
 from demo.services import local_services, tell_twilio_what_it_knows
+from orchestration.runs import dagster_instance, ingest, transform
 
 REPLIES = ("1", "2", "Thank you", "A", "B", "Yes", "Done")
 
@@ -37,17 +41,54 @@ class LoopSummary:
     sent_rows: int = 0
     replies: int = 0
     opt_outs: int = 0
+    sent_by_program: Counter[str] = field(default_factory=Counter)  # accepted sends per program
+    sent_to_holdouts: int = 0
 
     @property
     def double_sent(self) -> int:
         return self.accepted_by_twilio - self.sent_rows
 
 
+@dataclass
+class EnrollmentStep:
+    """The demo's enrollment sync: what a dry run said, the worker deleted meanwhile, what the
+    sync did, and the schedule the rebuild then published for the new program."""
+
+    dry_run: SyncReport
+    applied: SyncReport
+    deleted_worker: str | None
+    names: dict[str, str]
+    new_program_due: int = 0
+    ended_program_planned: int = 0
+
+
+def enroll(settings: Settings, planted: PlantedPrograms, as_of: str = "") -> EnrollmentStep:
+    """Sync the published enrollment plan into the store, then ingest and build again so the
+    schedule includes the new enrollments (and no longer the ended program)."""
+    engine = make_engine(settings.database_url or "")
+    try:
+        dry_run = sync_enrollments(engine, settings.lake_dir, dry_run=True)
+        deleted = delete_a_planned_member(settings, planted)
+        applied = sync_enrollments(engine, settings.lake_dir)
+        names = program_names(engine)
+    finally:
+        engine.dispose()
+    step = EnrollmentStep(dry_run, applied, deleted, names)
+    ingest(settings, dagster_instance(settings))
+    transform(settings, dagster_instance(settings), as_of=as_of)
+    schedule = settings.lake_dir / "gold" / "activation_schedule.parquet"
+    with duckdb.connect() as con:
+        step.new_program_due, step.ended_program_planned = con.execute(
+            "select count(*) filter (where program_id = ? and is_due), "
+            "count(*) filter (where program_id = ?) from read_parquet(?)",
+            [planted.new_program_id, planted.ended_program_id, str(schedule)],
+        ).fetchone()
+    return step
+
+
 def day_to_replay(settings: Settings) -> list[datetime]:
     """The hours of the world's last day that have sends due, as the moments to run a pass at
     (the end of each hour), so the demo sends that day's schedule as a live sender would."""
-    import duckdb
-
     path = settings.lake_dir / "gold" / "activation_schedule.parquet"
     with duckdb.connect() as con:
         hours = con.execute(
@@ -121,6 +162,15 @@ def run_loop(
                 summary.outbox = Counter(dict(session.execute(
                     select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
                 ).all()))  # fmt: skip
+                sent_to = session.execute(
+                    select(Enrollment.program_id, Enrollment.is_holdout, func.count())
+                    .join(OutboxMessage, OutboxMessage.enrollment_id == Enrollment.id)
+                    .where(OutboxMessage.message_sid.is_not(None))
+                    .group_by(Enrollment.program_id, Enrollment.is_holdout)
+                ).all()
+                for program_id, is_holdout, count in sent_to:
+                    summary.sent_by_program[program_id] += count
+                    summary.sent_to_holdouts += count if is_holdout else 0
                 summary.sent_rows = session.scalar(
                     select(func.count())
                     .select_from(OutboxMessage)

@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 
 from coaching.settings import Settings
-from demo.loop import LoopSummary
+from demo.loop import EnrollmentStep, LoopSummary
+from demo.scenario import PlantedPrograms
 from orchestration.runs import TransformSummary
 
 HEADLINE_MARTS = (
@@ -168,4 +169,40 @@ def summary_of(settings: Settings, manifest: dict, loop: LoopSummary) -> str:
             f"{loop.replies} replies; {loop.double_sent} double-sent",
             "  experiments    " + ", ".join(f"{d} {n}" for d, n in decisions),
         ]
+    )
+
+
+def describe_planted(planted: PlantedPrograms) -> str:
+    return (
+        f"  a program manager starts '{planted.new_program_name}' today for the segment "
+        f"'{planted.segment_name}' (nobody enrolled by hand), and ends "
+        f"'{planted.ended_program_name}' on {planted.ended_on}"
+    )
+
+
+def describe_enrollments(step: EnrollmentStep, planted: PlantedPrograms) -> str:
+    dry = step.dry_run.totals()
+    lines = [
+        f"  dry run: would add {dry['added']} ({dry['held_out']} held out) and end {dry['ended']}; "
+        "nothing changed",
+    ]
+    if step.deleted_worker:
+        lines.append(
+            f"  meanwhile a worker of '{planted.segment_name}' was deleted ({step.deleted_worker[:8]})"
+        )
+    lines += ["  " + line for line in step.applied.describe(step.names).splitlines()]
+    lines.append(
+        f"  rebuilt: {step.new_program_due} sends due now for '{planted.new_program_name}', "
+        f"{step.ended_program_planned} planned for '{planted.ended_program_name}' (ended)"
+    )
+    return "\n".join(lines)
+
+
+def describe_program_sends(loop: LoopSummary, planted: PlantedPrograms) -> str:
+    return (
+        f"  sends by program: '{planted.new_program_name}' (new) "
+        f"{loop.sent_by_program.get(planted.new_program_id, 0)}, "
+        f"'{planted.ended_program_name}' (ended) "
+        f"{loop.sent_by_program.get(planted.ended_program_id, 0)}; to holdouts "
+        f"{loop.sent_to_holdouts}"
     )

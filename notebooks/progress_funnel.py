@@ -74,3 +74,19 @@ ax = table.plot(kind="barh", stacked=True, figsize=(9, 0.45 * len(table) + 1.5))
 ax.set_xlabel("enrollments")
 ax.set_title("Enrollment state by program")
 plt.tight_layout()
+
+# %% [markdown]
+# ## Programs against their objectives
+# Targets come from each program's `objectives`; a blank target was not set.
+
+# %%
+objectives = con.sql(
+    f"""
+    select name, enrollments, completed_enrollments,
+           round(completion_share, 3) as completion_share, target_completion_share,
+           round(reply_rate, 3) as reply_rate, target_reply_rate,
+           completion_target_met, reply_rate_target_met
+    from '{gold}/program_progress.parquet' order by name
+    """
+).df()
+print(objectives.to_string(index=False))

@@ -31,4 +31,5 @@ RAW_STORE_EVENTS = dg.AssetKey(["raw", "store_message_events"])
 MESSAGE_EVENTS = bronze_key("message_events")
 HR_TABLES = ("hr_roster", "hr_performance")
 GOLD_KEYS = {mart: gold_key(mart) for mart in PUBLISHED_MARTS}
+ACTIVATION_ENROLLMENTS = dg.AssetKey(["activation", "enrollments"])
 ACTIVATION_SENDS = dg.AssetKey(["activation", "sends"])

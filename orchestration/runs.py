@@ -24,7 +24,7 @@ from orchestration.defs.ingest.assets import (
     store_message_events,
 )
 from orchestration.defs.ingest.partitions import HR_FILE_PARTITIONS
-from orchestration.keys import ACTIVATION_SENDS
+from orchestration.keys import ACTIVATION_ENROLLMENTS, ACTIVATION_SENDS
 from orchestration.lib.bronze_build import event_days, hr_files
 from orchestration.lib.warehouse import prepare_manifest
 from orchestration.resources import default_resources
@@ -220,18 +220,24 @@ def describe_ingest(summary: IngestSummary) -> str:
 
 
 def activate(settings: Settings, instance: dg.DagsterInstance | None = None) -> dict[str, int]:
-    """One activation pass through the Dagster asset, in-process; returns its metadata."""
+    """One activation pass through the Dagster assets, in-process (the enrollment sync, then the
+    sender); returns the metadata of both, the sync's under `enrollments_<name>`."""
     prepare_manifest()
-    from orchestration.defs.activation.assets import activation_sends
+    from orchestration.defs.activation.assets import activation_sends, enrollment_sync
     from orchestration.defs.transform.assets import published_marts
 
     resources = default_resources(settings, landing_settle_seconds=0)
     result = _run(
-        [activation_sends, published_marts],
-        [ACTIVATION_SENDS],
+        [enrollment_sync, activation_sends, published_marts],
+        [ACTIVATION_ENROLLMENTS, ACTIVATION_SENDS],
         resources,
         instance or dg.DagsterInstance.ephemeral(),
     )
-    (event,) = result.get_asset_materialization_events()
-    metadata = event.event_specific_data.materialization.metadata  # type: ignore[union-attr]
-    return {name: int(value.value) for name, value in metadata.items()}  # type: ignore[arg-type]
+    counts: dict[str, int] = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization  # type: ignore[union-attr]
+        prefix = "enrollments_" if materialization.asset_key == ACTIVATION_ENROLLMENTS else ""
+        for name, value in materialization.metadata.items():
+            if isinstance(value.value, int):
+                counts[prefix + name] = value.value
+    return counts

@@ -57,6 +57,13 @@ READS = (
         "Each enrollment's progress through its journey",
     ),
     MartRead(
+        "/reads/program-progress",
+        "program_progress",
+        ("program_id",),
+        ("program_id", "status"),
+        "Each program against its objectives: completion share and reply rate",
+    ),
+    MartRead(
         "/reads/cohort-metrics",
         "cohort_metrics",
         ("program_id", "cohort_week", "weeks_since_enrollment"),

@@ -24,9 +24,33 @@ from coaching.domain import (
     Channel,
     EnrollmentStatus,
     ProgramStatus,
+    SegmentExit,
 )
 
 Share = Annotated[float, Field(ge=0.0, le=0.5, strict=True)]
+ChangeShare = Annotated[
+    float,
+    Field(
+        gt=0.0,
+        le=1.0,
+        strict=True,
+        description="The largest share of the program's active enrollments one enrollment sync may "
+        "change (additions and segment-driven ends); a larger change stops the sync for this "
+        "program with a reason, and the others go on.",
+    ),
+]
+Rate = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
+
+
+class Objectives(Input):
+    """Targets the progress marts report each program against (`program_progress`)."""
+
+    completion_share: Rate | None = Field(
+        default=None, description="Share of (non-holdout) enrollments that complete the journey."
+    )
+    reply_rate: Rate | None = Field(
+        default=None, description="Share of delivered messages answered within 24 hours."
+    )
 
 
 class ProgramCreate(Input):
@@ -52,6 +76,9 @@ class ProgramCreate(Input):
     ends_on: Day | None = None
     holdout_share: Share = 0.0
     channel: Channel = Channel.WHATSAPP
+    on_segment_exit: SegmentExit = SegmentExit.KEEP
+    max_sync_change_share: ChangeShare = 0.25
+    objectives: Objectives = Field(default_factory=Objectives)
 
 
 class ProgramUpdate(Input):
@@ -62,6 +89,9 @@ class ProgramUpdate(Input):
     ends_on: Day | None = None
     holdout_share: Share | MISSING = MISSING
     channel: Channel | MISSING = MISSING
+    on_segment_exit: SegmentExit | MISSING = MISSING
+    max_sync_change_share: ChangeShare | MISSING = MISSING
+    objectives: Objectives | MISSING = MISSING
 
 
 class ProgramRead(Stored):
@@ -73,6 +103,9 @@ class ProgramRead(Stored):
     ends_on: date | None
     holdout_share: float
     channel: Channel
+    on_segment_exit: SegmentExit
+    max_sync_change_share: float
+    objectives: dict[str, float]
 
 
 class EnrollmentCreate(Input):

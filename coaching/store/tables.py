@@ -265,6 +265,13 @@ class Program(TenantOwned, Base):
     # Share of enrollments kept as a no-coaching control, assigned by a stable hash.
     holdout_share: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     channel: Mapped[str] = mapped_column(String(16), nullable=False, default="whatsapp")
+    # What an enrollment becomes when its worker leaves the target segment: kept, or dropped.
+    on_segment_exit: Mapped[str] = mapped_column(String(8), nullable=False, default="keep")
+    # The largest share of the program's active enrollments one enrollment sync may change
+    # (additions and segment-driven ends); a larger change stops the sync for this program.
+    max_sync_change_share: Mapped[float] = mapped_column(Float, nullable=False, default=0.25)
+    # Targets the progress marts report against: {"completion_share": 0.6, "reply_rate": 0.4}.
+    objectives: Mapped[dict[str, Any]] = mapped_column(JSONDocument, nullable=False, default=dict)
 
 
 class Enrollment(TenantOwned, Base):
@@ -372,6 +379,41 @@ class MessageEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument, nullable=False, default=dict)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class EnrollmentSync(TenantOwned, Base):
+    """One program's part of one enrollment sync run: what it changed, or why it changed nothing.
+    Dry runs write nothing, this log included."""
+
+    __tablename__ = "enrollment_syncs"
+    __table_args__ = (
+        tenant_index("enrollment_syncs", "program_id", "started_at"),
+        tenant_index("enrollment_syncs", "run_id"),
+    )
+
+    run_id: Mapped[str] = mapped_column(EntityId, nullable=False)
+    program_id: Mapped[str] = mapped_column(EntityId, ForeignKey("programs.id"), nullable=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    reason: Mapped[str | None] = mapped_column(Text)
+    added: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    held_out: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    ended: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class EnrollmentSyncRejection(TenantOwned, Base):
+    """A planned enrollment change the store refused, with the reason (kept, never dropped)."""
+
+    __tablename__ = "enrollment_sync_rejections"
+    __table_args__ = (tenant_index("enrollment_sync_rejections", "run_id"),)
+
+    run_id: Mapped[str] = mapped_column(EntityId, nullable=False)
+    program_id: Mapped[str] = mapped_column(EntityId, nullable=False)
+    worker_id: Mapped[str] = mapped_column(EntityId, nullable=False)
+    change: Mapped[str] = mapped_column(String(16), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
 
 
 class OutboxMessage(TenantOwned, Base):

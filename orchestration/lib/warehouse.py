@@ -30,6 +30,8 @@ PUBLISHED_MARTS = (
     "worker_history",
     "messages",
     "worker_progress",
+    "program_progress",
+    "enrollment_plan",
     "worker_features",
     "segments",
     "segment_membership",

@@ -7,7 +7,12 @@ enrollments as (
 ),
 
 programs as (
-    select id as program_id, journey_id, status as program_status
+    select
+        id as program_id,
+        journey_id,
+        status as program_status,
+        starts_on as program_starts_on,
+        ends_on as program_ends_on
     from {{ ref('stg_store__programs') }}
     where not is_deleted
 ),
@@ -63,6 +68,8 @@ final as (
         enrollments.organization_id,
         enrollments.program_id,
         programs.program_status,
+        programs.program_starts_on,
+        programs.program_ends_on,
         enrollments.worker_id,
         enrollments.enrolled_at,
         enrollments.status as enrollment_status,

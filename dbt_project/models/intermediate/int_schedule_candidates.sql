@@ -1,6 +1,7 @@
 {#-
     What each active enrollment should receive next, before timing rules: its next unsent
-    touchpoint, and follow-up nudges for sent touchpoints still without a reply. Local dates are
+    touchpoint, and follow-up nudges for sent touchpoints still without a reply, inside the
+    program's timeline (`starts_on` to `ends_on`). Local dates are
     in the worker's timezone; `activation_schedule` turns them into send times.
 -#}
 with
@@ -89,6 +90,9 @@ final as (
     inner join workers on workers.worker_id = candidates.worker_id
     inner join organizations on organizations.organization_id = candidates.organization_id
     left join last_inbound on last_inbound.worker_id = candidates.worker_id
+    -- The program's timeline bounds every send: nothing before it starts or after it ends.
+    where (candidates.program_starts_on is null or candidates.local_date >= candidates.program_starts_on)
+        and (candidates.program_ends_on is null or candidates.local_date <= candidates.program_ends_on)
 )
 
 select * from final

@@ -16,6 +16,9 @@ renamed as (
         ends_on,
         holdout_share,
         channel,
+        on_segment_exit,
+        max_sync_change_share,
+        cast(objectives as json) as objectives,
         {{ audit_columns() }}
     from source
 )

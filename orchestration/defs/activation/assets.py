@@ -1,17 +1,76 @@
-"""Activation as a Dagster asset: after the marts are published, send what the schedule says is
-due. The same sender `coach activate --loop` runs as a service; both claim through the outbox's
-idempotency keys, so running both never sends a message twice."""
+"""Activation as Dagster assets: after the marts are published, the enrollment plan is synced into
+the store and what the schedule says is due is sent. The same sync and sender `coach activate
+--loop` runs as a service; both claim through keys (enrollments by program and worker, sends by
+idempotency key), so running both never enrolls or sends twice."""
 
 import dagster as dg
 
+from activation.enrollment_sync import program_names, sync_enrollments
 from activation.service import activate, describe
-from orchestration.keys import ACTIVATION_SENDS, GOLD_KEYS
+from coaching.domain import SyncStatus
+from coaching.store.engine import make_engine
+from orchestration.keys import ACTIVATION_ENROLLMENTS, ACTIVATION_SENDS, GOLD_KEYS
 from orchestration.resources import ActivationResource
+
+PROGRAMS_SYNCED = "every_program_synced"
+
+
+@dg.asset(
+    key=ACTIVATION_ENROLLMENTS,
+    deps=[GOLD_KEYS["enrollment_plan"]],
+    group_name="activation",
+    kinds={"sqlite", "postgres"},
+    owners=["team:platform"],
+    description=(
+        "The enrollment plan applied to the store's enrollments by diff, per program: members of "
+        "the target segment added (holdouts by a stable hash), enrollments ended when the program "
+        "is over, the journey finished, the worker opted out, was deleted or left a segment the "
+        "program drops. A program whose segment did not evaluate, or whose change exceeds its "
+        "largest-change share, changes nothing and is named by the check; rejected changes are "
+        "kept with their reasons; one log row per program and run (`enrollment_syncs`)."
+    ),
+    check_specs=[
+        dg.AssetCheckSpec(
+            PROGRAMS_SYNCED,
+            asset=ACTIVATION_ENROLLMENTS,
+            description="Warns when a program was held back (segment not evaluated, change too "
+            "large); the programs and reasons are in the metadata.",
+        )
+    ],
+    pool="activation",
+)
+def enrollment_sync(
+    context: dg.AssetExecutionContext, activation: ActivationResource
+) -> dg.MaterializeResult:
+    settings = activation.settings()
+    engine = make_engine(settings.database_url or "")
+    try:
+        report = sync_enrollments(engine, settings.lake_dir)
+        names = program_names(engine)
+    finally:
+        engine.dispose()
+    context.log.info(report.describe(names))
+    held_back = [
+        {"program": names.get(p.program_id, p.program_id), "status": p.status, "reason": p.reason}
+        for p in report.programs
+        if p.status != SyncStatus.APPLIED
+    ]
+    return dg.MaterializeResult(
+        metadata={**report.totals(), "run_id": report.run_id},
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=PROGRAMS_SYNCED,
+                passed=not held_back,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={"held_back": dg.MetadataValue.json(held_back)},
+            )
+        ],
+    )
 
 
 @dg.asset(
     key=ACTIVATION_SENDS,
-    deps=[GOLD_KEYS["activation_schedule"]],
+    deps=[GOLD_KEYS["activation_schedule"], ACTIVATION_ENROLLMENTS],
     group_name="activation",
     kinds={"twilio", "whatsapp"},
     owners=["team:platform"],
@@ -26,6 +85,7 @@ from orchestration.resources import ActivationResource
 def activation_sends(
     context: dg.AssetExecutionContext, activation: ActivationResource
 ) -> dg.MaterializeResult:
-    report = activate(activation.settings(), passes=1)
+    # The enrollment sync is its own asset here, upstream of this one.
+    report = activate(activation.settings(), passes=1, sync=False)
     context.log.info(describe(report))
     return dg.MaterializeResult(metadata=report.counts())
