@@ -16,6 +16,7 @@ from typing import Any
 
 from activation import policy
 from coaching.domain import Channel
+from coaching.rendering import fill, render
 from coaching.store.tables import Organization, OutboxMessage, Worker
 
 
@@ -42,6 +43,21 @@ def whatsapp(number: str) -> str:
     return f"whatsapp:{number}"
 
 
+def message_context(
+    worker: Worker, org: Organization, program_name: str | None
+) -> dict[str, str | None]:
+    """What a message's placeholders may name (coaching.rendering.FIELDS), for one recipient."""
+    return {
+        "display_name": worker.display_name,
+        "team": worker.team,
+        "region": worker.region,
+        "district": worker.district,
+        "job_role": worker.job_role,
+        "program_name": program_name,
+        "organization_name": org.name,
+    }
+
+
 def decide(
     row: OutboxMessage,
     org: Organization,
@@ -50,9 +66,11 @@ def decide(
     now: datetime,
     quota_left: int,
     callback_url: str | None = None,
+    program_name: str | None = None,
 ) -> Plan:
     """The action for `row` at `now`, given the worker's last inbound message (the 24-hour window)
-    and the messages left of the organization's monthly quota."""
+    and the messages left of the organization's monthly quota. Free text and template variables
+    are filled by one rendering; a text that would still hold a placeholder is never sent."""
     if worker is None or worker.deleted_at is not None:
         return Plan(Action.FAIL, "the worker was deleted")
     if worker.whatsapp_opt_out_at is not None:
@@ -64,33 +82,31 @@ def decide(
         until = policy.quiet_hours_end(now, zone, org.quiet_hours_end)
         return Plan(Action.DEFER, "quiet hours", until=until)
     params: dict[str, Any] = {}
+    names = {k: str(v) for k, v in (row.template_variables or {}).items()}
+    context = message_context(worker, org, program_name)
     if row.channel == Channel.SMS:
         if not org.sms_sender:
             return Plan(Action.FAIL, "the organization has no SMS sender")
         if not row.body:
             return Plan(Action.FAIL, "SMS needs a body")
-        params.update(to=row.to_number, from_=org.sms_sender, body=row.body)
+        params.update(to=row.to_number, from_=org.sms_sender)
     else:
         if not org.whatsapp_sender:
             return Plan(Action.FAIL, "the organization has no WhatsApp sender")
         params.update(to=whatsapp(row.to_number), from_=whatsapp(org.whatsapp_sender))
-        if row.body and policy.window_open(last_inbound, now):
-            params["body"] = row.body
-        elif row.template_sid:
-            names = {k: str(v) for k, v in (row.template_variables or {}).items()}
-            variables = policy.resolve_variables(
-                names,
-                {"display_name": worker.display_name, "team": worker.team, "region": worker.region},
-            )
-            if variables.missing:
-                return Plan(
-                    Action.FAIL, "missing template variables " + ", ".join(variables.missing)
-                )
-            params.update(
-                content_sid=row.template_sid, content_variables=json.dumps(variables.values)
-            )
-        else:
-            return Plan(Action.SKIP, "outside the 24-hour window and no template")
+    if row.channel == Channel.SMS or (row.body and policy.window_open(last_inbound, now)):
+        rendered = render(row.body or "", names, context)
+        if not rendered.complete:
+            unfilled = ", ".join("{{" + name + "}}" for name in rendered.missing)
+            return Plan(Action.FAIL, f"the text would hold unfilled placeholders {unfilled}")
+        params["body"] = rendered.text
+    elif row.template_sid:
+        filled = fill(names, context)
+        if filled.missing:
+            return Plan(Action.FAIL, "missing template variables " + ", ".join(filled.missing))
+        params.update(content_sid=row.template_sid, content_variables=json.dumps(filled.values))
+    else:
+        return Plan(Action.SKIP, "outside the 24-hour window and no template")
     if quota_left <= 0:
         return Plan(Action.HOLD, "monthly message quota reached")
     validity = policy.validity_seconds(row.expires_at, now)

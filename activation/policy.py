@@ -6,7 +6,6 @@ The schedule was computed hours ago by dbt; these re-checks use what the store k
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -69,28 +68,3 @@ def classify(status: int | None, code: int | None) -> Outcome:
     if status is None or status in RETRYABLE_STATUS or code == 20429:
         return Outcome.RETRY
     return Outcome.PERMANENT
-
-
-@dataclass(frozen=True)
-class Variables:
-    """Template variables resolved from their names ({"1": "first_name"}) to this worker's values."""
-
-    values: dict[str, str]
-    missing: list[str]
-
-
-def resolve_variables(template: dict[str, str], worker: dict[str, str | None]) -> Variables:
-    values: dict[str, str] = {}
-    missing: list[str] = []
-    for slot, name in sorted(template.items()):
-        if name == "first_name":
-            value = (worker.get("display_name") or "").split(" ")[0]
-        elif name in worker:
-            value = worker.get(name) or ""
-        else:
-            value = name  # a literal (e.g. a content key), passed through
-        if value:
-            values[slot] = value
-        else:
-            missing.append(f"{slot} ({name})")
-    return Variables(values, missing)

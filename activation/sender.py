@@ -34,7 +34,14 @@ from coaching import clock
 from coaching.domain import EventKind
 from coaching.settings import Settings
 from coaching.store.engine import transaction
-from coaching.store.tables import MessageEvent, Organization, OutboxMessage, Worker
+from coaching.store.tables import (
+    Enrollment,
+    MessageEvent,
+    Organization,
+    OutboxMessage,
+    Program,
+    Worker,
+)
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,7 @@ class PassReport:
             "already_claimed": e.already_claimed,
             "rejected": e.rejected,
             "new_assignments": e.assignments,
-            **dict(sorted(self.outcomes.items())),
+            **{str(name): n for name, n in sorted(self.outcomes.items())},
             **{f"enrollments_{name}": n for name, n in sorted(self.enrollments.items())},
         }
 
@@ -136,8 +143,9 @@ class Sender:
             await recording
         return report
 
-    def _context(self, rows: list[OutboxMessage]) -> tuple[dict, dict, dict]:
-        """The organizations, workers and last inbound messages the decisions need."""
+    def _context(self, rows: list[OutboxMessage]) -> tuple[dict, dict, dict, dict]:
+        """The organizations, workers, last inbound messages and program names (by enrollment)
+        the decisions need."""
         org_ids = {r.organization_id for r in rows}
         worker_ids = sorted({r.worker_id for r in rows})
         with transaction(self.engine) as session:
@@ -158,7 +166,15 @@ class Sender:
                     .group_by(MessageEvent.worker_id)
                 ).all()
             )
-        return orgs, workers, inbound
+            enrollment_ids = sorted({r.enrollment_id for r in rows if r.enrollment_id})
+            programs = dict(
+                session.execute(
+                    select(Enrollment.id, Program.name)
+                    .join(Program, Program.id == Enrollment.program_id)
+                    .where(Enrollment.id.in_(enrollment_ids))
+                ).all()
+            )
+        return orgs, workers, inbound, programs
 
     def plan(
         self,
@@ -168,11 +184,12 @@ class Sender:
         last_inbound: datetime | None,
         now: datetime,
         left: dict[str, int],
+        program_name: str | None = None,
     ) -> Plan:
         """The pure decision, then the recipient's rate limit and the quota it spends."""
         plan = decide(
             row, org, worker, last_inbound, now,
-            left.get(row.organization_id, 0), self.config.callback_url,
+            left.get(row.organization_id, 0), self.config.callback_url, program_name,
         )  # fmt: skip
         if plan.action is not Action.SEND:
             return plan
@@ -183,7 +200,7 @@ class Sender:
 
     async def send_batch(self, rows: list[OutboxMessage], left: dict[str, int]) -> tuple[Any, ...]:
         """Decide and send one claimed batch; returns what `record` needs."""
-        orgs, workers, inbound = self._context(rows)
+        orgs, workers, inbound, programs = self._context(rows)
         now = self.now()
         plans = {
             row.id: self.plan(
@@ -193,6 +210,7 @@ class Sender:
                 inbound.get(row.worker_id),
                 now,
                 left,
+                programs.get(row.enrollment_id),
             )
             for row in rows
         }

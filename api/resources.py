@@ -26,6 +26,7 @@ from coaching.domain import (
     ProgramStatus,
     Role,
 )
+from coaching.rendering import FIELDS, unmapped
 from coaching.store.tables import (
     ApiKey,
     Content,
@@ -73,6 +74,13 @@ def _check_variant(session: Session, _: Principal, variant: ContentVariant) -> N
         raise field_problem("body.template_sid", "template content needs a template_sid")
     if content is not None and content.kind == ContentKind.TEXT and not variant.body:
         raise field_problem("body.body", "text content needs a body")
+    if missing := unmapped(variant.body, variant.template_variables):
+        names = ", ".join("{{" + name + "}}" for name in missing)
+        raise field_problem(
+            "body.template_variables",
+            f"the body's placeholders {names} have no mapping (map each to a field such as "
+            f"{', '.join(sorted(FIELDS))}, or to literal text)",
+        )
 
 
 def _check_journey(session: Session, principal: Principal, journey: Journey) -> None:

@@ -84,6 +84,27 @@ def test_what_stops_a_send(facts: dict, action: Action, reason: str) -> None:
     assert plan.action is action and reason in plan.reason and not plan.until
 
 
+def test_free_text_and_template_variables_are_filled_alike() -> None:
+    templated = row(body="Hi {{1}}, welcome to {{program_name}}", template_sid="HX1",
+                    template_variables={"1": "first_name"})  # fmt: skip
+    inside = decide(templated, org(), worker(), NOW - timedelta(hours=1), NOW, 3,
+                    program_name="Malaria refresher")  # fmt: skip
+    assert inside.params["body"] == "Hi Amina, welcome to Malaria refresher"
+    outside = decide(templated, org(), worker(), None, NOW, 3, program_name="Malaria refresher")
+    assert json.loads(outside.params["content_variables"]) == {"1": "Amina"}
+
+
+def test_a_text_that_would_keep_a_placeholder_is_failed_not_sent() -> None:
+    raw = row(body="Hi {{1}}, today's tip: {{2}}", template_variables={"1": "first_name"})
+    plan = decide(raw, org(), worker(), NOW - timedelta(hours=1), NOW, 3)
+    assert plan.action is Action.FAIL and plan.reason == (
+        "the text would hold unfilled placeholders {{2}}"
+    )
+    sms = decide(row(channel=Channel.SMS, body="{{team}} {{region}}"), org(sms_sender="+1555"),
+                 worker(region=None), None, NOW, 3)  # fmt: skip
+    assert sms.action is Action.FAIL and "{{region}}" in sms.reason
+
+
 def test_quiet_hours_defer_to_their_end_on_the_workers_clock() -> None:
     quiet = org(quiet_hours_start=time(14, 0), quiet_hours_end=time(8, 0))  # Nairobi is UTC+3
     plan = decide(row(), quiet, worker(), NOW, NOW, quota_left=3)

@@ -135,6 +135,7 @@ def world(store_url: str, tmp_path: Path):
         )
         ids = (org.id, program.id, [w.id for w in workers])
     yield engine, tmp_path / "lake", *ids
+    migrate.downgrade(engine, "base")  # the PostgreSQL database is the session's: leave it empty
     engine.dispose()
 
 

@@ -41,6 +41,7 @@ def create_body(resource: str, ids: dict[str, str]) -> dict[str, Any]:
             "variant_key": f"v{tag}",
             "language": "en",
             "body": "Hello {{1}}",
+            "template_variables": {"1": "first_name"},
         },
         "journeys": {"name": f"journey {tag}", "languages": ["en"]},
         "programs": {

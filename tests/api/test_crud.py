@@ -172,6 +172,25 @@ def test_journey_structure_rules_and_publishing(api: Api) -> None:
     assert [p["position"] for p in answer["phases"]] == [1, 2] and answer["problems"] == []
 
 
+def test_content_whose_placeholders_have_no_mapping_is_refused_with_the_path(api: Api) -> None:
+    org = api.organization()
+    ids = seed(api.client, org.admin)
+    variant = {"content_id": ids["content"], "language": "sw", "variant_key": "p",
+               "body": "Habari {{1}}, {{2}} from {{team}}", "template_variables": {"1": "first_name"}}  # fmt: skip
+    refused = api.client.post("/content-variants", json=variant, headers=org.admin)
+    assert refused.status_code == 422
+    (error,) = refused.json()["errors"]
+    assert error["path"] == "body.template_variables" and "{{2}}" in error["reason"]
+    assert "{{team}}" not in error["reason"]  # a field name fills itself
+    mapped = {**variant, "template_variables": {"1": "first_name", "2": "the coordinator"}}
+    created = api.client.post("/content-variants", json=mapped, headers=org.admin)
+    assert created.status_code == 201, created.text
+    changed = api.client.patch(
+        f"/content-variants/{created.json()['id']}", json={"body": "{{3}}"}, headers=org.admin
+    )
+    assert changed.status_code == 422 and "{{3}}" in changed.text
+
+
 def test_worker_import_reports_each_bad_row(api: Api) -> None:
     org = api.organization()
     taken = api.client.post("/workers", json=create_body("workers", {}), headers=org.admin).json()

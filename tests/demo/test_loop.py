@@ -6,6 +6,7 @@ them."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time
 
 import dagster as dg
@@ -93,6 +94,7 @@ def test_programs_enroll_their_segment_and_sends_come_back(tmp_path) -> None:
     }
 
     loop = run_loop(settings, reply_share=0.5)
+    log = settings.home / "twilio" / "messages.jsonl"
     assert loop.sent_by_program[planted.new_program_id] > 0
     assert loop.sent_by_program[planted.ended_program_id] == 0, loop.sent_by_program
     assert loop.sent_to_holdouts == 0
@@ -100,10 +102,16 @@ def test_programs_enroll_their_segment_and_sends_come_back(tmp_path) -> None:
     assert sum(loop.statuses.values()) == loop.sent_rows
     assert set(loop.statuses) <= {"delivered", "read", "undelivered", "failed"}
     assert loop.replies > 0
+    # Every message Twilio accepted was rendered: no placeholder in any text or template variable.
+    accepted = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len(accepted) == loop.accepted_by_twilio
+    bodies = [m["body"] or "" for m in accepted]
+    variables = [v for m in accepted for v in json.loads(m["content_variables"] or "{}").values()]
+    assert any("{{" not in b and b for b in bodies)
+    assert not [text for text in bodies + variables if "{{" in text or "}}" in text]
     ingest(settings, instance)
     transform(settings, instance, as_of=END.isoformat())
     messages = gold / "messages.parquet"
-    log = settings.home / "twilio" / "messages.jsonl"
     with duckdb.connect() as con:
         seen = con.execute(
             "select count(*), count(*) filter (where replies > 0) from read_parquet(?) f "

@@ -1,8 +1,10 @@
 """The dbt project as Dagster assets, and the marts published as Parquet.
 
 The dbt assets are defined from the project's manifest, which is prepared by the commands that
-build or test (`coach dbt-parse`, `make`, the test session, the in-process runs) and by `dagster
-dev` (`prepare_if_dev`); importing this module reads the manifest and starts nothing.
+build or test (`coach dbt-parse`, `make`, the test session, the in-process runs); importing this
+module reads the manifest and starts nothing, except under `dagster dev`, where the project may
+have changed since the last parse (what dagster-dbt's `prepare_if_dev` does, with this project's
+own dbt executable and vars).
 """
 
 from pathlib import Path
@@ -10,18 +12,26 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.dbt_project import using_dagster_dev
 
 from orchestration.defs.transform.translator import CoachingTranslator
 from orchestration.keys import GOLD_KEYS
-from orchestration.lib.warehouse import DBT_PROJECT_DIR, PARSE_ARGS, dbt_vars, publish_marts
+from orchestration.lib.warehouse import (
+    DBT_PROJECT_DIR,
+    PARSE_ARGS,
+    dbt_vars,
+    prepare_manifest,
+    publish_marts,
+)
 from orchestration.resources import LakeResource, WarehouseResource
 
+if using_dagster_dev():
+    prepare_manifest()
 dbt_project = DbtProject(
     project_dir=DBT_PROJECT_DIR,
     profiles_dir=DBT_PROJECT_DIR,
     prepare_project_cli_args=PARSE_ARGS,
 )
-dbt_project.prepare_if_dev()
 if not dbt_project.manifest_path.exists():
     raise FileNotFoundError(
         f"The dbt manifest {dbt_project.manifest_path} is missing: run `coach dbt-parse` "
