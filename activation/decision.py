@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from activation import policy
-from coaching.domain import Channel
+from coaching.domain import Channel, EnrollmentStatus
 from coaching.rendering import fill, render
 from coaching.store.tables import Organization, OutboxMessage, Worker
 
@@ -67,6 +67,7 @@ def decide(
     quota_left: int,
     callback_url: str | None = None,
     program_name: str | None = None,
+    enrollment_status: str | None = None,
 ) -> Plan:
     """The action for `row` at `now`, given the worker's last inbound message (the 24-hour window)
     and the messages left of the organization's monthly quota. Free text and template variables
@@ -75,6 +76,9 @@ def decide(
         return Plan(Action.FAIL, "the worker was deleted")
     if worker.whatsapp_opt_out_at is not None:
         return Plan(Action.SKIP, "the worker opted out")
+    if enrollment_status is not None and enrollment_status != EnrollmentStatus.ACTIVE:
+        # Ended since the build (program over, journey finished, dropped by the enrollment sync).
+        return Plan(Action.SKIP, f"the enrollment has ended ({enrollment_status})")
     if row.expires_at is not None and row.expires_at <= now:
         return Plan(Action.EXPIRE, "past its cutoff")
     zone = worker.timezone or org.timezone

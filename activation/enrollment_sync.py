@@ -39,7 +39,7 @@ from coaching.store.tables import (
     Program,
     Worker,
 )
-from coaching.store.types import new_id
+from coaching.store.types import new_id, utcnow
 
 PLAN = "enrollment_plan"
 ACTOR = "enrollment-sync"
@@ -260,8 +260,11 @@ def load_facts(engine: Engine, program_id: str, worker_ids: Sequence[str]) -> Pr
 
 
 def _apply(engine: Engine, run_id: str, sync: ProgramSync, now: datetime) -> None:
-    """One program's changes, its rejections and its log row, in one transaction."""
-    stamp = {"created_at": now, "updated_at": now, "created_by": ACTOR, "updated_by": ACTOR}
+    """One program's changes, its rejections and its log row, in one transaction. `now` dates
+    the enrollments (enrolled, ended); the audit columns carry the real time of the write, since
+    ingestion moves rows by the `updated_at` watermark."""
+    written = utcnow()
+    stamp = {"created_at": written, "updated_at": written, "created_by": ACTOR, "updated_by": ACTOR}
     with transaction(engine) as session:
         if sync.adds:
             # The unique (organization, program, worker) index makes a concurrent add a no-op.
@@ -293,7 +296,9 @@ def _apply(engine: Engine, run_id: str, sync: ProgramSync, now: datetime) -> Non
             result = session.execute(
                 update(Enrollment)
                 .where(Enrollment.id == current.enrollment_id, Enrollment.status == "active")
-                .values(status=row.desired_status, ended_at=now, updated_at=now, updated_by=ACTOR)
+                .values(
+                    status=row.desired_status, ended_at=now, updated_at=written, updated_by=ACTOR
+                )
             )
             if result.rowcount:
                 ended.append((current, row))

@@ -144,8 +144,8 @@ class Sender:
         return report
 
     def _context(self, rows: list[OutboxMessage]) -> tuple[dict, dict, dict, dict]:
-        """The organizations, workers, last inbound messages and program names (by enrollment)
-        the decisions need."""
+        """The organizations, workers, last inbound messages and (by enrollment) program names and
+        enrollment statuses the decisions need."""
         org_ids = {r.organization_id for r in rows}
         worker_ids = sorted({r.worker_id for r in rows})
         with transaction(self.engine) as session:
@@ -167,14 +167,15 @@ class Sender:
                 ).all()
             )
             enrollment_ids = sorted({r.enrollment_id for r in rows if r.enrollment_id})
-            programs = dict(
-                session.execute(
-                    select(Enrollment.id, Program.name)
+            enrollments = {
+                enrollment: (program, status)
+                for enrollment, program, status in session.execute(
+                    select(Enrollment.id, Program.name, Enrollment.status)
                     .join(Program, Program.id == Enrollment.program_id)
                     .where(Enrollment.id.in_(enrollment_ids))
-                ).all()
-            )
-        return orgs, workers, inbound, programs
+                )
+            }
+        return orgs, workers, inbound, enrollments
 
     def plan(
         self,
@@ -184,12 +185,13 @@ class Sender:
         last_inbound: datetime | None,
         now: datetime,
         left: dict[str, int],
-        program_name: str | None = None,
+        enrollment: tuple[str, str] | None = None,
     ) -> Plan:
         """The pure decision, then the recipient's rate limit and the quota it spends."""
+        program_name, enrollment_status = enrollment or (None, None)
         plan = decide(
-            row, org, worker, last_inbound, now,
-            left.get(row.organization_id, 0), self.config.callback_url, program_name,
+            row, org, worker, last_inbound, now, left.get(row.organization_id, 0),
+            self.config.callback_url, program_name, enrollment_status,
         )  # fmt: skip
         if plan.action is not Action.SEND:
             return plan
@@ -200,7 +202,7 @@ class Sender:
 
     async def send_batch(self, rows: list[OutboxMessage], left: dict[str, int]) -> tuple[Any, ...]:
         """Decide and send one claimed batch; returns what `record` needs."""
-        orgs, workers, inbound, programs = self._context(rows)
+        orgs, workers, inbound, enrollments = self._context(rows)
         now = self.now()
         plans = {
             row.id: self.plan(
@@ -210,7 +212,7 @@ class Sender:
                 inbound.get(row.worker_id),
                 now,
                 left,
-                programs.get(row.enrollment_id),
+                enrollments.get(row.enrollment_id),
             )
             for row in rows
         }

@@ -5,6 +5,7 @@ fast."""
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime, time
 from typing import Annotated
 
 import typer
@@ -73,7 +74,7 @@ def demo(
         "[4/6] enrollment sync: the plan applied to the store by diff (coach sync), then ingest "
         "and build again"
     )
-    enrolled = enroll(settings, planted)
+    enrolled = enroll(settings, planted, now=datetime.combine(config.end_date, time(0, 5), UTC))
     typer.echo(describe_enrollments(enrolled, planted))
     typer.echo(
         "[5/6] activation: the due schedule through the Twilio SDK to the local emulator, "

@@ -62,14 +62,17 @@ class EnrollmentStep:
     ended_program_planned: int = 0
 
 
-def enroll(settings: Settings, planted: PlantedPrograms, as_of: str = "") -> EnrollmentStep:
-    """Sync the published enrollment plan into the store, then ingest and build again so the
-    schedule includes the new enrollments (and no longer the ended program)."""
+def enroll(
+    settings: Settings, planted: PlantedPrograms, now: datetime, as_of: str = ""
+) -> EnrollmentStep:
+    """Sync the published enrollment plan into the store at `now` (the start of the world's last
+    day, as the simulator enrolls), then ingest and build again so the schedule includes the new
+    enrollments (and no longer the ended program)."""
     engine = make_engine(settings.database_url or "")
     try:
-        dry_run = sync_enrollments(engine, settings.lake_dir, dry_run=True)
+        dry_run = sync_enrollments(engine, settings.lake_dir, dry_run=True, now=now)
         deleted = delete_a_planned_member(settings, planted)
-        applied = sync_enrollments(engine, settings.lake_dir)
+        applied = sync_enrollments(engine, settings.lake_dir, now=now)
         names = program_names(engine)
     finally:
         engine.dispose()

@@ -9,6 +9,7 @@ planted truth is kept here for the report and the tests.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -58,6 +59,8 @@ def plant_programs(settings: Settings, end_date: date) -> PlantedPrograms:
         ).first()
         assert segment is not None, "the simulator gives every organization a performance segment"
         new = Program(
+            # Derived from the world's own ids, so the demo's holdouts are the same every run.
+            id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"coach-demo:{first.id}:refresher")),
             organization_id=first.organization_id,
             name=f"{segment.name} refresher",
             journey_id=first.journey_id,

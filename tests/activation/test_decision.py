@@ -70,6 +70,7 @@ def test_outside_the_window_a_template_with_the_workers_variables() -> None:
         ({"row": row(body=None, template_sid="HX1", template_variables={"1": "team"}),
           "worker": worker(team=None)}, Action.FAIL, "missing template variables 1 (team)"),
         ({"quota": 0}, Action.HOLD, "quota"),
+        ({"enrollment": "expired"}, Action.SKIP, "the enrollment has ended (expired)"),
     ],
 )  # fmt: skip
 def test_what_stops_a_send(facts: dict, action: Action, reason: str) -> None:
@@ -80,6 +81,7 @@ def test_what_stops_a_send(facts: dict, action: Action, reason: str) -> None:
         facts["inbound"] if "inbound" in facts else NOW - timedelta(hours=1),
         NOW,
         quota_left=facts.get("quota", 3),
+        enrollment_status=facts.get("enrollment", "active"),
     )
     assert plan.action is action and reason in plan.reason and not plan.until
 

@@ -14,7 +14,6 @@ import duckdb
 from sqlalchemy import select
 
 from activation.enrollment_sync import sync_enrollments
-from coaching import clock
 from coaching.experiments.assignment import bucket
 from coaching.simulator.config import SimulationConfig
 from coaching.simulator.run import simulate
@@ -53,8 +52,7 @@ def test_programs_enroll_their_segment_and_sends_come_back(tmp_path) -> None:
             )
         )
 
-    with clock.shifted_to(datetime.combine(END, time(6, 0), UTC)):
-        step = enroll(settings, planted, as_of=END.isoformat())
+    step = enroll(settings, planted, datetime.combine(END, time(0, 5), UTC), END.isoformat())
 
     with transaction(engine) as session:
         live = {

@@ -98,22 +98,23 @@ def upgrade() -> None:
             "ix_enrollment_syncs_org_run_id", ["organization_id", "run_id"], unique=False
         )
 
-    with op.batch_alter_table("programs", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("on_segment_exit", sa.String(length=8), nullable=False, server_default="keep")
-        )
-        batch_op.add_column(
-            sa.Column("max_sync_change_share", sa.Float(), nullable=False, server_default="0.25")
-        )
-        batch_op.add_column(
-            sa.Column("objectives", JSON_DOCUMENT, nullable=False, server_default="{}")
-        )
-    # The defaults were for the rows already there; new rows get theirs from the models.
-    with op.batch_alter_table("programs", schema=None) as batch_op:
-        batch_op.alter_column("on_segment_exit", server_default=None)
-        batch_op.alter_column("max_sync_change_share", server_default=None)
-        batch_op.alter_column("objectives", server_default=None)
+    # Plain ALTER TABLE ... ADD COLUMN (no batch copy): SQLite cannot drop and recreate a table
+    # other tables' foreign keys point at, and a column with a default needs no copy.
+    op.add_column(
+        "programs",
+        sa.Column("on_segment_exit", sa.String(length=8), nullable=False, server_default="keep"),
+    )
+    op.add_column(
+        "programs",
+        sa.Column("max_sync_change_share", sa.Float(), nullable=False, server_default="0.25"),
+    )
+    op.add_column(
+        "programs", sa.Column("objectives", JSON_DOCUMENT, nullable=False, server_default="{}")
+    )
     if op.get_bind().dialect.name == "postgresql":
+        # The defaults were for the rows already there; new rows get theirs from the models.
+        for column in ("on_segment_exit", "max_sync_change_share", "objectives"):
+            op.alter_column("programs", column, server_default=None)
         for table in NEW_TENANT_TABLES:
             op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
             op.execute(
@@ -124,10 +125,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("programs", schema=None) as batch_op:
-        batch_op.drop_column("objectives")
-        batch_op.drop_column("max_sync_change_share")
-        batch_op.drop_column("on_segment_exit")
+    for column in ("objectives", "max_sync_change_share", "on_segment_exit"):
+        op.drop_column("programs", column)
 
     with op.batch_alter_table("enrollment_syncs", schema=None) as batch_op:
         batch_op.drop_index("ix_enrollment_syncs_org_run_id")

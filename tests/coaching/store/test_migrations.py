@@ -26,3 +26,43 @@ def test_upgrade_matches_models_and_downgrade_removes_everything(store_url: str)
     assert migrate.is_current(engine)
     migrate.downgrade(engine, "base")
     engine.dispose()
+
+
+def test_0004_upgrades_a_store_with_programs_others_point_at(store_url: str) -> None:
+    """A store already holding programs with enrollments takes the program settings in place
+    (SQLite cannot recreate a table foreign keys point at), with the defaults for old rows."""
+    from sqlalchemy import text
+
+    engine = make_engine(store_url)
+    migrate.upgrade(engine, "0003")
+    with engine.begin() as connection:
+        audit = "'2026-11-01 00:00:00+00:00', '2026-11-01 00:00:00+00:00'"
+        connection.execute(
+            text(
+                "insert into organizations (id, name, slug, type, tier, approval_status, timezone, "
+                f"monthly_message_quota, sms_fallback_enabled, created_at, updated_at) values "
+                f"('o1', 'O', 'o', 'client', 'basic', 'approved', 'UTC', 10, false, {audit})"
+            )
+        )
+        connection.execute(
+            text(
+                "insert into journeys (id, organization_id, name, status, languages, "
+                f"is_marketplace_listed, created_at, updated_at) values "
+                f"('j1', 'o1', 'J', 'draft', '[]', false, {audit})"
+            )
+        )
+        connection.execute(
+            text(
+                "insert into programs (id, organization_id, name, journey_id, status, starts_on, "
+                f"holdout_share, channel, created_at, updated_at) values "
+                f"('p1', 'o1', 'P', 'j1', 'active', '2026-11-01', 0, 'whatsapp', {audit})"
+            )
+        )
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("select on_segment_exit, max_sync_change_share from programs")
+        ).one()
+    assert tuple(row) == ("keep", 0.25)
+    migrate.downgrade(engine, "base")
+    engine.dispose()
