@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_stats.py
 	$(BIN)/python bench/bench_api.py
 	$(BIN)/python bench/bench_activation.py
+	$(BIN)/python bench/bench_enrollment_sync.py
 
 # Re-resolve the dependency ranges of pyproject.toml into exact pins.
 lock:

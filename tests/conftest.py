@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -94,3 +95,12 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict]
     settings = make_settings(tmp_path_factory.mktemp("world"))
     config = SimulationConfig(seed=11, workers=6_000, days=30, end_date=date(2026, 11, 1))
     return settings, simulate(settings, config)
+
+
+@pytest.fixture(scope="session")
+def built_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict, Any]:
+    """One small world simulated, ingested and built, shared by the tests that only read its marts
+    (tests/orchestration/test_transform.py, the notebooks): built once per session."""
+    from tests.worlds import build_world
+
+    return build_world(tmp_path_factory.mktemp("built"))

@@ -28,11 +28,11 @@ from coaching.store.tables import (
     EnrollmentSync,
     EnrollmentSyncRejection,
     Journey,
-    Organization,
     Program,
     Worker,
 )
 from coaching.store.types import new_id
+from tests.activation.factories import sending_organization
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -105,10 +105,7 @@ def world(store_url: str, tmp_path: Path):
     engine = make_engine(store_url)
     migrate.upgrade(engine)
     with transaction(engine) as session:
-        org = Organization(name="Org", slug=f"org-{new_id()[:8]}", type="client", tier="premium",
-                           monthly_message_quota=1000, timezone="UTC")  # fmt: skip
-        session.add(org)
-        session.flush()
+        org = sending_organization(session, f"org-{new_id()[:8]}", "+14155550100")
         journey = Journey(organization_id=org.id, name="J", status="published")
         session.add(journey)
         session.flush()
@@ -123,16 +120,8 @@ def world(store_url: str, tmp_path: Path):
         session.add_all(workers)
         session.flush()
         # The first 20 are enrolled already.
-        session.add_all(
-            Enrollment(
-                organization_id=org.id,
-                program_id=program.id,
-                worker_id=w.id,
-                enrolled_at=NOW,
-                status="active",
-            )
-            for w in workers[:20]
-        )
+        enrolled = {"organization_id": org.id, "program_id": program.id, "enrolled_at": NOW}
+        session.add_all(Enrollment(**enrolled, worker_id=w.id) for w in workers[:20])
         ids = (org.id, program.id, [w.id for w in workers])
     yield engine, tmp_path / "lake", *ids
     migrate.downgrade(engine, "base")  # the PostgreSQL database is the session's: leave it empty

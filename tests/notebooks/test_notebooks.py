@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
-import dagster as dg
 import jupytext
 import pytest
 from nbclient import NotebookClient
-
-from coaching.simulator.config import SimulationConfig
-from coaching.simulator.run import simulate
-from orchestration.runs import ingest, transform
-from tests.conftest import make_settings
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.py"))
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    settings = make_settings(tmp_path_factory.mktemp("notebooks"))
-    end = date(2026, 11, 1)
-    simulate(settings, SimulationConfig(seed=5, workers=900, days=14, end_date=end))
-    instance = dg.DagsterInstance.ephemeral()
-    ingest(settings, instance)
-    transform(settings, instance, as_of=end.isoformat())
-    return Path(settings.home)
+def home(built_world) -> Path:
+    return Path(built_world[0].home)
 
 
 def test_there_are_notebooks() -> None:

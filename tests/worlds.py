@@ -1,0 +1,73 @@
+"""A small built world shared by the tests that read the marts: simulated, ingested and built as
+of END, with what an admin might have done planted in it."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from coaching.settings import Settings
+from coaching.simulator.config import SimulationConfig
+from coaching.simulator.run import simulate
+from coaching.store.engine import make_engine, transaction
+from coaching.store.tables import Enrollment, Segment
+from orchestration.runs import ingest, transform
+from tests.coaching.simulator.truth import store_table
+from tests.conftest import make_settings
+
+END = date(2026, 11, 1)
+
+
+def build_world(home: Path) -> tuple[Settings, dict[str, Any], Any]:
+    """A small world simulated, ingested and built (as of END), shared by the tests that read the
+    built marts (tests/orchestration/test_transform.py, the notebooks): an admin's broken segment
+    and a worker enrolled after the last assignment run are planted in it."""
+    settings = make_settings(home)
+    manifest = simulate(settings, SimulationConfig(seed=31, workers=1200, days=12, end_date=END))
+    _add_broken_segment(settings)
+    _enroll_someone_new(settings)
+    instance = dg.DagsterInstance.ephemeral()
+    ingest(settings, instance)
+    summary = transform(settings, instance, as_of=END.isoformat())
+    return settings, manifest, summary
+
+
+BROKEN = "Shoe sizes"
+
+
+def _add_broken_segment(settings: Settings) -> None:
+    """An admin saved a rule naming a feature the catalog does not have."""
+    organization = store_table(settings, "organizations").to_pylist()[0]
+    engine = make_engine(settings.database_url or "")
+    with transaction(engine) as session:
+        session.add(
+            Segment(
+                organization_id=organization["id"], name=BROKEN, kind="performance",
+                rule={"root": {"type": "group", "combinator": "and", "rules": [
+                    {"type": "condition", "feature": "shoe_size", "operator": "gt", "value": 40}]}},
+            )
+        )  # fmt: skip
+    engine.dispose()
+
+
+def _enroll_someone_new(settings: Settings) -> None:
+    """A worker enrolled after the last assignment run: no recorded variant yet."""
+    from datetime import UTC, datetime
+
+    enrolled = {r["worker_id"] for r in store_table(settings, "enrollments").to_pylist()}
+    worker = next(
+        w for w in store_table(settings, "workers").to_pylist() if w["id"] not in enrolled
+    )
+    program = next(
+        p
+        for p in store_table(settings, "programs").to_pylist()
+        if p["organization_id"] == worker["organization_id"]
+    )
+    engine = make_engine(settings.database_url or "")
+    with transaction(engine) as session:
+        session.add(Enrollment(organization_id=worker["organization_id"], program_id=program["id"],
+                               worker_id=worker["id"], enrolled_at=datetime.now(UTC)))  # fmt: skip
+    engine.dispose()
