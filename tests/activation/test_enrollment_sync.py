@@ -100,10 +100,8 @@ def test_changes_the_store_cannot_take_are_rejected_with_reasons() -> None:
 # --- against the store ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def world(store_url: str, tmp_path: Path):
-    engine = make_engine(store_url)
-    migrate.upgrade(engine)
+def seed_program(engine) -> tuple[str, str, list[str]]:
+    """An organization with one active program, 30 workers, the first 20 enrolled."""
     with transaction(engine) as session:
         org = sending_organization(session, f"org-{new_id()[:8]}", "+14155550100")
         journey = Journey(organization_id=org.id, name="J", status="published")
@@ -119,10 +117,16 @@ def world(store_url: str, tmp_path: Path):
         ]
         session.add_all(workers)
         session.flush()
-        # The first 20 are enrolled already.
         enrolled = {"organization_id": org.id, "program_id": program.id, "enrolled_at": NOW}
         session.add_all(Enrollment(**enrolled, worker_id=w.id) for w in workers[:20])
-        ids = (org.id, program.id, [w.id for w in workers])
+        return org.id, program.id, [w.id for w in workers]
+
+
+@pytest.fixture
+def world(store_url: str, tmp_path: Path):
+    engine = make_engine(store_url)
+    migrate.upgrade(engine)
+    ids = seed_program(engine)
     yield engine, tmp_path / "lake", *ids
     migrate.downgrade(engine, "base")  # the PostgreSQL database is the session's: leave it empty
     engine.dispose()
@@ -205,3 +209,32 @@ def test_rejected_rows_are_stored_and_the_guard_stops_one_program(world) -> None
     (only,) = stopped.programs
     assert only.status == SyncStatus.STOPPED and "max_sync_change_share" in only.reason
     assert enrollments(engine) == before
+
+
+def test_the_dagster_asset_syncs_and_its_check_names_a_program_held_back(tmp_path: Path) -> None:
+    import dagster as dg
+
+    from orchestration.defs.activation.assets import PROGRAMS_SYNCED, enrollment_sync
+    from orchestration.resources import default_resources
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path)
+    engine = make_engine(settings.database_url or "")
+    migrate.upgrade(engine)
+    org, program, workers = seed_program(engine)
+    problem = "the target segment did not evaluate: unknown feature shoe_size"
+    publish(settings.lake_dir, [planned(w, "dropped", program_id=program, organization_id=org,
+                                        program_problem=problem) for w in workers[:20]])  # fmt: skip
+    before = enrollments(engine)
+    result = dg.materialize([enrollment_sync], resources=default_resources(settings))
+    (check,) = result.get_asset_check_evaluations()
+    assert check.check_name == PROGRAMS_SYNCED and not check.passed
+    assert problem in str(check.metadata["held_back"].value)
+    (materialization,) = result.get_asset_materialization_events()
+    metadata = materialization.event_specific_data.materialization.metadata
+    assert metadata["skipped"].value == 1 and metadata["ended"].value == 0
+    assert enrollments(engine) == before  # a segment that failed never mass-ends enrollments
+    with transaction(engine) as session:
+        (log,) = session.scalars(select(EnrollmentSync)).all()
+    assert (log.status, log.reason, log.unchanged) == ("skipped", problem, 20)
+    engine.dispose()
