@@ -226,14 +226,19 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
         yield values[start : start + CHUNK]
 
 
-def load_facts(engine: Engine, program_id: str, worker_ids: Sequence[str]) -> ProgramFacts:
+def load_facts(
+    engine: Engine, organization_id: str, program_id: str, worker_ids: Sequence[str]
+) -> ProgramFacts:
     with transaction(engine) as session:
         program = session.get(Program, program_id)
         enrollments = {
             worker: Current(enrollment, status)
             for enrollment, worker, status in session.execute(
                 select(Enrollment.id, Enrollment.worker_id, Enrollment.status).where(
-                    Enrollment.program_id == program_id, Enrollment.deleted_at.is_(None)
+                    # Organization first: the (organization, program, worker) index serves it.
+                    Enrollment.organization_id == organization_id,
+                    Enrollment.program_id == program_id,
+                    Enrollment.deleted_at.is_(None),
                 )
             )
         }
@@ -267,43 +272,48 @@ def _apply(engine: Engine, run_id: str, sync: ProgramSync, now: datetime) -> Non
     stamp = {"created_at": written, "updated_at": written, "created_by": ACTOR, "updated_by": ACTOR}
     with transaction(engine) as session:
         if sync.adds:
-            # The unique (organization, program, worker) index makes a concurrent add a no-op.
+            # The unique (organization, program, worker) index makes a concurrent add a no-op;
+            # one executemany (insertmanyvalues) with RETURNING says which rows went in.
             statement = (
-                insert_for(engine)(Enrollment)
-                .values(
-                    [
-                        {
-                            "id": new_id(),
-                            "organization_id": row.organization_id,
-                            "program_id": row.program_id,
-                            "worker_id": row.worker_id,
-                            "enrolled_at": now,
-                            "status": EnrollmentStatus.ACTIVE,
-                            "is_holdout": row.is_holdout,
-                            **stamp,
-                        }
-                        for row in sync.adds
-                    ]
-                )
+                insert_for(engine)(Enrollment.__table__)
                 .on_conflict_do_nothing()
-                .returning(Enrollment.worker_id)
+                .returning(Enrollment.__table__.c.worker_id)
             )
-            added = set(session.scalars(statement))
+            rows = [
+                {
+                    "id": new_id(),
+                    "organization_id": row.organization_id,
+                    "program_id": row.program_id,
+                    "worker_id": row.worker_id,
+                    "enrolled_at": now,
+                    "status": EnrollmentStatus.ACTIVE,
+                    "is_holdout": row.is_holdout,
+                    "ended_at": None,
+                    **stamp,
+                    "deleted_at": None,
+                }
+                for row in sync.adds
+            ]
+            added = set(session.execute(statement, rows).scalars())
             sync.unchanged += len(sync.adds) - len(added)
             sync.adds = [row for row in sync.adds if row.worker_id in added]
-        ended = []
+        ended: set[str] = set()
+        by_status: dict[str, list[str]] = defaultdict(list)
         for current, row in sync.ends:
-            result = session.execute(
-                update(Enrollment)
-                .where(Enrollment.id == current.enrollment_id, Enrollment.status == "active")
-                .values(
-                    status=row.desired_status, ended_at=now, updated_at=written, updated_by=ACTOR
+            by_status[row.desired_status].append(current.enrollment_id)
+        for status, ids in by_status.items():
+            for chunk in _chunks(ids):
+                # Only rows still active: an enrollment ended meanwhile is left as it is.
+                ended.update(
+                    session.scalars(
+                        update(Enrollment)
+                        .where(Enrollment.id.in_(chunk), Enrollment.status == "active")
+                        .values(status=status, ended_at=now, updated_at=written, updated_by=ACTOR)
+                        .returning(Enrollment.id)
+                    )
                 )
-            )
-            if result.rowcount:
-                ended.append((current, row))
         sync.unchanged += len(sync.ends) - len(ended)
-        sync.ends = ended
+        sync.ends = [(c, r) for c, r in sync.ends if c.enrollment_id in ended]
         if sync.rejections:
             session.execute(
                 insert_for(engine)(EnrollmentSyncRejection),
@@ -346,7 +356,8 @@ def sync_enrollments(
     now = now or clock.now()
     report = SyncReport(run_id=new_id(), dry_run=dry_run)
     for program_id, rows in sorted(read_plan(lake_dir).items()):
-        facts = load_facts(engine, program_id, [row.worker_id for row in rows])
+        organization_id = rows[0].organization_id
+        facts = load_facts(engine, organization_id, program_id, [r.worker_id for r in rows])
         sync = plan_program(program_id, rows, facts)
         if not dry_run and sync.organization_id:
             _apply(engine, report.run_id, sync, now)

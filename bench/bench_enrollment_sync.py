@@ -106,8 +106,10 @@ def run_naive(folder: Path) -> None:
         with transaction(engine) as session:
             for row in rows:
                 current = session.scalar(
-                    select(Enrollment).where(
-                        Enrollment.program_id == program_id, Enrollment.worker_id == row.worker_id
+                    select(Enrollment).where(  # by the unique index, organization first
+                        Enrollment.organization_id == row.organization_id,
+                        Enrollment.program_id == program_id,
+                        Enrollment.worker_id == row.worker_id,
                     )
                 )
                 if current is None and row.desired_status == "active":
