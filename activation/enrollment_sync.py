@@ -208,6 +208,12 @@ class SyncReport:
 # --- reading --------------------------------------------------------------------------------
 
 
+def plan_version(lake_dir: Path | str) -> int | None:
+    """Which published plan is there (its file is replaced whole on every build), or None."""
+    path = Path(lake_dir) / "gold" / f"{PLAN}.parquet"
+    return path.stat().st_mtime_ns if path.exists() else None
+
+
 def read_plan(lake_dir: Path | str) -> dict[str, list[Planned]]:
     """The published plan by program; empty when no build has published it yet."""
     path = Path(lake_dir) / "gold" / f"{PLAN}.parquet"

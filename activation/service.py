@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from activation import outbox
-from activation.enrollment_sync import sync_enrollments
+from activation.enrollment_sync import plan_version, sync_enrollments
 from activation.sender import PassReport, Sender, SenderConfig
 from activation.twilio_client import async_client
 from coaching.settings import Settings
@@ -40,11 +40,15 @@ async def _run(
     try:
         sender = Sender(settings, engine, client, config)
         done = 0
+        synced_version = None
         while passes is None or done < passes:
             synced = None
-            if sync:
-                # The plan first: new enrollments and ends are in the store before anything is sent.
+            version = plan_version(settings.lake_dir)
+            if sync and version is not None and version != synced_version:
+                # The plan first: new enrollments and ends are in the store before anything is
+                # sent. Once per published plan: a loop does not diff the same plan every pass.
                 synced = await asyncio.to_thread(sync_enrollments, engine, settings.lake_dir)
+                synced_version = version
             report = await sender.run_pass()
             if synced is not None:
                 report.enrollments.update(synced.totals())

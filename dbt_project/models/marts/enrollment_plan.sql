@@ -103,34 +103,57 @@ joined as (
     left join {{ ref('worker_progress') }} as progress on progress.enrollment_id = existing.enrollment_id
 ),
 
-decided as (
+-- Which rule decides each enrollment, tried in order; the status and the words follow from it.
+ruled as (
     select
         *,
         case
-            when current_status is not null and current_status <> 'active' then current_status
-            when worker_status is null or worker_status = 'deleted' then 'dropped'
-            when worker_status = 'opted_out' then 'opted_out'
-            when current_status is null and (has_ended or not has_started) then null
-            when has_ended then case when progress_state = 'completed' then 'completed' else 'expired' end
-            when progress_state = 'completed' then 'completed'
-            when program_problem is not null then current_status
-            when not is_member and on_segment_exit = 'drop' then 'dropped'
-            else 'active'
-        end as desired_status,
-        case
-            when current_status is not null and current_status <> 'active' then 'already ended'
-            when worker_status is null or worker_status = 'deleted' then 'the worker was deleted'
-            when worker_status = 'opted_out' then 'the worker opted out'
-            when current_status is null and not has_started then 'the program has not started'
-            when current_status is null and has_ended then 'the program has ended'
-            when has_ended then 'the program ended'
-            when progress_state = 'completed' then 'the worker finished the journey'
-            when program_problem is not null then program_problem
-            when not is_member and on_segment_exit = 'drop' then 'the worker left the segment'
-            when not is_member then 'the worker left the segment; the program keeps them'
-            else 'a member of the target segment'
-        end as reason
+            when current_status is not null and current_status <> 'active' then 'already_ended'
+            when worker_status is null or worker_status = 'deleted' then 'worker_deleted'
+            when worker_status = 'opted_out' then 'worker_opted_out'
+            when current_status is null and not has_started then 'not_started'
+            when current_status is null and has_ended then 'ended_before_enrolling'
+            when has_ended and progress_state = 'completed' then 'ended_completed'
+            when has_ended then 'ended'
+            when progress_state = 'completed' then 'journey_completed'
+            when program_problem is not null then 'segment_problem'
+            when not is_member and on_segment_exit = 'drop' then 'left_dropped'
+            when not is_member then 'left_kept'
+            else 'member'
+        end as rule
     from joined
+),
+
+decided as (
+    select
+        *,
+        case rule
+            when 'already_ended' then current_status
+            when 'worker_deleted' then 'dropped'
+            when 'worker_opted_out' then 'opted_out'
+            when 'ended_completed' then 'completed'
+            when 'ended' then 'expired'
+            when 'journey_completed' then 'completed'
+            when 'segment_problem' then current_status
+            when 'left_dropped' then 'dropped'
+            when 'left_kept' then 'active'
+            when 'member' then 'active'
+        end as desired_status,
+        case rule
+            when 'already_ended' then 'already ended'
+            when 'worker_deleted' then 'the worker was deleted'
+            when 'worker_opted_out' then 'the worker opted out'
+            when 'not_started' then 'the program has not started'
+            when 'ended_before_enrolling' then 'the program has ended'
+            when 'ended_completed' then 'the program ended'
+            when 'ended' then 'the program ended'
+            when 'journey_completed' then 'the worker finished the journey'
+            when 'segment_problem' then program_problem
+            when 'left_dropped' then 'the worker left the segment'
+            when 'left_kept' then 'the worker left the segment; the program keeps them'
+            when 'member' then 'a member of the target segment'
+        end as reason
+    from ruled
 ),
 
 final as (
@@ -145,9 +168,7 @@ final as (
         is_member,
         -- Ends the segment decides (a worker leaving it) count against the sync's largest-change
         -- guard; ends the calendar or the worker decides do not.
-        desired_status = 'dropped' and not is_member
-            and coalesce(worker_status, 'deleted') not in ('deleted', 'opted_out')
-            as is_segment_driven,
+        rule = 'left_dropped' as is_segment_driven,
         program_problem,
         reason,
         {{ as_of_date() }} as as_of_date
