@@ -17,7 +17,16 @@ from sqlalchemy.orm import Session
 
 from api.problems import FieldProblem, Problem
 from api.schemas import JourneyStructure
-from coaching.store.tables import Content, ContentVariant, Journey, JourneyPhase, Touchpoint
+from api.schemas.journeys import InSegment, TouchpointSpec
+from coaching.journey_rules import StepSpec, graph_problems
+from coaching.store.tables import (
+    Content,
+    ContentVariant,
+    Journey,
+    JourneyPhase,
+    Segment,
+    Touchpoint,
+)
 from coaching.store.types import utcnow
 
 
@@ -65,7 +74,7 @@ def structure_problems(session: Session, journey: Journey) -> list[str]:
         t.follow_up["content_id"] for t in touchpoints if t.follow_up
     }
     languages = _languages_by_content(session, needed)
-    problems = []
+    problems = _foreign_segment_rules(session, touchpoints)
     for touchpoint in touchpoints:
         contents = [touchpoint.content_id]
         if touchpoint.follow_up:
@@ -80,26 +89,64 @@ def structure_problems(session: Session, journey: Journey) -> list[str]:
     return problems
 
 
+def _touchpoints(structure: JourneyStructure) -> list[tuple[str, TouchpointSpec]]:
+    """Every touchpoint in journey order with its path in the request."""
+    return [
+        (f"body.phases[{p}].touchpoints[{t}]", touchpoint)
+        for p, phase in enumerate(structure.phases)
+        for t, touchpoint in enumerate(phase.touchpoints)
+    ]
+
+
+def _foreign_segment_rules(session: Session, touchpoints: list[Touchpoint]) -> list[str]:
+    """Segment rules naming a segment this organization does not have (a marketplace copy keeps
+    the original's rules, and its segments stay with the original's organization)."""
+    named = {
+        (touchpoint.position, touchpoint.name, rule["when"]["segment_id"])
+        for touchpoint in touchpoints
+        for rule in touchpoint.rules or []
+        if rule["when"].get("segment_id")
+    }
+    ids = sorted({segment_id for _, _, segment_id in named})
+    found = set(session.scalars(select(Segment.id).where(Segment.id.in_(ids)))) if ids else set()
+    return [
+        f"touchpoint {position} ({name}): a rule names segment {segment_id}, which is not "
+        "a segment of this organization"
+        for position, name, segment_id in sorted(named)
+        if segment_id not in found
+    ]
+
+
 def check_structure(session: Session, structure: JourneyStructure) -> None:
-    """Reject a structure whose content is not in the organization or whose days run backwards."""
+    """Reject a structure whose content or segments are not the organization's, whose main-flow
+    days run backwards, or whose rules do not form a journey (coaching.journey_rules)."""
     errors: list[FieldProblem] = []
     wanted: dict[str, str] = {}
+    segments: dict[str, str] = {}
     previous_day = -1
-    for p, phase in enumerate(structure.phases):
-        for t, touchpoint in enumerate(phase.touchpoints):
-            path = f"body.phases[{p}].touchpoints[{t}]"
-            wanted[touchpoint.content_id] = f"{path}.content_id"
-            if touchpoint.follow_up:
-                wanted[touchpoint.follow_up.content_id] = f"{path}.follow_up.content_id"
-            if touchpoint.day_offset < previous_day:
-                errors.append(
-                    FieldProblem(
-                        path=f"{path}.day_offset",
-                        reason=f"day {touchpoint.day_offset} comes before the previous "
-                        f"touchpoint's day {previous_day}",
-                    )
+    touchpoints = _touchpoints(structure)
+    for path, touchpoint in touchpoints:
+        wanted[touchpoint.content_id] = f"{path}.content_id"
+        if touchpoint.follow_up:
+            wanted[touchpoint.follow_up.content_id] = f"{path}.follow_up.content_id"
+        for r, rule in enumerate(touchpoint.rules):
+            if isinstance(rule.when, InSegment):
+                segments[rule.when.segment_id] = f"{path}.rules[{r}].when.segment_id"
+        if touchpoint.branch:
+            continue  # a branch is timed by the rule leading to it
+        if touchpoint.day_offset < previous_day:
+            errors.append(
+                FieldProblem(
+                    path=f"{path}.day_offset",
+                    reason=f"day {touchpoint.day_offset} comes before the previous "
+                    f"touchpoint's day {previous_day}",
                 )
-            previous_day = touchpoint.day_offset
+            )
+        previous_day = touchpoint.day_offset
+    errors += [
+        FieldProblem(path=f"body.{problem.path}", reason=problem.reason)
+        for problem in graph_problems(_steps(touchpoints))
+    ]
     found = set(
         session.scalars(
             select(Content.id).where(Content.id.in_(list(wanted)), Content.deleted_at.is_(None))
@@ -110,8 +157,32 @@ def check_structure(session: Session, structure: JourneyStructure) -> None:
         for content_id, path in wanted.items()
         if content_id not in found
     ]
+    found = set(
+        session.scalars(
+            select(Segment.id).where(Segment.id.in_(list(segments)), Segment.deleted_at.is_(None))
+        )
+    )
+    errors += [
+        FieldProblem(path=path, reason="no such segment in this organization")
+        for segment_id, path in segments.items()
+        if segment_id not in found
+    ]
     if errors:
         raise Problem(422, "; ".join(f"{e.path}: {e.reason}" for e in errors[:5]), errors)
+
+
+def _steps(touchpoints: list[tuple[str, TouchpointSpec]]) -> list[StepSpec]:
+    return [
+        StepSpec(
+            path=path.removeprefix("body."),
+            name=touchpoint.name,
+            kind=touchpoint.kind,
+            branch=touchpoint.branch,
+            next=touchpoint.next,
+            rules=[rule.model_dump(mode="json") for rule in touchpoint.rules],
+        )
+        for path, touchpoint in touchpoints
+    ]
 
 
 def _reuse(existing: dict[int, Any], position: int, model: Any, **values: Any) -> Any:
@@ -127,6 +198,7 @@ def _reuse(existing: dict[int, Any], position: int, model: Any, **values: Any) -
 def replace_structure(session: Session, journey: Journey, structure: JourneyStructure) -> None:
     phases = {row.position: row for row in _rows(session, JourneyPhase, journey.id, live=False)}
     touchpoints = {row.position: row for row in _rows(session, Touchpoint, journey.id, live=False)}
+    positions = {spec.name: i for i, (_, spec) in enumerate(_touchpoints(structure), start=1)}
     position = 0
     for p, spec in enumerate(structure.phases, start=1):
         phase = _reuse(
@@ -141,9 +213,18 @@ def replace_structure(session: Session, journey: Journey, structure: JourneyStru
         session.flush()  # the phase id is needed by its touchpoints
         for touchpoint in spec.touchpoints:
             position += 1
-            values = touchpoint.model_dump(mode="python")
+            values = touchpoint.model_dump(mode="python", exclude={"next", "rules"})
             if touchpoint.follow_up is not None:
                 values["follow_up"] = touchpoint.follow_up.model_dump()
+            values["next_name"] = touchpoint.next
+            values["next_position"] = positions.get(touchpoint.next or "")
+            values["rules"] = [
+                {
+                    **rule.model_dump(mode="json"),
+                    "goto_position": positions.get(rule.goto or ""),
+                }
+                for rule in touchpoint.rules
+            ]
             session.add(
                 _reuse(
                     touchpoints,
@@ -242,6 +323,12 @@ def copy_journey(source: Session, target: Session, journey: Journey) -> Journey:
                 local_send_time=touchpoint.local_send_time,
                 content_id=content_map[touchpoint.content_id],
                 follow_up=follow_up,
+                branch=touchpoint.branch,
+                next_name=touchpoint.next_name,
+                next_position=touchpoint.next_position,
+                # Segment rules still name the original's segments: structure_problems asks the
+                # importer to replace them before the copy can be published.
+                rules=list(touchpoint.rules or []),
             )
         )
     target.flush()

@@ -205,7 +205,7 @@ JOURNEY_PHASES = operational(
 )
 TOUCHPOINTS = operational(
     "touchpoints",
-    "What a journey sends, when (day offset, local time), and its follow-up rule.",
+    "What a journey sends, when (day offset, local time), its follow-up and its rules.",
     _id("journey_id", description="The journey."),
     _id("phase_id", description="The journey phase."),
     Column("position", "INTEGER", required=True, minimum=0, description="Order within its parent."),
@@ -234,6 +234,25 @@ TOUCHPOINTS = operational(
         "follow_up",
         is_json=True,
         description="Follow-up rule (JSON): after_days, content_id, max_nudges.",
+    ),
+    Column(
+        "branch",
+        "BOOLEAN",
+        required=True,
+        description="Whether the touchpoint is reached only through a rule.",
+    ),
+    Column("next_name", description="Touchpoint that follows when no rule matches."),
+    Column(
+        "next_position",
+        "INTEGER",
+        minimum=0,
+        description="Position of the touchpoint that follows (null: the next main touchpoint).",
+    ),
+    Column(
+        "rules",
+        required=True,
+        is_json=True,
+        description="Journey rules (JSON list): when, goto, goto_position, after_days.",
     ),
 )
 PROGRAMS = operational(

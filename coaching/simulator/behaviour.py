@@ -1,10 +1,12 @@
 """Days of behaviour, played out vectorized over all workers at once.
 
-Each simulated day, every active enrollment whose next touchpoint falls due gets a message at the
+Each simulated day, every active enrollment whose next journey step falls due gets a message at the
 touchpoint's local send time in the worker's timezone; follow-up nudges go to those who did not
 reply. Each message then passes through Twilio's statuses, and may get a reply (a quiz answer, a
-check-in score, free text) or a STOP. Reply probabilities depend on the worker, the time of day and
-the planted experiment effects, so the truth a readout should recover is known.
+check-in score, free text, now and then the coach keyword) or a STOP. Reply probabilities depend
+on the worker, the time of day and the planted experiment effects, so the truth a readout should
+recover is known. After each send the journey's rules (coaching.journey_rules) decide the next
+step the way `journey_states` does, and the truth of which worker takes which branch is kept.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coaching.domain import Channel, EventKind, MessageStatus, TouchpointKind
+from coaching.journey_rules import RuleKind
 from coaching.simulator.catalog import QUIZ_OPTIONS, REPLY_PHRASES
 from coaching.simulator.config import SimulationConfig
-from coaching.simulator.population import Population
-from coaching.simulator.world import World
+from coaching.simulator.population import NO_DAY, Population
+from coaching.simulator.world import COACH_KEYWORD, World
 
 UTC_TS = pa.timestamp("us", tz="UTC")
 
@@ -57,6 +60,16 @@ NUDGE_FACTOR = 0.6
 BAD_HANDSET_CODES = np.array([30003, 30005, 30006], np.int32)
 UNDELIVERED_CODES = np.array([30007, 30008], np.int32)
 US = 1_000_000
+# Rule kinds the simulator plays out, by the code its arrays hold (0: no rule).
+RULE_CODES = (
+    None,
+    RuleKind.QUIZ_ANSWER,
+    RuleKind.CHECK_IN_BELOW,
+    RuleKind.NO_REPLY,
+    RuleKind.REPLY_KEYWORD,
+)
+REPLY_RULES = (1, 2, 4)  # decided by what the worker answered
+COACH_SHARE = 7  # one free reply in about 7 to a touchpoint with a keyword rule is the keyword
 
 
 def hour_multiplier(send_minutes: np.ndarray) -> np.ndarray:
@@ -85,6 +98,23 @@ class Tally:
         return self.arms.setdefault(experiment_id, {}).setdefault(key, [0, 0, 0])
 
 
+@dataclass
+class Answers:
+    """What the workers answered to a block of messages, as the journey rules read it."""
+
+    quiz: np.ndarray  # answered a quiz
+    quiz_correct: np.ndarray
+    check_in: np.ndarray  # answered a check-in
+    score: np.ndarray
+    keyword: np.ndarray  # replied with the coach keyword
+
+    def subset(self, mask: np.ndarray) -> Answers:
+        return Answers(
+            self.quiz[mask], self.quiz_correct[mask], self.check_in[mask], self.score[mask],
+            self.keyword[mask],
+        )  # fmt: skip
+
+
 class Behaviour:
     """Plays out the days of one world; `day(d)` yields the events of day d in blocks."""
 
@@ -102,6 +132,14 @@ class Behaviour:
         self.kind = np.zeros(shape, np.int8)
         self.correct = np.zeros(shape, np.int8)
         self.touchpoint_ids = np.full(shape, None, dtype=object)
+        # The journey's graph: branches, where the flow goes, and each touchpoint's rule.
+        self.is_branch = np.zeros(shape, np.int32)
+        self.flow_next = np.full(shape, -1, np.int32)
+        self.rule_code = np.zeros(shape, np.int8)
+        self.rule_target = np.full(shape, -1, np.int32)
+        self.rule_after = np.zeros(shape, np.int32)
+        self.rule_score = np.zeros(shape, np.int32)
+        self.rule_correct = np.zeros(shape, bool)
         kinds = list(TouchpointKind)
         for p in programs:
             for t in p.touchpoints:
@@ -111,6 +149,15 @@ class Behaviour:
                 self.kind[p.index, t.position] = kinds.index(t.kind)
                 self.correct[p.index, t.position] = QUIZ_OPTIONS.index(t.correct_answer or "A")
                 self.touchpoint_ids[p.index, t.position] = t.id
+                self.is_branch[p.index, t.position] = int(t.branch)
+                self.flow_next[p.index, t.position] = t.flow_next
+                if t.rule is not None:
+                    when = t.rule.when
+                    self.rule_code[p.index, t.position] = RULE_CODES.index(RuleKind(when["kind"]))
+                    self.rule_target[p.index, t.position] = t.rule_target
+                    self.rule_after[p.index, t.position] = t.rule.after_days
+                    self.rule_score[p.index, t.position] = int(when.get("score", 0))
+                    self.rule_correct[p.index, t.position] = bool(when.get("correct", False))
         self.width = width
         orgs = world.organizations
         self.org_ids = pa.array([o.id for o in orgs], pa.string())
@@ -136,6 +183,7 @@ class Behaviour:
         n = config.workers
         self.sent_bits = np.zeros(n, np.uint32)
         self.replied_bits = np.zeros(n, np.uint32)
+        self._init_journey_state(n)
         self.opt_out_at = np.zeros(n, np.int64)  # microseconds of the STOP, 0 before one
         self.sid_tag = f"{config.seed & 0xFFFFFFFF:08x}"
         self.sid_counter = 0
@@ -171,6 +219,23 @@ class Behaviour:
         offsets[~enrolled] = -10_000
         self.offsets = offsets
 
+    def _init_journey_state(self, n: int) -> None:
+        """Every enrolled worker starts at the first touchpoint, on its day after enrollment."""
+        pop = self.pop
+        enrolled = pop.enroll_day >= 0
+        self.next_pos = np.where(enrolled, 0, -1).astype(np.int32)
+        self.next_day = np.where(enrolled, pop.enroll_day + self.offsets[:, 0], NO_DAY).astype(
+            np.int32
+        )
+        self.cur_pos = np.full(n, -1, np.int32)
+        self.cur_day = np.full(n, -1, np.int32)
+        self.sent_day = np.full((n, max(1, self.width)), -1, np.int32)
+        # How the pending step was decided (a RULE_CODES index, 0: the flow) and, for a rule
+        # decided by an answer, when the answer came (microseconds since the epoch).
+        self.pending_rule = np.zeros(n, np.int8)
+        self.decided_at = np.zeros(n, np.int64)
+        self.branches_taken = np.zeros(len(RULE_CODES), np.int64)
+
     def end_of_day(self, organization_index: int, day: int) -> datetime:
         """The end of simulated `day` in the organization's timezone, as aware UTC."""
         return datetime.fromtimestamp(int(self.midnight[organization_index, day + 1]), UTC)
@@ -192,27 +257,104 @@ class Behaviour:
             & (pop.opted_out_day >= day)
         )
         idx = np.nonzero(active)[0]
-        k = day - pop.enroll_day[idx]
         prog = pop.program_index[idx]
-        workers, touchpoints, nudges = [], [], []
+        main = (self.next_day[idx] == day) & (self.next_pos[idx] >= 0)
+        workers, touchpoints, nudges = (
+            [idx[main]],
+            [self.next_pos[idx[main]]],
+            [np.zeros(int(main.sum()), bool)],
+        )
         for t in range(self.width):
-            offset = self.offsets[idx, t]
-            main = k == offset
-            workers.append(idx[main])
-            touchpoints.append(np.full(int(main.sum()), t, np.int32))
-            nudges.append(np.zeros(int(main.sum()), bool))
             after = self.follow_after[prog, t]
             bit = np.uint32(1 << t)
+            sent_on = self.sent_day[idx, t]
             follow = (
                 (after > 0)
-                & (k == offset + after)
+                & (sent_on >= 0)
+                & (day == sent_on + after)
                 & ((self.sent_bits[idx] & bit) != 0)
                 & ((self.replied_bits[idx] & bit) == 0)
             )
             workers.append(idx[follow])
             touchpoints.append(np.full(int(follow.sum()), t, np.int32))
             nudges.append(np.ones(int(follow.sum()), bool))
-        return np.concatenate(workers), np.concatenate(touchpoints), np.concatenate(nudges)
+        return (
+            np.concatenate(workers),
+            np.concatenate(touchpoints).astype(np.int32),
+            np.concatenate(nudges),
+        )
+
+    def _advance(
+        self, day: int, w: np.ndarray, prog: np.ndarray, t: np.ndarray, org: np.ndarray,
+        reply: np.ndarray, reply_t: np.ndarray, answers: Answers,
+    ) -> None:  # fmt: skip
+        """Move each worker sent a main touchpoint to their next step, as journey_states would:
+        the touchpoint's rule when it matches (an answer only counts if it came before the
+        branch is sent), else the flow."""
+        pop = self.pop
+        flow = self.flow_next[prog, t]
+        flow_day = np.where(
+            flow >= 0,
+            np.maximum(
+                pop.enroll_day[w] + self.offsets[w, np.maximum(flow, 0)],
+                day + self.is_branch[prog, t],
+            ),
+            NO_DAY,
+        )
+        code = self.rule_code[prog, t]
+        after = self.rule_after[prog, t]
+        target = self.rule_target[prog, t]
+        rule_day = day + after
+        quiz = (code == 1) & answers.quiz & (answers.quiz_correct == self.rule_correct[prog, t])
+        check_in = (code == 2) & answers.check_in & (answers.score < self.rule_score[prog, t])
+        keyword = (code == 4) & answers.keyword
+        by_answer = quiz | check_in | keyword
+        # An answer that arrives after the branch's send time cannot have decided it.
+        last = self.midnight.shape[1] - 1
+        target_time = (
+            self.midnight[org, np.minimum(rule_day, last)]
+            + self.send_minutes[prog, np.maximum(target, 0)] * 60
+        ) * US
+        by_answer &= (reply_t < target_time) | (rule_day > last)
+        silent = (code == 3) & ~reply & (rule_day <= flow_day)
+        matched = by_answer | silent
+        self.cur_pos[w] = t
+        self.cur_day[w] = day
+        self.sent_day[w, t] = day
+        self.next_pos[w] = np.where(matched, target, flow)
+        self.next_day[w] = np.where(matched, rule_day, flow_day)
+        self.pending_rule[w] = np.where(matched, code, 0)
+        self.decided_at[w] = np.where(by_answer, reply_t, 0)
+
+    def journey_truth(self, as_of_us: int) -> dict[str, dict[str, int]]:
+        """Per rule kind: branches the simulated days took, and the enrollments whose next step
+        that rule decided as of `as_of_us` (what `journey_states` should find: an answer that
+        came later, or a silence not yet long enough, leaves the worker on the flow)."""
+        pop = self.pop
+        live = (
+            (pop.enroll_day >= 0)
+            & ~pop.holdout
+            & pop.opted_in
+            & (pop.opted_out_day == NO_DAY)
+            & (self.next_pos >= 0)
+            & (self.cur_pos >= 0)
+        )
+        # The local day of the as-of moment, counted like the simulated days (no DST here).
+        today = ((as_of_us // US - self.midnight[:, 0]) // 86_400)[pop.organization_index]
+        known = np.where(
+            np.isin(self.pending_rule, REPLY_RULES),
+            self.decided_at <= as_of_us,
+            self.next_day <= today,
+        )
+        pending = live & (self.pending_rule > 0) & known
+        return {
+            code.value: {
+                "taken": int(self.branches_taken[i]),
+                "pending": int((pending & (self.pending_rule == i)).sum()),
+            }
+            for i, code in enumerate(RULE_CODES)
+            if code is not None
+        }
 
     def day(self, day: int) -> Iterator[pa.Table]:
         workers, touchpoints, nudges = self.due(day)
@@ -273,6 +415,15 @@ class Behaviour:
         sent_t = np.where(swapped, final_t + rng.integers(1, 10, s) * US, sent_t)
 
         # State for the days that follow.
+        bodies, answers = self._bodies(rng, w, prog, t, reply, stop)
+        main = ~nudge
+        self.branches_taken += np.bincount(
+            self.pending_rule[w[main & (self.is_branch[prog, t] == 1)]], minlength=len(RULE_CODES)
+        )
+        self._advance(
+            day, w[main], prog[main], t[main], org[main], reply[main], reply_t[main],
+            answers.subset(main),
+        )  # fmt: skip
         bit = (np.uint32(1) << t.astype(np.uint32)).astype(np.uint32)
         main_delivered = delivered & ~nudge
         np.bitwise_or.at(self.sent_bits, w[main_delivered], bit[main_delivered])
@@ -338,7 +489,6 @@ class Behaviour:
 
         # Inbound: replies and STOPs come from the worker's phone to the organization's sender.
         inbound_mask = reply | stop
-        bodies = self._bodies(rng, w, prog, t, reply, stop)
         inbound = {
             "message_sid": self._sids(s, 1),  # counter space for inbound sids
             "kind": EventKind.INBOUND.value,
@@ -378,7 +528,7 @@ class Behaviour:
     def _bodies(
         self, rng: np.random.Generator, w: np.ndarray, prog: np.ndarray, t: np.ndarray,
         reply: np.ndarray, stop: np.ndarray,
-    ) -> np.ndarray:  # fmt: skip
+    ) -> tuple[np.ndarray, Answers]:  # fmt: skip
         s = len(w)
         bodies = np.full(s, None, dtype=object)
         kinds = self.kind[prog, t]
@@ -400,8 +550,12 @@ class Behaviour:
             language = self.org_languages[org[i]][lang[i]]
             phrases = REPLY_PHRASES.get(language, REPLY_PHRASES["en"])
             bodies[i] = phrases[pick[i] % len(phrases)]
+        # Planted: now and then a worker answers a touchpoint that listens for it with the coach
+        # keyword (drawn from `pick`, so the random stream is the same as without it).
+        keyword = free & (self.rule_code[prog, t] == 4) & (pick % COACH_SHARE == 0)
+        bodies[keyword] = COACH_KEYWORD
         bodies[stop] = "STOP"
-        return bodies
+        return bodies, Answers(quiz, answer == self.correct[prog, t], check_in, score, keyword)
 
 
 def _table(columns: dict[str, object], mask: np.ndarray, key_suffix: str) -> pa.Table:

@@ -12,7 +12,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -252,16 +252,16 @@ def _final_states(
                     "updated_by": ACTOR,
                 }
             )
-    last_offset = behaviour.offsets.max(axis=1)
     finished = (
         (population.enroll_day >= 0)
         & ~population.holdout
         & population.opted_in
         & (population.opted_out_day == NO_DAY)
-        & (population.enroll_day + last_offset < config.days)
+        & (behaviour.cur_pos >= 0)
+        & (behaviour.next_pos < 0)  # the journey has nothing more for them
     )
     for i in np.nonzero(finished)[0].tolist():
-        day = int(population.enroll_day[i] + last_offset[i])
+        day = int(behaviour.cur_day[i])
         when = behaviour.end_of_day(int(population.organization_index[i]), day)
         enrollment_updates.append(
             {
@@ -385,6 +385,11 @@ def _manifest(
         },
         "events": event_counts,
         "experiments": experiments,
+        # Journey rules as of the end of the world (a build as of `end_date` should agree).
+        "journey_rules": behaviour.journey_truth(
+            int(datetime.combine(config.end_date + timedelta(days=1), time(0), UTC).timestamp())
+            * 1_000_000
+        ),
         "dirty": dirty,
         "quarantine_expected": quarantine_expected,
         "files": files,

@@ -66,6 +66,39 @@ JOURNEY_TEMPLATE = (
 )
 PHASE_NAMES = ("Welcome", "Core skills", "Practice and reflect")
 EXPERIMENT_TOUCHPOINT = 2  # index into JOURNEY_TEMPLATE: the day-3 message
+COACH_KEYWORD = "COACH"  # a worker asking for a coach's call
+
+
+@dataclass(frozen=True)
+class BranchTemplate:
+    """A branch touchpoint of the journey, the rule on a main touchpoint that leads to it, and
+    the main touchpoint it returns to (coaching.journey_rules)."""
+
+    name: str
+    source: int  # position of the main touchpoint carrying the rule
+    when: dict[str, Any]
+    after_days: int
+    returns_to: int  # position of the main touchpoint that follows the branch
+    send_at: time
+
+
+BRANCH_TEMPLATES = (
+    BranchTemplate(
+        "Quiz 1 remedial", 1, {"kind": "quiz_answer", "correct": False}, 1, 2, time(10, 0)
+    ),
+    BranchTemplate(
+        "Check-in support", 3, {"kind": "check_in_below", "score": 3}, 1, 4, time(10, 0)
+    ),
+    BranchTemplate("Re-engagement", 4, {"kind": "no_reply"}, 2, 5, time(9, 30)),
+    BranchTemplate(
+        "Coach callback",
+        6,
+        {"kind": "reply_keyword", "keywords": [COACH_KEYWORD]},
+        1,
+        7,
+        time(11, 0),
+    ),
+)
 
 
 def rng_uuid(rng: np.random.Generator) -> str:
@@ -111,6 +144,10 @@ class TouchpointSpec:
     follow_up_after_days: int
     content_id: str
     correct_answer: str | None
+    branch: bool = False
+    flow_next: int = -1  # position the flow goes to when no rule matches; -1 ends the journey
+    rule: BranchTemplate | None = None  # the rule this touchpoint carries, if any
+    rule_target: int = -1  # position of the rule's target
 
 
 @dataclass
@@ -376,7 +413,8 @@ def _journey(
             "id": journey_id,
             "organization_id": org.id,
             "name": f"{SECTORS[org.sector].name.title()} onboarding",
-            "description": f"Eight touchpoints over three weeks, designed by {org_name}.",
+            "description": f"Eight touchpoints over three weeks, with remedial, support, "
+            f"re-engagement and coach branches, designed by {org_name}.",
             "status": JourneyStatus.PUBLISHED.value,
             "languages": list(org.languages),
             "is_marketplace_listed": listed,
@@ -438,10 +476,77 @@ def _journey(
                     if follow_after
                     else None
                 ),
+                "branch": False,
+                "next_name": None,
+                "next_position": None,
+                "rules": [],
                 **_audit(created),
             }
         )
+    _add_branches(org, rows, touchpoints, phase_ids[-1], journey_id, created)
     return _Journey(journey_id, touchpoints, experiment_content_id)
+
+
+def _add_branches(
+    org: OrganizationSpec, rows: dict[str, list[dict[str, Any]]],
+    touchpoints: list[TouchpointSpec], phase_id: str, journey_id: str, created: datetime,
+) -> None:  # fmt: skip
+    """The journey's branch touchpoints after its main flow, and the rules leading to them.
+
+    They draw from their own random stream (seeded by the organization's id), so the rest of the
+    world is the same as before journeys had rules."""
+    rng = np.random.default_rng(uuid.UUID(org.id).int)
+    main_rows = rows["touchpoints"][-len(touchpoints) :]
+    for spec in touchpoints:
+        spec.flow_next = spec.position + 1 if spec.position + 1 < len(touchpoints) else -1
+    for template in BRANCH_TEMPLATES:
+        source, returns_to = touchpoints[template.source], touchpoints[template.returns_to]
+        content_id, _ = _content(
+            rng, rows, org, f"branch_{_slug(template.name).replace('-', '_')}",
+            TouchpointKind.MESSAGE, ("default",), created,
+        )  # fmt: skip
+        spec = TouchpointSpec(
+            id=rng_uuid(rng),
+            position=len(touchpoints),
+            kind=TouchpointKind.MESSAGE,
+            day_offset=source.day_offset + template.after_days,
+            send_minutes=template.send_at.hour * 60 + template.send_at.minute,
+            follow_up_after_days=0,
+            content_id=content_id,
+            correct_answer=None,
+            branch=True,
+            flow_next=returns_to.position,
+        )
+        source.rule, source.rule_target = template, spec.position
+        main_rows[template.source]["rules"] = [
+            {
+                "when": template.when,
+                "goto": template.name,
+                "goto_position": spec.position,
+                "after_days": template.after_days,
+            }
+        ]
+        touchpoints.append(spec)
+        rows["touchpoints"].append(
+            {
+                "id": spec.id,
+                "organization_id": org.id,
+                "journey_id": journey_id,
+                "phase_id": phase_id,
+                "position": spec.position,
+                "name": template.name,
+                "kind": spec.kind.value,
+                "day_offset": spec.day_offset,
+                "local_send_time": template.send_at,
+                "content_id": content_id,
+                "follow_up": None,
+                "branch": True,
+                "next_name": main_rows[template.returns_to]["name"],
+                "next_position": returns_to.position,
+                "rules": [],
+                **_audit(created),
+            }
+        )
 
 
 def _experiment_rows(

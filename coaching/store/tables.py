@@ -248,6 +248,14 @@ class Touchpoint(TenantOwned, Base):
     content_id: Mapped[str] = mapped_column(EntityId, ForeignKey("content.id"), nullable=False)
     # e.g. {"after_days": 2, "content_id": "...", "max_nudges": 1}: nudge when no reply came.
     follow_up: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    # The journey's graph (coaching.journey_rules): a branch is reached only through a rule;
+    # `next_*` is where the worker goes when no rule matches (null: the next main touchpoint);
+    # rules carry the target's name and position, e.g. {"when": {"kind": "quiz_answer",
+    # "correct": false}, "goto": "Remedial", "goto_position": 9, "after_days": 1}.
+    branch: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    next_name: Mapped[str | None] = mapped_column(String(200))
+    next_position: Mapped[int | None] = mapped_column(Integer)
+    rules: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, nullable=False, default=list)
 
 
 class Program(TenantOwned, Base):

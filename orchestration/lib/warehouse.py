@@ -30,6 +30,7 @@ PUBLISHED_MARTS = (
     "worker_history",
     "messages",
     "worker_progress",
+    "journey_states",
     "program_progress",
     "enrollment_plan",
     "worker_features",

@@ -164,7 +164,7 @@ def test_journey_structure_rules_and_publishing(api: Api) -> None:
     grown = {
         "phases": [
             {"name": "A", "touchpoints": [{**touchpoint, "day_offset": 0}]},
-            {"name": "B", "touchpoints": [{**touchpoint, "day_offset": 7}]},
+            {"name": "B", "touchpoints": [{**touchpoint, "name": "u", "day_offset": 7}]},
         ]
     }
     answer = api.client.put(f"/journeys/{journey}/structure", json=grown, headers=org.admin).json()

@@ -1,4 +1,5 @@
-{#- Every touchpoint of every enrollment: when it is due (cadence applied) and what happened. -#}
+{#- Every touchpoint of every enrollment: when the main flow has it due (cadence applied), where
+    the flow goes after it, and what happened. -#}
 with
 
 enrollments as (
@@ -17,6 +18,11 @@ programs as (
     where not is_deleted
 ),
 
+live_touchpoints as (
+    select * from {{ ref('stg_store__touchpoints') }}
+    where not is_deleted
+),
+
 touchpoints as (
     select
         touchpoints.id as touchpoint_id,
@@ -27,11 +33,23 @@ touchpoints as (
         touchpoints.kind,
         touchpoints.content_id,
         touchpoints.follow_up,
+        touchpoints.branch as is_branch,
+        -- Where the worker goes when no rule matches: the touchpoint's own `next`, else the next
+        -- main-flow touchpoint after it (null: the journey ends here).
+        coalesce(
+            touchpoints.next_position,
+            (
+                select min(main.position)
+                from live_touchpoints as main
+                where main.journey_id = touchpoints.journey_id
+                    and main.position > touchpoints.position
+                    and not main.branch
+            )
+        ) as flow_next_position,
         phases.position as phase_position,
         phases.name as phase_name
-    from {{ ref('stg_store__touchpoints') }} as touchpoints
+    from live_touchpoints as touchpoints
     inner join {{ ref('stg_store__journey_phases') }} as phases on phases.id = touchpoints.phase_id
-    where not touchpoints.is_deleted
 ),
 
 -- Program-level experiments change the implementation: cadence (scaling day offsets) and send time.
@@ -79,6 +97,8 @@ final as (
         touchpoints.kind,
         touchpoints.content_id,
         touchpoints.follow_up,
+        touchpoints.is_branch,
+        touchpoints.flow_next_position,
         touchpoints.phase_position,
         touchpoints.phase_name,
         touchpoints.day_offset,

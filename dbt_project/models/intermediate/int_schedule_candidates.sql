@@ -1,8 +1,9 @@
 {#-
-    What each active enrollment should receive next, before timing rules: its next unsent
-    touchpoint, and follow-up nudges for sent touchpoints still without a reply, inside the
-    program's timeline (`starts_on` to `ends_on`). Local dates are
-    in the worker's timezone; `activation_schedule` turns them into send times.
+    What each active enrollment should receive next, before timing rules: the next step of its
+    journey (journey_states: rules and flow over the event history), and follow-up nudges for
+    sent touchpoints still without a reply, inside the program's timeline (`starts_on` to
+    `ends_on`). Local dates are in the worker's timezone; `activation_schedule` turns them into
+    send times.
 -#}
 with
 
@@ -30,17 +31,20 @@ last_inbound as (
     group by worker_id
 ),
 
+-- The next step of each journey, as the state machine in journey_states decided it.
 next_touchpoints as (
     select
         plan.*,
         0 as attempt,
         false as is_follow_up,
         plan.content_id as send_content_id,
-        cast({{ utc_to_local('workers.timezone', 'plan.enrolled_at') }} as date) + plan.effective_day_offset as local_date
+        states.next_local_date as local_date
     from plan
+    inner join {{ ref('journey_states') }} as states
+        on states.enrollment_id = plan.enrollment_id
+        and states.next_touchpoint_id = plan.touchpoint_id
     inner join workers on workers.worker_id = plan.worker_id
     where not plan.is_sent
-    qualify row_number() over (partition by plan.enrollment_id order by plan.position) = 1
 ),
 
 nudges as (

@@ -9,6 +9,8 @@ per_touchpoint as (
         plan.is_delivered and (plan.kind = 'message' or plan.is_replied) as is_completed
     from {{ ref('int_enrollment_touchpoints') }} as plan
     inner join {{ ref('workers') }} as workers on workers.worker_id = plan.worker_id
+    -- Progress is through the main flow; branches (remedial, support) come on top of it.
+    where not plan.is_branch
 ),
 
 rolled_up as (

@@ -17,6 +17,10 @@ renamed as (
         local_send_time,
         content_id,
         cast(follow_up as json) as follow_up,
+        branch,
+        next_name,
+        next_position,
+        cast(rules as json) as rules,
         {{ audit_columns() }}
     from source
 )

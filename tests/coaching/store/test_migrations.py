@@ -28,9 +28,10 @@ def test_upgrade_matches_models_and_downgrade_removes_everything(store_url: str)
     engine.dispose()
 
 
-def test_0004_upgrades_a_store_with_programs_others_point_at(store_url: str) -> None:
-    """A store already holding programs with enrollments takes the program settings in place
-    (SQLite cannot recreate a table foreign keys point at), with the defaults for old rows."""
+def test_0004_and_0005_upgrade_a_store_with_rows_others_point_at(store_url: str) -> None:
+    """A store already holding programs and touchpoints takes the program settings and the
+    journey rules in place (SQLite cannot recreate a table foreign keys point at), with the
+    defaults for old rows: a touchpoint stored before rules is a main-flow touchpoint."""
     from sqlalchemy import text
 
     engine = make_engine(store_url)
@@ -58,11 +59,36 @@ def test_0004_upgrades_a_store_with_programs_others_point_at(store_url: str) -> 
                 f"('p1', 'o1', 'P', 'j1', 'active', '2026-11-01', 0, 'whatsapp', {audit})"
             )
         )
+        connection.execute(
+            text(
+                "insert into journey_phases (id, organization_id, journey_id, position, name, "
+                f"created_at, updated_at) values ('f1', 'o1', 'j1', 0, 'F', {audit})"
+            )
+        )
+        connection.execute(
+            text(
+                "insert into content (id, organization_id, key, kind, created_at, updated_at) "
+                f"values ('c1', 'o1', 'k', 'text', {audit})"
+            )
+        )
+        connection.execute(
+            text(
+                "insert into touchpoints (id, organization_id, journey_id, phase_id, position, "
+                "name, kind, day_offset, local_send_time, content_id, created_at, updated_at) "
+                f"values ('t1', 'o1', 'j1', 'f1', 0, 'T', 'message', 0, '09:00:00', 'c1', {audit})"
+            )
+        )
     migrate.upgrade(engine)
     with engine.connect() as connection:
         row = connection.execute(
             text("select on_segment_exit, max_sync_change_share from programs")
         ).one()
     assert tuple(row) == ("keep", 0.25)
+    with engine.connect() as connection:
+        touchpoint = connection.execute(
+            text("select branch, next_position, rules from touchpoints")
+        ).one()
+    assert (bool(touchpoint[0]), touchpoint[1]) == (False, None)
+    assert touchpoint[2] in ([], "[]")
     migrate.downgrade(engine, "base")
     engine.dispose()

@@ -1,0 +1,183 @@
+{#-
+    Where each enrollment stands in its journey and where it goes next: a state machine over the
+    journey's touchpoints, read from the event history rather than from a fixed day offset.
+
+    - The state is the last touchpoint sent to the enrollment (follow-up nudges aside).
+    - The touchpoint's rules are read in order against what happened since (the first reply's
+      keyword, the quiz answer, the check-in score, no reply by `after_days`, the worker's segment
+      membership now); the first that matches sends the worker to its target `after_days` after the
+      send, or ends the journey.
+    - When none matches, the worker moves on along the flow: to the touchpoint's `next`, else the
+      next main-flow touchpoint, on its (cadence-scaled) day after enrollment, and never before
+      the day of the last send (the day after, when leaving a branch).
+    - An enrollment with nothing sent yet starts at the first main-flow touchpoint.
+    The rules' meaning is coaching.journey_rules'; `activation_schedule` sends the next step.
+-#}
+with
+
+plan as (
+    select * from {{ ref('int_enrollment_touchpoints') }}
+),
+
+rules as (
+    select * from {{ ref('int_journey_rules') }}
+),
+
+workers as (
+    select worker_id, timezone from {{ ref('workers') }}
+),
+
+enrollments as (
+    select distinct
+        plan.enrollment_id,
+        plan.organization_id,
+        plan.program_id,
+        plan.worker_id,
+        plan.enrollment_status,
+        plan.is_holdout,
+        cast({{ utc_to_local('workers.timezone', 'plan.enrolled_at') }} as date) as enrolled_on,
+        cast({{ utc_to_local('workers.timezone', as_of_timestamp()) }} as date) as local_today
+    from plan
+    inner join workers on workers.worker_id = plan.worker_id
+),
+
+-- The last touchpoint sent to each enrollment, with what the worker answered to it by the as-of time.
+current_step as (
+    select
+        messages.enrollment_id,
+        messages.touchpoint_id,
+        messages.sent_at,
+        case when messages.first_reply_at <= {{ as_of_timestamp() }} then messages.first_reply_body end as reply_body,
+        case when messages.first_reply_at <= {{ as_of_timestamp() }} then messages.first_reply_at end as replied_at,
+        case when messages.first_reply_at <= {{ as_of_timestamp() }} then messages.quiz_answer_correct end as quiz_answer_correct,
+        case when messages.first_reply_at <= {{ as_of_timestamp() }} then messages.check_in_score end as check_in_score
+    from {{ ref('messages') }} as messages
+    where messages.enrollment_id is not null
+        and not messages.is_follow_up
+        and messages.sent_at <= {{ as_of_timestamp() }}
+    qualify row_number() over (
+        partition by messages.enrollment_id order by messages.sent_at desc, messages.message_sid desc
+    ) = 1
+),
+
+located as (
+    select
+        enrollments.*,
+        current_step.touchpoint_id as current_touchpoint_id,
+        plan.position as current_position,
+        plan.is_branch as current_is_branch,
+        plan.flow_next_position,
+        current_step.sent_at as current_sent_at,
+        cast({{ utc_to_local('workers.timezone', 'current_step.sent_at') }} as date) as current_sent_on,
+        current_step.reply_body,
+        current_step.replied_at,
+        current_step.quiz_answer_correct,
+        current_step.check_in_score
+    from enrollments
+    inner join workers on workers.worker_id = enrollments.worker_id
+    left join current_step on current_step.enrollment_id = enrollments.enrollment_id
+    left join plan
+        on plan.enrollment_id = current_step.enrollment_id
+        and plan.touchpoint_id = current_step.touchpoint_id
+),
+
+members as (
+    select segment_id, worker_id from {{ ref('int_segment_evaluations') }}
+    where worker_id is not null
+),
+
+-- Segments that evaluated: a segment rule never fires on a segment that failed to evaluate.
+evaluated_segments as (
+    select segment_id from {{ ref('int_segment_evaluations') }}
+    group by segment_id
+    having count(*) filter (where problem is not null) = 0
+),
+
+matched as (
+    select
+        located.enrollment_id,
+        rules.rule_index,
+        rules.rule_kind,
+        rules.goto_position,
+        located.current_sent_on + rules.after_days as rule_local_date
+    from located
+    inner join rules on rules.touchpoint_id = located.current_touchpoint_id
+    left join evaluated_segments on evaluated_segments.segment_id = rules.segment_id
+    left join members
+        on members.segment_id = rules.segment_id
+        and members.worker_id = located.worker_id
+    where case rules.rule_kind
+        when 'reply_keyword' then upper(trim(located.reply_body)) = rules.keyword
+        when 'quiz_answer' then located.quiz_answer_correct = rules.quiz_correct
+        when 'check_in_below' then located.check_in_score < rules.below_score
+        when 'no_reply' then located.replied_at is null
+            and located.current_sent_on + rules.after_days <= located.local_today
+        when 'segment' then evaluated_segments.segment_id is not null
+            and (members.worker_id is not null) = rules.segment_member
+        else false
+    end
+    qualify row_number() over (partition by located.enrollment_id order by rules.rule_index) = 1
+),
+
+first_steps as (
+    select journey_touchpoints.enrollment_id, min(journey_touchpoints.position) as first_position
+    from plan as journey_touchpoints
+    where not journey_touchpoints.is_branch
+    group by journey_touchpoints.enrollment_id
+),
+
+decided as (
+    select
+        located.*,
+        matched.rule_index,
+        matched.rule_kind,
+        case
+            when located.current_touchpoint_id is null then 'start'
+            when matched.enrollment_id is not null and matched.goto_position is null then 'ended_by_rule'
+            when matched.enrollment_id is not null then 'rule'
+            when located.flow_next_position is null then 'finished'
+            else 'flow'
+        end as transition,
+        case
+            when located.current_touchpoint_id is null then first_steps.first_position
+            when matched.enrollment_id is not null then matched.goto_position
+            else located.flow_next_position
+        end as next_position,
+        matched.rule_local_date
+    from located
+    left join matched on matched.enrollment_id = located.enrollment_id
+    left join first_steps on first_steps.enrollment_id = located.enrollment_id
+),
+
+final as (
+    select
+        decided.enrollment_id,
+        decided.organization_id,
+        decided.program_id,
+        decided.worker_id,
+        decided.enrollment_status,
+        decided.is_holdout,
+        decided.current_touchpoint_id,
+        decided.current_position,
+        decided.current_sent_at,
+        decided.rule_index,
+        decided.rule_kind,
+        decided.transition,
+        decided.transition in ('finished', 'ended_by_rule') as is_finished,
+        next_step.touchpoint_id as next_touchpoint_id,
+        decided.next_position,
+        case
+            when decided.transition = 'rule' then decided.rule_local_date
+            when decided.transition = 'start' then decided.enrolled_on + next_step.effective_day_offset
+            when decided.transition = 'flow' then greatest(
+                decided.enrolled_on + next_step.effective_day_offset,
+                decided.current_sent_on + case when decided.current_is_branch then 1 else 0 end
+            )
+        end as next_local_date
+    from decided
+    left join plan as next_step
+        on next_step.enrollment_id = decided.enrollment_id
+        and next_step.position = decided.next_position
+)
+
+select * from final
