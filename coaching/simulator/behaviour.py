@@ -339,8 +339,9 @@ class Behaviour:
             & (self.next_pos >= 0)
             & (self.cur_pos >= 0)
         )
-        # The local day of the as-of moment, counted like the simulated days (no DST here).
-        today = ((as_of_us // US - self.midnight[:, 0]) // 86_400)[pop.organization_index]
+        # The local day of the last second before the as-of moment, counted like the simulated
+        # days (no DST in the simulated zones).
+        today = ((as_of_us // US - 1 - self.midnight[:, 0]) // 86_400)[pop.organization_index]
         known = np.where(
             np.isin(self.pending_rule, REPLY_RULES),
             self.decided_at <= as_of_us,

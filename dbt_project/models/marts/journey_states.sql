@@ -36,7 +36,8 @@ enrollments as (
         plan.enrollment_status,
         plan.is_holdout,
         cast({{ utc_to_local('workers.timezone', 'plan.enrolled_at') }} as date) as enrolled_on,
-        cast({{ utc_to_local('workers.timezone', as_of_timestamp()) }} as date) as local_today
+        -- The worker's local day at the last moment the marts describe.
+        cast({{ utc_to_local('workers.timezone', dbt.dateadd('second', -1, as_of_timestamp())) }} as date) as local_today
     from plan
     inner join workers on workers.worker_id = plan.worker_id
 ),
