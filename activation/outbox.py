@@ -229,9 +229,14 @@ def _rejection_event(row: dict[str, Any], reason: str, now: datetime) -> dict[st
 
 
 def _record_assignments(session: Any, rows: Iterable[dict[str, Any]], now: datetime) -> int:
-    """Workers newly assigned by the current weights (dbt's `computed` rows) are recorded when
-    their first message is claimed, so their variant never changes again (issue 5)."""
-    computed = [r for r in rows if r.get("assignment_source") == "computed"]
+    """Workers newly assigned by the current weights (dbt's `computed` rows, of either experiment
+    tier) are recorded when their first message is claimed, so their variant never changes again
+    (a variant already recorded is left as it is)."""
+    computed = [
+        r
+        for r in rows
+        if "computed" in (r.get("assignment_source"), r.get("program_assignment_source"))
+    ]
     variant_ids = sorted(
         {
             v

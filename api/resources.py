@@ -21,6 +21,7 @@ from coaching.domain import (
     CONTENT_ROLES,
     PROGRAM_ROLES,
     ContentKind,
+    ExperimentLevel,
     ExperimentStatus,
     JourneyStatus,
     ProgramStatus,
@@ -114,6 +115,7 @@ def _check_program(session: Session, principal: Principal, program: Program) -> 
 def _check_experiment(session: Session, principal: Principal, experiment: Experiment) -> None:
     if refusal := entitlements.adaptive_refusal(principal.tier, experiment.is_adaptive):
         raise field_problem("body.is_adaptive", refusal, 403)
+    _check_experiment_reach(session, experiment)
     if experiment.status == ExperimentStatus.RUNNING:
         session.flush()
         variants = list(
@@ -132,6 +134,83 @@ def _check_experiment(session: Session, principal: Principal, experiment: Experi
             )
         if abs(total - 1.0) > 1e-6:
             raise field_problem("body.status", f"variant weights sum to {total:g}, not 1")
+
+
+def _check_experiment_reach(session: Session, experiment: Experiment) -> None:
+    """Refuse an experiment that could never assign anyone, saying why."""
+    program = session.get(Program, experiment.program_id) if experiment.program_id else None
+    if program is not None and program.status == ProgramStatus.COMPLETED:
+        raise field_problem(
+            "body.program_id", "the program has ended: nobody new could be assigned"
+        )
+    if experiment.level == ExperimentLevel.PROGRAM:
+        if experiment.touchpoint_id is not None:
+            raise field_problem(
+                "body.touchpoint_id",
+                "a program-level experiment tests the program's implementation, not a touchpoint "
+                "(a journey-level experiment tests a touchpoint's content)",
+            )
+        return
+    touchpoint = session.get(Touchpoint, experiment.touchpoint_id)
+    if touchpoint is None or touchpoint.deleted_at is not None:
+        return  # the reference check reports it
+    if program is not None:
+        if program.journey_id != touchpoint.journey_id:
+            raise field_problem(
+                "body.touchpoint_id",
+                "the touchpoint is not in the journey this program runs: nobody could be assigned",
+            )
+        return
+    runs = session.scalar(
+        _live(Program).where(
+            Program.journey_id == touchpoint.journey_id,
+            Program.status != ProgramStatus.COMPLETED,
+        )
+    )
+    if not runs:
+        raise field_problem(
+            "body.touchpoint_id",
+            "no program runs this touchpoint's journey, so nobody could be assigned: name a "
+            "program (program_id) or create one for the journey first",
+        )
+
+
+def _check_experiment_variant(session: Session, _: Principal, variant: ExperimentVariant) -> None:
+    """Content variants belong to journey-level experiments, settings to program-level ones."""
+    experiment = session.get(Experiment, variant.experiment_id)
+    if experiment is None:
+        return
+    if experiment.level == ExperimentLevel.JOURNEY and variant.settings:
+        raise field_problem(
+            "body.settings",
+            "a journey-level experiment tests a touchpoint's content (content_variant_key); "
+            "settings change a program's implementation, in a program-level experiment",
+        )
+    if experiment.level == ExperimentLevel.PROGRAM and variant.content_variant_key:
+        raise field_problem(
+            "body.content_variant_key",
+            "a program-level experiment changes the implementation (settings); content variants "
+            "are tested by a journey-level experiment",
+        )
+
+
+def _variant_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Settings are stored as the JSON the warehouse reads, without the ones left out."""
+    if isinstance(values.get("settings"), dict):
+        values["settings"] = _without_nones(values["settings"])
+    return values
+
+
+def _without_nones(document: dict[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for key, value in document.items():
+        if isinstance(value, dict):
+            value = _without_nones(value)
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        if value is not None and value != {}:
+            cleaned[key] = value
+    return cleaned
 
 
 def _new_salt(values: dict[str, Any]) -> dict[str, Any]:
@@ -300,6 +379,8 @@ EXPERIMENT_VARIANTS = Resource(
     filters=("experiment_id", "is_control", "key"),
     sorts=("created_at", "key"),
     references={"experiment_id": Experiment},
+    prepare=_variant_values,
+    check=_check_experiment_variant,
 )
 
 # Every tenant resource, in the order the API documents them.

@@ -213,3 +213,17 @@ def flatten_rules(touchpoint_id: str, rules: Sequence[Mapping[str, Any]]) -> lis
             base["segment_member"] = bool(when.get("member", True))
         rows.append(base)
     return rows
+
+
+def describe_condition(when: Mapping[str, Any], after_days: int = 1) -> str:
+    """A rule's condition in words, for reports and the console."""
+    kind = RuleKind(when["kind"])
+    if kind is RuleKind.QUIZ_ANSWER:
+        return "quiz answered " + ("right" if when.get("correct") else "wrong")
+    if kind is RuleKind.CHECK_IN_BELOW:
+        return f"check-in below {when.get('score')}"
+    if kind is RuleKind.NO_REPLY:
+        return f"no reply in {after_days} day{'s' if after_days != 1 else ''}"
+    if kind is RuleKind.REPLY_KEYWORD:
+        return "reply " + " or ".join(when.get("keywords", []))
+    return ("in" if when.get("member", True) else "left") + f" segment {when.get('segment_id')}"

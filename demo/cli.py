@@ -31,14 +31,16 @@ def demo(
     from coaching.simulator.config import SimulationConfig
     from coaching.simulator.run import simulate
     from coaching.simulator.summary import describe as describe_world
-    from demo.loop import enroll, run_loop
+    from demo.loop import enroll, recorded_assignments, run_loop
     from demo.report import (
         describe_enrollments,
         describe_experiments,
+        describe_journey_rules,
         describe_loop,
         describe_marts,
         describe_planted,
         describe_program_sends,
+        describe_recorded,
         describe_seen,
         summary_of,
     )
@@ -69,6 +71,7 @@ def demo(
     typer.echo("[3/6] dbt build and publish the marts (Dagster dbt assets)")
     built = run_transform(settings, dagster_instance(settings), progress=_echo)
     typer.echo(describe_marts(settings, built))
+    typer.echo(describe_journey_rules(settings, manifest))
     typer.echo(describe_experiments(settings, manifest))
     typer.echo(
         "[4/6] enrollment sync: the plan applied to the store by diff (coach sync), then ingest "
@@ -83,6 +86,7 @@ def demo(
     loop = run_loop(settings, progress=_echo)
     typer.echo(describe_loop(loop))
     typer.echo(describe_program_sends(loop, planted))
+    typer.echo(describe_recorded(recorded_assignments(settings, planted), planted))
     typer.echo("[6/6] ingest and build again: the marts see what happened to those messages")
     run_ingest(settings, dagster_instance(settings), progress=lambda _m: None)
     run_transform(settings, dagster_instance(settings), progress=lambda _m: None)

@@ -23,7 +23,7 @@ from activation.service import activate as activate_passes
 from coaching import clock
 from coaching.settings import Settings
 from coaching.store.engine import make_engine, transaction
-from coaching.store.tables import Enrollment, Organization, OutboxMessage
+from coaching.store.tables import Enrollment, ExperimentAssignment, Organization, OutboxMessage
 from demo.scenario import PlantedPrograms, delete_a_planned_member
 from demo.services import local_services, tell_twilio_what_it_knows
 from orchestration.runs import dagster_instance, ingest, transform
@@ -60,6 +60,9 @@ class EnrollmentStep:
     names: dict[str, str]
     new_program_due: int = 0
     ended_program_planned: int = 0
+    # The new program's experiment in the rebuilt schedule: per variant key, the enrollments it
+    # plans for and the local send times they get.
+    new_program_variants: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
 def enroll(
@@ -86,7 +89,30 @@ def enroll(
             "count(*) filter (where program_id = ?) from read_parquet(?)",
             [planted.new_program_id, planted.ended_program_id, str(schedule)],
         ).fetchone()
+        for variant_id, enrollments, times in con.execute(
+            "select program_variant_id, count(distinct enrollment_id), "
+            "list(distinct left(cast(local_send_time as varchar), 5)) "
+            "from read_parquet(?) where program_id = ? and not is_follow_up group by all",
+            [str(schedule), planted.new_program_id],
+        ).fetchall():
+            key = planted.variant_keys.get(variant_id or "", "none")
+            step.new_program_variants[key] = (enrollments, " ".join(sorted(times or [])))
     return step
+
+
+def recorded_assignments(settings: Settings, planted: PlantedPrograms) -> Counter[str]:
+    """The new program's experiment assignments the sends recorded, by variant key."""
+    engine = make_engine(settings.database_url or "")
+    try:
+        with transaction(engine) as session:
+            rows = session.execute(
+                select(ExperimentAssignment.variant_id, func.count())
+                .where(ExperimentAssignment.experiment_id == planted.experiment_id)
+                .group_by(ExperimentAssignment.variant_id)
+            ).all()
+    finally:
+        engine.dispose()
+    return Counter({planted.variant_keys.get(v, v): n for v, n in rows})
 
 
 def day_to_replay(settings: Settings) -> list[datetime]:

@@ -4,11 +4,14 @@ Everything is read from the published Parquet, as any reader outside the run wou
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import duckdb
 
+from coaching.journey_rules import describe_condition
 from coaching.settings import Settings
+from coaching.simulator.world import BRANCH_TEMPLATES
 from demo.loop import EnrollmentStep, LoopSummary
 from demo.scenario import PlantedPrograms
 from orchestration.runs import TransformSummary
@@ -89,7 +92,7 @@ def describe_experiments(settings: Settings, manifest: dict) -> str:
             shipped += decision == "ship"
             leading += decision != "ship" and chance >= 0.8
         lines.append(
-            f"  {experiment['name']:<32} planted {treated['planted_reply_lift']:+.2f}  "
+            f"  [{experiment['level']:<7}] {experiment['name']:<32} planted {treated['planted_reply_lift']:+.2f}  "
             f"measured {lift:+.3f} [{low:+.3f}, {high:+.3f}]  P(better) {chance:.0%}  "
             f"-> {decision}{' ' + winner if winner else ''}"
         )
@@ -97,6 +100,46 @@ def describe_experiments(settings: Settings, manifest: dict) -> str:
         f"  planted winners: {winners}; shipped {shipped}, leading and still running {leading} "
         "(small arms keep running until the evidence is strong enough)"
     )
+    return "\n".join(lines)
+
+
+def describe_journey_rules(settings: Settings, manifest: dict) -> str:
+    """Per journey rule of the demo world: the branches the simulated days took and the ones
+    pending now, as journey_states finds them, beside the simulator's planted truth, and how many
+    of them the schedule has due now."""
+    gold = Path(settings.lake_dir or "") / "gold"
+    with duckdb.connect() as con:
+        pending = dict(
+            con.execute(
+                f"select rule_kind, count(*) from '{gold}/journey_states.parquet' "
+                "where transition = 'rule' and enrollment_status = 'active' and not is_holdout "
+                "group by all"
+            ).fetchall()
+        )
+        due = dict(
+            con.execute(
+                f"select states.rule_kind, count(*) from '{gold}/activation_schedule.parquet' "
+                f"as schedule join '{gold}/journey_states.parquet' as states using (enrollment_id) "
+                "where schedule.is_due and not schedule.is_follow_up and states.transition = 'rule' "
+                "group by all"
+            ).fetchall()
+        )
+        taken = dict(
+            con.execute(
+                f"select touchpoint_name, count(*) from '{gold}/messages.parquet' "
+                "where not is_follow_up group by all"
+            ).fetchall()
+        )
+    lines = ["  journey rules (journey_states beside the simulator's planted truth):"]
+    for template in BRANCH_TEMPLATES:
+        kind = template.when["kind"]
+        truth = manifest["journey_rules"][kind]
+        label = f"{describe_condition(template.when, template.after_days)} → {template.name}"
+        lines.append(
+            f"    {label:<42} pending {pending.get(kind, 0):>4} of {truth['pending']:>4} planted "
+            f"({due.get(kind, 0)} due now); sent {taken.get(template.name, 0)} of "
+            f"{truth['taken']} taken in history"
+        )
     return "\n".join(lines)
 
 
@@ -195,7 +238,21 @@ def describe_enrollments(step: EnrollmentStep, planted: PlantedPrograms) -> str:
         f"  rebuilt: {step.new_program_due} sends due now for '{planted.new_program_name}', "
         f"{step.ended_program_planned} planned for '{planted.ended_program_name}' (ended)"
     )
+    variants = ", ".join(
+        f"{key} {count} (at {times})"
+        for key, (count, times) in sorted(step.new_program_variants.items())
+    )
+    lines.append(
+        f"  program-level experiment '{planted.experiment_name}': new enrollments assigned by the "
+        f"stable hash: {variants or 'none'}"
+    )
     return "\n".join(lines)
+
+
+def describe_recorded(recorded: Counter[str], planted: PlantedPrograms) -> str:
+    return f"  '{planted.experiment_name}' assignments recorded as the sends went out: " + (
+        ", ".join(f"{k} {n}" for k, n in sorted(recorded.items())) or "none"
+    )
 
 
 def describe_program_sends(loop: LoopSummary, planted: PlantedPrograms) -> str:

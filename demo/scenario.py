@@ -1,6 +1,6 @@
 """What a program manager does to the demo's world before the pipeline runs, so the closed loop
-has something to close: a new program for a segment nobody enrolled by hand, and a program that
-has ended. After the build, a member of the new program's segment is deleted, as happens between
+has something to close: a new program for a segment nobody enrolled by hand, with a program-level
+experiment on its send time and nudges, and a program that has ended. After the build, a member of the new program's segment is deleted, as happens between
 a build and a sync, so the sync has a change to refuse.
 
 The changes go into the store the way the API writes them (rows with audit columns), and the
@@ -17,13 +17,23 @@ import duckdb
 from sqlalchemy import select
 
 from coaching import clock
-from coaching.domain import ProgramStatus, SegmentKind
+from coaching.domain import ExperimentLevel, ExperimentStatus, ProgramStatus, SegmentKind
 from coaching.settings import Settings
 from coaching.store.engine import make_engine, transaction
-from coaching.store.tables import Organization, Program, Segment, Worker
+from coaching.store.tables import (
+    Experiment,
+    ExperimentVariant,
+    Organization,
+    Program,
+    Segment,
+    Worker,
+)
 
 ACTOR = "demo:program-manager"
 NEW_PROGRAM_HOLDOUT = 0.1
+# The new program's experiment: the journey's own send times and nudges against evenings
+# without nudges (what a program-level variant may change).
+EVENING_SETTINGS = {"send_time": "18:00:00", "follow_up": {"max_nudges": 0}}
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,10 @@ class PlantedPrograms:
     ended_program_id: str
     ended_program_name: str
     ended_on: date
+    experiment_id: str
+    experiment_name: str
+    experiment_salt: str
+    variant_keys: dict[str, str]  # variant id -> key, control first
 
 
 def plant_programs(settings: Settings, end_date: date) -> PlantedPrograms:
@@ -73,13 +87,41 @@ def plant_programs(settings: Settings, end_date: date) -> PlantedPrograms:
             updated_by=ACTOR,
         )
         session.add(new)
+        session.flush()
+        experiment = Experiment(
+            id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"coach-demo:{new.id}:evenings")),
+            organization_id=new.organization_id,
+            name=f"{new.name}: evenings without nudges",
+            level=ExperimentLevel.PROGRAM,
+            hypothesis="Evening sends get replies without nudging.",
+            program_id=new.id,
+            status=ExperimentStatus.RUNNING,
+            salt=f"demo-{new.id[:8]}",
+            primary_metric="reply_rate_24h",
+            guardrail_metrics=["opt_out_rate"],
+            created_by=ACTOR,
+            updated_by=ACTOR,
+        )
+        session.add(experiment)
+        session.flush()
+        variants = [
+            ExperimentVariant(experiment_id=experiment.id, key="journey", name="The journey's",
+                              is_control=True, weight=0.5, settings={}),
+            ExperimentVariant(experiment_id=experiment.id, key="evening", name="Evenings",
+                              weight=0.5, settings=EVENING_SETTINGS),
+        ]  # fmt: skip
+        for variant in variants:
+            variant.organization_id = new.organization_id
+            variant.created_by = variant.updated_by = ACTOR
+            session.add(variant)
         ended_on = end_date - timedelta(days=2)
         second.ends_on = ended_on
         second.updated_by = ACTOR
         session.flush()
         planted = PlantedPrograms(
-            new.id, new.name, segment.id, segment.name, second.id, second.name, ended_on
-        )
+            new.id, new.name, segment.id, segment.name, second.id, second.name, ended_on,
+            experiment.id, experiment.name, experiment.salt, {v.id: v.key for v in variants},
+        )  # fmt: skip
     engine.dispose()
     return planted
 

@@ -90,3 +90,22 @@ objectives = con.sql(
     """
 ).df()
 print(objectives.to_string(index=False))
+
+# %% [markdown]
+# ## Where the journey rules send workers
+# `journey_states` reads each enrollment's event history as a state machine: the last touchpoint
+# sent and what the worker answered decide the next step. `rule` rows took a branch (a wrong quiz
+# answer, a low check-in, silence, a keyword, a segment change); `flow` rows go on along the
+# journey.
+
+# %%
+transitions = con.sql(
+    f"""
+    select transition, coalesce(rule_kind, '') as rule_kind, count(*) as enrollments,
+           count(*) filter (where next_local_date <= current_date) as due_by_today
+    from '{gold}/journey_states.parquet'
+    where not is_holdout and enrollment_status = 'active'
+    group by all order by enrollments desc
+    """
+).df()
+print(transitions.to_string(index=False))

@@ -57,6 +57,13 @@ READS = (
         "Each enrollment's progress through its journey",
     ),
     MartRead(
+        "/reads/journey-states",
+        "journey_states",
+        ("enrollment_id",),
+        ("program_id", "worker_id", "transition", "rule_kind"),
+        "Where each enrollment stands in its journey, the rule that moved it, and what comes next",
+    ),
+    MartRead(
         "/reads/program-progress",
         "program_progress",
         ("program_id",),

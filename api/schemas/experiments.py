@@ -14,18 +14,20 @@ from pydantic import (
 
 from api.schemas.common import (
     PRESENT,
-    Attributes,
     Flag,
     Input,
     Key,
+    LocalTime,
     Moment,
     Name,
     Output,
     Ref,
     Stored,
+    whole,
 )
 from coaching.domain import (
     EXPERIMENT_METRICS,
+    Channel,
     ExperimentLevel,
     ExperimentStatus,
 )
@@ -111,6 +113,29 @@ class ExperimentRead(Stored):
     ends_at: datetime | None
 
 
+class FollowUpStrategy(Input):
+    """How a variant nudges a worker who did not reply (max_nudges 0 turns nudges off); a
+    touchpoint without follow-up content is never nudged."""
+
+    after_days: whole(1, 30) | None = None
+    max_nudges: whole(0, 5) | None = None
+
+
+class VariantSettings(Input):
+    """What a program-level variant changes in the program's implementation; every setting left
+    out keeps the journey's own. (A journey-level variant changes content: content_variant_key.)"""
+
+    cadence_factor: Annotated[float, Field(ge=0.25, le=4.0, strict=True)] | None = Field(
+        default=None,
+        description="Scales the main flow's days after enrollment (0.5: twice as fast).",
+    )
+    send_time: LocalTime | None = Field(
+        default=None, description="Local time every touchpoint is sent at."
+    )
+    channel: Channel | None = Field(default=None, description="whatsapp or sms.")
+    follow_up: FollowUpStrategy | None = None
+
+
 class ExperimentVariantCreate(Input):
     experiment_id: Ref
     key: Key
@@ -118,14 +143,14 @@ class ExperimentVariantCreate(Input):
     is_control: Flag = False
     weight: Annotated[float, Field(gt=0.0, le=1.0, strict=True)]
     content_variant_key: Key | None = None
-    settings: Attributes = {}
+    settings: VariantSettings = VariantSettings()
 
 
 class ExperimentVariantUpdate(Input):
     name: Name | MISSING = MISSING
     weight: Annotated[float, Field(gt=0.0, le=1.0, strict=True)] | MISSING = MISSING
     content_variant_key: Key | None = None
-    settings: Attributes | MISSING = MISSING
+    settings: VariantSettings | MISSING = MISSING
 
 
 class ExperimentVariantRead(Stored):

@@ -83,3 +83,18 @@ def test_segment_members_and_preview(api: Api) -> None:
     assert preview["members"] == 3 and preview["workers"] == 10
     catalog = api.client.get("/feature-catalog", headers=mine.admin).json()
     assert {"region", "team"} <= {f["name"] for f in catalog}
+
+
+def test_journey_states_are_read_by_the_rule_that_moved_each_worker(api: Api) -> None:
+    mine, theirs = api.organization(), api.organization()
+    publish(
+        api,
+        "journey_states",
+        f"select 'e' || i as enrollment_id, case when i < 6 then '{mine.id}' else '{theirs.id}' "
+        "end as organization_id, 'p1' as program_id, 'w' || i as worker_id, "
+        "case when i % 2 = 0 then 'rule' else 'flow' end as transition, "
+        "case when i % 2 = 0 then 'quiz_answer' end as rule_kind from range(10) t(i)",
+    )
+    answer = api.client.get("/reads/journey-states?rule_kind=quiz_answer", headers=mine.admin)
+    assert answer.status_code == 200
+    assert sorted(r["enrollment_id"] for r in answer.json()["items"]) == ["e0", "e2", "e4"]

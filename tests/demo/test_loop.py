@@ -11,15 +11,16 @@ from datetime import UTC, date, datetime, time
 
 import dagster as dg
 import duckdb
+import numpy as np
 from sqlalchemy import select
 
 from activation.enrollment_sync import sync_enrollments
-from coaching.experiments.assignment import bucket
+from coaching.experiments.assignment import bucket, choose
 from coaching.simulator.config import SimulationConfig
 from coaching.simulator.run import simulate
 from coaching.store.engine import make_engine, transaction
-from coaching.store.tables import Enrollment, Worker
-from demo.loop import enroll, run_loop
+from coaching.store.tables import Enrollment, ExperimentAssignment, Worker
+from demo.loop import enroll, recorded_assignments, run_loop
 from demo.scenario import NEW_PROGRAM_HOLDOUT, plant_programs
 from orchestration.runs import ingest, transform
 from tests.conftest import make_settings
@@ -91,7 +92,36 @@ def test_programs_enroll_their_segment_and_sends_come_back(tmp_path) -> None:
         (step.deleted_worker, "dropped")
     }
 
+    # The new program's experiment assigns its new enrollments by the stable hash, and the
+    # evening variant's settings change their schedule (18:00, no nudges).
+    def planted_variant(worker: str) -> str:
+        variants = list(planted.variant_keys)  # control first
+        return variants[
+            int(choose(np.array([bucket(planted.experiment_salt, worker)]), [0.5, 0.5])[0])
+        ]
+
+    with duckdb.connect() as con:
+        scheduled = con.execute(
+            "select worker_id, program_variant_id, left(cast(local_send_time as varchar), 5), "
+            "program_assignment_source, is_follow_up from read_parquet(?) where program_id = ?",
+            [str(gold / "activation_schedule.parquet"), planted.new_program_id],
+        ).fetchall()
+    assert scheduled and {key for key in step.new_program_variants} == {"journey", "evening"}
+    for worker, variant, at, source, nudge in scheduled:
+        assert variant == planted_variant(worker) and source == "computed"
+        if planted.variant_keys[variant] == "evening":
+            assert at == "18:00" and not nudge
+
     loop = run_loop(settings, reply_share=0.5)
+    recorded = recorded_assignments(settings, planted)
+    with transaction(engine) as session:
+        stored = session.execute(
+            select(ExperimentAssignment.worker_id, ExperimentAssignment.variant_id).where(
+                ExperimentAssignment.experiment_id == planted.experiment_id
+            )
+        ).all()
+    assert sum(recorded.values()) == len(stored) > 0
+    assert all(variant == planted_variant(worker) for worker, variant in stored)
     log = settings.home / "twilio" / "messages.jsonl"
     assert loop.sent_by_program[planted.new_program_id] > 0
     assert loop.sent_by_program[planted.ended_program_id] == 0, loop.sent_by_program

@@ -261,6 +261,9 @@ def test_adaptive_experiments_get_allocations_and_the_others_keep_theirs(built) 
 
 
 def test_new_enrollments_get_their_stable_variant_under_current_weights(built) -> None:
+    """Both tiers assign a new enrollment: each running experiment of its program (program-level,
+    and journey-level on the program's journey) gives it the variant of its stable bucket under
+    the current weights; the schedule plans with the program-level one."""
     from coaching.experiments.assignment import bucket, choose
 
     settings, _, _ = built
@@ -268,32 +271,46 @@ def test_new_enrollments_get_their_stable_variant_under_current_weights(built) -
         result = con.execute("select * from intermediate.int_experiment_pending_assignments")
         names = [d[0] for d in result.description]
         pending = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
-    assert len(pending) == 1  # only the new enrollment; everyone else has a recorded assignment
-    row = pending[0]
-    experiment = next(
-        e
-        for e in store_table(settings, "experiments").to_pylist()
-        if e["id"] == row["experiment_id"]
+        settings_rows = con.execute(
+            "select enrollment_id, program_variant_id, program_assignment_source "
+            "from intermediate.int_enrollment_settings where program_assignment_source = 'computed'"
+        ).fetchall()
+    # Only the new enrollment; everyone else has recorded assignments.
+    (enrollment_id,) = {row["enrollment_id"] for row in pending}
+    new = next(
+        e for e in store_table(settings, "enrollments").to_pylist() if e["id"] == enrollment_id
     )
-    variants = sorted(
-        (
-            v
-            for v in store_table(settings, "experiment_variants").to_pylist()
-            if v["experiment_id"] == experiment["id"]
-        ),
-        key=lambda v: (not v["is_control"], v["key"]),
-    )
+    experiments = {e["id"]: e for e in store_table(settings, "experiments").to_pylist()}
+    running = {
+        e["id"]
+        for e in experiments.values()
+        if e["program_id"] == new["program_id"] and e["status"] == "running"
+    }
+    assert {row["experiment_id"] for row in pending} == running
+    assert {row["level"] for row in pending} == {"journey", "program"}
     allocations = {
         a["variant_id"]: a["current_weight"]
         for a in gold(settings, "experiment_allocations").to_arrow_table().to_pylist()
     }
-    weights = [allocations.get(v["id"], v["weight"]) for v in variants]
-    position = bucket(experiment["salt"], row["worker_id"])
-    assert row["bucket"] == pytest.approx(position)
-    assert (
-        row["experiment_variant_id"]
-        == variants[int(choose(np.array([position]), weights)[0])]["id"]
-    )
+    for row in pending:
+        experiment = experiments[row["experiment_id"]]
+        variants = sorted(
+            (
+                v
+                for v in store_table(settings, "experiment_variants").to_pylist()
+                if v["experiment_id"] == experiment["id"]
+            ),
+            key=lambda v: (not v["is_control"], v["key"]),
+        )
+        weights = [allocations.get(v["id"], v["weight"]) for v in variants]
+        position = bucket(experiment["salt"], row["worker_id"])
+        assert row["bucket"] == pytest.approx(position)
+        assert (
+            row["experiment_variant_id"]
+            == variants[int(choose(np.array([position]), weights)[0])]["id"]
+        )
+    (program_row,) = [row for row in pending if row["level"] == "program"]
+    assert settings_rows == [(enrollment_id, program_row["experiment_variant_id"], "computed")]
 
 
 def test_membership_history_records_entries_and_exits_across_builds(built) -> None:

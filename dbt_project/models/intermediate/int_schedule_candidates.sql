@@ -54,13 +54,14 @@ nudges as (
         true as is_follow_up,
         {{ json_text('plan.follow_up', 'content_id') }} as send_content_id,
         cast({{ utc_to_local('workers.timezone', 'plan.sent_at') }} as date)
-            + cast({{ json_text('plan.follow_up', 'after_days') }} as integer) as local_date
+            + plan.follow_up_after_days as local_date
     from plan
     inner join workers on workers.worker_id = plan.worker_id
     where plan.is_sent
         and not plan.is_replied
         and plan.follow_up is not null
-        and plan.nudges_sent < coalesce({{ try_cast_as(json_text('plan.follow_up', 'max_nudges'), 'integer') }}, 1)
+        and plan.follow_up_after_days is not null
+        and plan.nudges_sent < plan.follow_up_max_nudges
 ),
 
 candidates as (
@@ -81,6 +82,8 @@ final as (
         candidates.is_follow_up,
         candidates.send_content_id as content_id,
         candidates.program_variant_id,
+        candidates.program_assignment_source,
+        candidates.channel_override,
         candidates.local_date,
         candidates.local_send_time,
         workers.timezone,

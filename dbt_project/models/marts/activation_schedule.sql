@@ -6,7 +6,8 @@
     - content: the worker's journey-level experiment variant of the touchpoint, in the worker's
       language (falling back to English, then to any language the content has);
     - channel: WhatsApp free text inside 24 hours of the worker's last inbound message, an
-      approved template outside it, SMS when the worker has no WhatsApp;
+      approved template outside it, SMS when the worker has no WhatsApp or the worker's
+      program-level variant sends by SMS;
     - a deterministic idempotency key per organization, enrollment, touchpoint, attempt and local
       date, so planning twice never sends twice.
     Opted-out and deleted workers, holdouts and inactive enrollments never appear.
@@ -40,6 +41,7 @@ computed as (
         pending.content_variant_key,
         'computed' as assignment_source
     from {{ ref('int_experiment_pending_assignments') }} as pending
+    where pending.level = 'journey'
 ),
 
 journey_variants as (
@@ -130,12 +132,17 @@ final as (
         with_variant.experiment_variant_id,
         with_variant.assignment_source,
         with_variant.program_variant_id,
+        with_variant.program_assignment_source,
         with_variant.content_id,
         with_variant.content_variant_key,
         contents.content_language,
-        case when with_variant.can_receive_whatsapp then 'whatsapp' else 'sms' end as channel,
         case
-            when not with_variant.can_receive_whatsapp then 'text'
+            when with_variant.can_receive_whatsapp and with_variant.channel_override is distinct from 'sms'
+                then 'whatsapp'
+            else 'sms'
+        end as channel,
+        case
+            when not with_variant.can_receive_whatsapp or with_variant.channel_override = 'sms' then 'text'
             when with_variant.last_inbound_at >= {{ dbt.dateadd('hour', -24, 'with_variant.due_at') }} then 'text'
             else 'template'
         end as message_type,

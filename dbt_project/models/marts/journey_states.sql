@@ -15,8 +15,12 @@
 -#}
 with
 
-plan as (
-    select * from {{ ref('int_enrollment_touchpoints') }}
+enrollments_in as (
+    select * from {{ ref('int_enrollment_settings') }}
+),
+
+steps as (
+    select * from {{ ref('int_journey_steps') }}
 ),
 
 rules as (
@@ -28,18 +32,20 @@ workers as (
 ),
 
 enrollments as (
-    select distinct
-        plan.enrollment_id,
-        plan.organization_id,
-        plan.program_id,
-        plan.worker_id,
-        plan.enrollment_status,
-        plan.is_holdout,
-        cast({{ utc_to_local('workers.timezone', 'plan.enrolled_at') }} as date) as enrolled_on,
+    select
+        enrollments_in.enrollment_id,
+        enrollments_in.organization_id,
+        enrollments_in.program_id,
+        enrollments_in.journey_id,
+        enrollments_in.worker_id,
+        enrollments_in.enrollment_status,
+        enrollments_in.is_holdout,
+        enrollments_in.cadence_factor,
+        cast({{ utc_to_local('workers.timezone', 'enrollments_in.enrolled_at') }} as date) as enrolled_on,
         -- The worker's local day at the last moment the marts describe.
         cast({{ utc_to_local('workers.timezone', dbt.dateadd('second', -1, as_of_timestamp())) }} as date) as local_today
-    from plan
-    inner join workers on workers.worker_id = plan.worker_id
+    from enrollments_in
+    inner join workers on workers.worker_id = enrollments_in.worker_id
 ),
 
 -- The last touchpoint sent to each enrollment, with what the worker answered to it by the as-of time.
@@ -65,9 +71,9 @@ located as (
     select
         enrollments.*,
         current_step.touchpoint_id as current_touchpoint_id,
-        plan.position as current_position,
-        plan.is_branch as current_is_branch,
-        plan.flow_next_position,
+        steps.position as current_position,
+        steps.is_branch as current_is_branch,
+        steps.flow_next_position,
         current_step.sent_at as current_sent_at,
         cast({{ utc_to_local('workers.timezone', 'current_step.sent_at') }} as date) as current_sent_on,
         current_step.reply_body,
@@ -77,9 +83,7 @@ located as (
     from enrollments
     inner join workers on workers.worker_id = enrollments.worker_id
     left join current_step on current_step.enrollment_id = enrollments.enrollment_id
-    left join plan
-        on plan.enrollment_id = current_step.enrollment_id
-        and plan.touchpoint_id = current_step.touchpoint_id
+    left join steps on steps.touchpoint_id = current_step.touchpoint_id
 ),
 
 members as (
@@ -121,10 +125,7 @@ matched as (
 ),
 
 first_steps as (
-    select journey_touchpoints.enrollment_id, min(journey_touchpoints.position) as first_position
-    from plan as journey_touchpoints
-    where not journey_touchpoints.is_branch
-    group by journey_touchpoints.enrollment_id
+    select journey_id, position as first_position from steps where is_first
 ),
 
 decided as (
@@ -147,7 +148,7 @@ decided as (
         matched.rule_local_date
     from located
     left join matched on matched.enrollment_id = located.enrollment_id
-    left join first_steps on first_steps.enrollment_id = located.enrollment_id
+    left join first_steps on first_steps.journey_id = located.journey_id
 ),
 
 final as (
@@ -176,9 +177,22 @@ final as (
             )
         end as next_local_date
     from decided
-    left join plan as next_step
-        on next_step.enrollment_id = decided.enrollment_id
+    left join (
+        select
+            steps.journey_id,
+            steps.position,
+            steps.touchpoint_id,
+            steps.day_offset,
+            -- the program-level cadence variant scales the main flow's days
+            cast(round(steps.day_offset * cadences.cadence_factor) as integer) as effective_day_offset,
+            cadences.cadence_factor
+        from steps
+        inner join (select distinct journey_id, cadence_factor from enrollments) as cadences
+            on cadences.journey_id = steps.journey_id
+    ) as next_step
+        on next_step.journey_id = decided.journey_id
         and next_step.position = decided.next_position
+        and next_step.cadence_factor = decided.cadence_factor
 )
 
 select * from final

@@ -24,6 +24,7 @@ touchpoints as (
     select
         touchpoints.id as touchpoint_id,
         touchpoints.kind as touchpoint_kind,
+        touchpoints.name as touchpoint_name,
         content.correct_answer
     from {{ ref('stg_store__touchpoints') }} as touchpoints
     left join {{ ref('stg_store__content') }} as content on content.id = touchpoints.content_id
@@ -38,6 +39,7 @@ final as (
         enrollments.program_id,
         messages.touchpoint_id,
         touchpoints.touchpoint_kind,
+        touchpoints.touchpoint_name,
         messages.experiment_variant_id,
         messages.is_follow_up,
         messages.channel,
