@@ -7,36 +7,64 @@ of being best; every experiment gets a status and a decision with its reason:
 - `invalid` when the experiment cannot be read (no control, weights not summing to one, no
   exposures, all outcomes identical): a clear status, never NaN passed off as a number;
 - `investigate_srm` when arm sizes do not match the planned weights;
-- `ship` when a treatment's chance to beat control and its expected loss pass the thresholds and
-  every guardrail is non-inferior within its margin;
-- `stop_for_futility` when every treatment is almost surely not better, or the most that could
-  be lost by keeping control is below the smallest lift worth shipping;
+- `too_early` until the experiment has run its minimum whole weeks and every arm has its minimum
+  sample;
+- `ship` when a treatment's always-valid test (coaching.stats.sequential) rejects "no better than
+  control" at the experiment's alpha (split across treatments) and every guardrail is
+  non-inferior within its margin: however often the readout is read, a variant that is not better
+  ships with probability at most alpha;
+- `stop_for_futility` when every treatment's always-valid interval lies below the smallest lift
+  worth shipping;
+- `inconclusive` when the planned duration has passed without either;
 - `keep_running` otherwise.
+
+The Bayesian figures (chance to beat control, expected losses, credible intervals) are the
+fixed-horizon view: right for one look at a pre-set end, reported beside the always-valid ones,
+and not used to decide.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 from scipy import stats
 
-from coaching.stats import binary
+from coaching.stats import binary, sequential
 from coaching.stats.inputs import count_problems
 from coaching.stats.srm import SRM_P_VALUE, srm_p_values
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    ship_chance: float = 0.975  # one look at an A/A test ships about 2.5% of the time
-    max_ship_loss: float = 0.005  # absolute rate
-    futility_chance: float = 0.05
-    min_lift_worth_shipping: float = 0.005
-    min_exposures_per_arm: int = 100
+    """What an experiment's decision is held to. Organizations set defaults and experiments
+    override them (`from_layers`); these are the platform's."""
+
+    # Chance that a variant no better than control is ever shipped, however often it is read.
+    alpha: float = 0.05
+    # The smallest lift (relative to control) the experiment is designed to detect: the test
+    # spends its evidence around it. Calibrated in tests/coaching/stats/test_calibration.py.
+    minimum_detectable_lift: float = 0.15
+    min_days: int = 7  # whole weeks, against weekday effects and novelty
+    min_samples_per_arm: int = 100
+    planned_days: int | None = None
+    min_lift_worth_shipping: float = 0.005  # absolute rate
     # A guardrail may worsen by at most 2 points (absolute), with 90% confidence: stricter bounds
     # cannot be shown at frontline sample sizes (hundreds per arm), so nothing would ever ship.
     guardrail_margin: float = 0.02
     guardrail_confidence: float = 0.9
+
+    @classmethod
+    def from_layers(cls, *layers: Mapping[str, Any] | None) -> Thresholds:
+        """The platform's thresholds overridden by each layer in turn (organization defaults,
+        then the experiment's own); unknown keys and nulls change nothing."""
+        known = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for layer in layers:
+            values.update({k: v for k, v in (layer or {}).items() if k in known and v is not None})
+        return cls(**values)
 
 
 @dataclass
@@ -204,19 +232,46 @@ def non_inferior(readout: Readout, margin: float, confidence: float) -> dict[tup
     }
 
 
+VERDICTS = ("too_early", "ship", "stop_for_futility", "inconclusive")
+
+
+def verdicts(
+    p_value: np.ndarray, high: np.ndarray, smallest_arm: np.ndarray, days_run: np.ndarray,
+    alpha: np.ndarray | float, min_days: np.ndarray | float, min_samples: np.ndarray | float,
+    min_worth: np.ndarray | float, planned_days: np.ndarray | float = np.inf,
+) -> np.ndarray:  # fmt: skip
+    """The verdict of each treatment row from its always-valid figures, vectorized: the one rule
+    `decide` applies and the calibration suite simulates."""
+    early = (np.asarray(days_run) < min_days) | (np.asarray(smallest_arm) < min_samples)
+    ship = ~early & (np.asarray(p_value) <= alpha)
+    futile = ~early & ~ship & (np.asarray(high) < min_worth)
+    planned = np.asarray(planned_days, dtype=float)
+    past = ~early & ~ship & ~futile & np.isfinite(planned) & (np.asarray(days_run) >= planned)
+    return np.select([early, ship, futile, past], list(VERDICTS), "keep_running")
+
+
 def decide(
-    primary: Readout, guardrails: dict[str, Readout], thresholds: Thresholds = Thresholds()
+    primary: Readout,
+    guardrails: dict[str, Readout],
+    thresholds: Thresholds | Mapping[str, Thresholds] = Thresholds(),
+    days_run: Mapping[str, int] | None = None,
 ) -> dict[str, dict[str, object]]:
-    """One decision per experiment of the primary readout, with the reason in words."""
-    checks = {
-        name: non_inferior(r, thresholds.guardrail_margin, thresholds.guardrail_confidence)
-        for name, r in guardrails.items()
-    }
+    """One decision per experiment of the primary readout, with the reason in words.
+
+    `thresholds` is one set for every experiment or one per experiment id; `days_run` is how
+    long each experiment has run (None: long enough, as for a one-off readout)."""
+
+    def held_to(experiment: str) -> Thresholds:
+        if isinstance(thresholds, Thresholds):
+            return thresholds
+        return thresholds.get(experiment, Thresholds())
+
     rows = primary.rows
     ids = rows["experiment_id"].astype(str)
     order = np.argsort(ids, kind="stable")
     names, starts, sizes = np.unique(ids[order], return_index=True, return_counts=True)
     rows_of = {str(n): order[a : a + k] for n, a, k in zip(names, starts, sizes, strict=True)}
+    checks: dict[str, dict[tuple[str, str], bool]] = {}
     decisions: dict[str, dict[str, object]] = {}
     for experiment, info in primary.experiments.items():
         if info["status"] != "ok":
@@ -233,37 +288,67 @@ def decide(
                 "winner": None,
             }
             continue
-        mine = rows_of[experiment]
-        chances = rows["chance_to_beat"][mine]
-        best = int(np.argmax(chances))
-        variant = str(rows["variant"][mine][best])
-        chance = float(chances[best])
-        loss_ship = float(rows["loss_ship"][mine][best])
-        loss_keep = float(rows["loss_keep"][mine][best])
-        exposures = float(
-            min(rows["variant_exposures"][mine].min(), rows["control_exposures"][mine].min())
-        )
-        failed = [
-            name for name, result in checks.items() if not result.get((experiment, variant), True)
-        ]
-        if chance >= thresholds.ship_chance and loss_ship <= thresholds.max_ship_loss:
-            if failed:
-                decision = {"decision": "keep_running", "winner": None,
-                            "reason": f"{variant} wins ({chance:.1%}) but guardrails {', '.join(failed)} may be worse"}  # fmt: skip
-            else:
-                decision = {"decision": "ship", "winner": variant,
-                            "reason": f"{variant} beats control with {chance:.1%} chance; expected loss {loss_ship:.4f}"}  # fmt: skip
-        elif chances.max() <= thresholds.futility_chance:
-            decision = {"decision": "stop_for_futility", "winner": None,
-                        "reason": f"control is better than every variant (best chance {chance:.1%})"}  # fmt: skip
-        elif (
-            exposures >= thresholds.min_exposures_per_arm
-            and loss_keep <= thresholds.min_lift_worth_shipping / 10
-        ):
-            decision = {"decision": "stop_for_futility", "winner": None,
-                        "reason": f"keeping control risks at most {loss_keep:.4f}: no lift worth shipping"}  # fmt: skip
-        else:
-            decision = {"decision": "keep_running", "winner": None,
-                        "reason": f"best variant {variant} at {chance:.1%} chance to beat control"}  # fmt: skip
-        decisions[experiment] = decision
+        limits = held_to(experiment)
+        for name, readout in guardrails.items():
+            if name not in checks:
+                checks[name] = non_inferior(
+                    readout, limits.guardrail_margin, limits.guardrail_confidence
+                )
+        decisions[experiment] = _decide_one(
+            experiment, rows, rows_of[experiment], limits, checks,
+            None if days_run is None else days_run.get(experiment, 0),
+        )  # fmt: skip
     return decisions
+
+
+def _decide_one(
+    experiment: str, rows: dict[str, np.ndarray], mine: np.ndarray, limits: Thresholds,
+    checks: dict[str, dict[tuple[str, str], bool]], days: int | None,
+) -> dict[str, object]:  # fmt: skip
+    control_trials = rows["control_exposures"][mine]
+    treated_trials = rows["variant_exposures"][mine]
+    figures = sequential.read(
+        rows["control_rate"][mine] * control_trials, control_trials,
+        rows["variant_rate"][mine] * treated_trials, treated_trials,
+        limits.minimum_detectable_lift, limits.alpha,
+    )  # fmt: skip
+    smallest = float(min(control_trials.min(), treated_trials.min()))
+    run = np.inf if days is None else days
+    verdict = verdicts(
+        figures.p_value, figures.high, np.full(len(mine), smallest), np.full(len(mine), run),
+        limits.alpha / len(mine),  # split across treatments: any of them shipping wrongly
+        limits.min_days, limits.min_samples_per_arm, limits.min_lift_worth_shipping,
+        np.inf if limits.planned_days is None else limits.planned_days,
+    )  # fmt: skip
+    variants = rows["variant"][mine].astype(str)
+    best = int(np.argmin(figures.p_value))
+    day_text = "" if days is None else f"day {days}"
+    if verdict[0] == "too_early":
+        return {"decision": "too_early", "winner": None,
+                "reason": f"{day_text or 'now'} of at least {limits.min_days}; smallest arm "
+                          f"{smallest:.0f} of at least {limits.min_samples_per_arm}"}  # fmt: skip
+    shipping = np.nonzero(verdict == "ship")[0]
+    if len(shipping):
+        best = int(shipping[np.argmin(figures.p_value[shipping])])
+        variant = variants[best]
+        failed = [name for name, r in checks.items() if not r.get((experiment, variant), True)]
+        if failed:
+            return {"decision": "keep_running", "winner": None,
+                    "reason": f"{variant} wins (always-valid p {figures.p_value[best]:.4f}) but "
+                              f"guardrails {', '.join(failed)} may be worse"}  # fmt: skip
+        return {"decision": "ship", "winner": variant,
+                "reason": f"{variant} beats control: always-valid p {figures.p_value[best]:.4f} "
+                          f"<= {limits.alpha / len(mine):g}, lift {figures.difference[best]:+.4f} "
+                          f"[{figures.low[best]:+.4f}, {figures.high[best]:+.4f}] safe to peek"}  # fmt: skip
+    if np.all(verdict == "stop_for_futility"):
+        return {"decision": "stop_for_futility", "winner": None,
+                "reason": f"every variant's always-valid interval is below a lift of "
+                          f"{limits.min_lift_worth_shipping:g} (best upper bound "
+                          f"{figures.high.max():+.4f})"}  # fmt: skip
+    if np.any(verdict == "inconclusive"):
+        return {"decision": "inconclusive", "winner": None,
+                "reason": f"the planned {limits.planned_days} days have run without a decision "
+                          f"(best always-valid p {figures.p_value[best]:.3f})"}  # fmt: skip
+    return {"decision": "keep_running", "winner": None,
+            "reason": f"best variant {variants[best]} at always-valid p {figures.p_value[best]:.3f} "
+                      f"(ships at {limits.alpha / len(mine):g})"}  # fmt: skip

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from coaching.stats import gaussian
+from coaching.stats import gaussian, sequential
 from coaching.stats.allocation import period_weighted_rate
 from coaching.stats.binary import empirical_bayes_prior
 from coaching.stats.decision import Arms, Readout, Thresholds, decide, read_binary
@@ -162,15 +162,53 @@ def _mean(
     return out
 
 
+def thresholds_by_experiment(designs: pd.DataFrame | None) -> dict[str, Thresholds]:
+    """Each experiment's thresholds: the platform's, then its organization's defaults, then its
+    own settings and design (`int_experiment_designs`: JSON documents and columns)."""
+    found: dict[str, Thresholds] = {}
+    if designs is None:
+        return found
+    for row in designs.to_dict("records"):
+        layers = [
+            _document(row.get("organization_defaults")),
+            _document(row.get("decision_settings")),
+        ]
+        planned = row.get("planned_days")
+        design = {"planned_days": None if pd.isna(planned) else int(planned)}
+        try:
+            found[str(row["experiment_id"])] = Thresholds.from_layers(*layers, design)
+        except TypeError:  # a stored document the API would refuse: the platform's then
+            found[str(row["experiment_id"])] = Thresholds.from_layers(design)
+    return found
+
+
+def _document(value: object) -> dict:
+    import json
+
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
+    return {}
+
+
 def results(
     stats: pd.DataFrame,
     thresholds: Thresholds = Thresholds(),
     effect_prior: tuple[float, float] | None = None,
+    designs: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Result rows for every metric, dimension and treatment variant, with decisions.
 
     `effect_prior` (mean, variance) is a normal prior on the absolute effect of mean metrics;
-    None is flat. Binary metrics carry their priors on the rates (empirical Bayes)."""
+    None is flat. Binary metrics carry their priors on the rates (empirical Bayes). `designs`
+    (one row per experiment: days run, planned days, organization defaults and the experiment's
+    own decision settings) sets each experiment's thresholds; without it every experiment is
+    held to `thresholds` and taken to have run long enough."""
     stats = stats.copy()
     stats["is_control"] = stats["is_control"].astype(bool)
     if "experiment_status" not in stats:
@@ -193,11 +231,23 @@ def results(
         keys[3],
     )
 
+    held_to = thresholds_by_experiment(designs)
+    days_run = None
+    if designs is not None:
+        days_run = {
+            str(e): int(d) if not pd.isna(d) else 0
+            for e, d in zip(designs["experiment_id"], designs["days_run"], strict=True)
+        }
+    binary_metrics = set(stats.loc[stats["metric_type"] == "binary", "metric"])
+    out = _always_valid(
+        out, {e: held_to.get(e, thresholds) for e in out["experiment_id"].unique()}, binary_metrics
+    )
     decisions: dict[str, dict] = {}
     if PRIMARY in readouts:
         primary = _only_overall(readouts[PRIMARY])
         guardrails = {g: _only_overall(readouts[g]) for g in GUARDRAILS if g in readouts}
-        decisions = decide(primary, guardrails, thresholds)
+        per_experiment = {e: held_to.get(e, thresholds) for e in primary.experiments}
+        decisions = decide(primary, guardrails, per_experiment, days_run)
     out["decision"] = out["experiment_id"].map(
         lambda e: decisions.get(e, {}).get("decision", "no_readout")
     )
@@ -211,13 +261,21 @@ def results(
         "organization_id"
     ]
     out["organization_id"] = out["experiment_id"].map(organizations)
+    design = {e: held_to.get(e, thresholds) for e in out["experiment_id"].unique()}
+    out["days_run"] = out["experiment_id"].map(lambda e: (days_run or {}).get(e))
+    out["planned_days"] = out["experiment_id"].map(lambda e: design[e].planned_days)
+    out["min_days"] = out["experiment_id"].map(lambda e: design[e].min_days)
+    out["min_samples_per_arm"] = out["experiment_id"].map(lambda e: design[e].min_samples_per_arm)
+    out["alpha"] = out["experiment_id"].map(lambda e: design[e].alpha)
     columns = [
         "experiment_id", "organization_id", "metric", "dimension", "dimension_value", "variant_key",
         "control_value", "variant_value", "control_exposures", "variant_exposures", "absolute_lift",
         "absolute_low", "absolute_high", "relative_lift", "relative_low", "relative_high",
         "period_weighted_lift", "chance_to_beat", "probability_best", "loss_ship", "loss_keep", "prior_alpha", "prior_beta", "prior_source",
+        "always_valid_low", "always_valid_high", "always_valid_p_value",
         "status", "status_reason", "srm_p_value",
         "decision", "decision_reason", "winner",
+        "days_run", "planned_days", "min_days", "min_samples_per_arm", "alpha",
     ]  # fmt: skip
     for column in columns:
         if column not in out:
@@ -227,6 +285,39 @@ def results(
         .sort_values(["experiment_id", "metric", "dimension", "dimension_value", "variant_key"])
         .reset_index(drop=True)
     )
+
+
+def _always_valid(
+    out: pd.DataFrame, held_to: dict[str, Thresholds], binary_metrics: set[str]
+) -> pd.DataFrame:
+    """The safe-to-peek figures of every binary row (coaching.stats.sequential): the interval on
+    the difference and the one-sided p-value of "better than control" (for metrics where lower
+    is better, "lower than control"), at each experiment's alpha and designed lift."""
+    for column in ("always_valid_low", "always_valid_high", "always_valid_p_value"):
+        out[column] = np.nan
+    binary = out["metric"].isin(binary_metrics) & out["control_value"].notna()
+    binary &= out["status"].eq("ok")
+    if not binary.any():
+        return out
+    rows = out[binary]
+    limits = [held_to.get(e, Thresholds()) for e in rows["experiment_id"]]
+    nc, nt = rows["control_exposures"].to_numpy(float), rows["variant_exposures"].to_numpy(float)
+    sign = np.where(rows["metric"].isin(LOWER_IS_BETTER), -1.0, 1.0)
+    control = rows["control_value"].to_numpy(float)
+    treated = rows["variant_value"].to_numpy(float)
+    # For lower-is-better metrics the test reads the rates mirrored (1 - rate): "better" is lower.
+    mirrored = sign < 0
+    control_rate = np.where(mirrored, 1 - control, control)
+    treated_rate = np.where(mirrored, 1 - treated, treated)
+    figures = sequential.read(
+        control_rate * nc, nc, treated_rate * nt, nt,
+        np.array([t.minimum_detectable_lift for t in limits]), np.array([t.alpha for t in limits]),
+    )  # fmt: skip
+    low, high = figures.low * sign, figures.high * sign
+    out.loc[binary, "always_valid_low"] = np.minimum(low, high)
+    out.loc[binary, "always_valid_high"] = np.maximum(low, high)
+    out.loc[binary, "always_valid_p_value"] = figures.p_value
+    return out
 
 
 def _period_weighted(out: pd.DataFrame, stats: pd.DataFrame) -> pd.DataFrame:
