@@ -113,6 +113,24 @@ class Marts:
         )
         return int(matching), int(total), datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
+    def message_volume(self, organization_id: str, days: int = 28) -> tuple[float, float | None]:
+        """(main messages delivered per day, their 24-hour reply rate) over the organization's
+        last `days` days of messages: the volume an experiment would split."""
+        path = self.path("messages")
+        delivered, replied = (
+            _connection()
+            .execute(
+                "with mine as (select * from read_parquet(?) where organization_id = ? "
+                "and not is_follow_up and enrollment_id is not null) "
+                "select count(*) filter (where is_delivered), "
+                "count(*) filter (where is_delivered and replied_within_24h) from mine "
+                "where sent_at > (select max(sent_at) from mine) - to_days(?)",
+                [str(path), organization_id, days],
+            )
+            .fetchall()[0]
+        )
+        return delivered / days, (replied / delivered if delivered else None)
+
 
 CURSOR_PATTERN = r"^[0-9]{1,20}\.[0-9]{1,12}$"  # <mart version>.<offset>
 

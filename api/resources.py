@@ -28,6 +28,7 @@ from coaching.domain import (
     Role,
 )
 from coaching.rendering import FIELDS, unmapped
+from coaching.stats.decision import Thresholds
 from coaching.store.tables import (
     ApiKey,
     Content,
@@ -36,6 +37,7 @@ from coaching.store.tables import (
     Experiment,
     ExperimentVariant,
     Journey,
+    Organization,
     Program,
     Segment,
     Touchpoint,
@@ -116,6 +118,18 @@ def _check_experiment(session: Session, principal: Principal, experiment: Experi
     if refusal := entitlements.adaptive_refusal(principal.tier, experiment.is_adaptive):
         raise field_problem("body.is_adaptive", refusal, 403)
     _check_experiment_reach(session, experiment)
+    if experiment.planned_days is not None:
+        organization = session.get(Organization, experiment.organization_id)
+        held_to = Thresholds.from_layers(
+            organization.experiment_defaults if organization else None,
+            experiment.decision_settings,
+        )
+        if experiment.planned_days < held_to.min_days:
+            raise field_problem(
+                "body.planned_days",
+                f"{experiment.planned_days} planned days end before the {held_to.min_days} "
+                "days the experiment must run before any decision",
+            )
     if experiment.status == ExperimentStatus.RUNNING:
         session.flush()
         variants = list(
@@ -197,15 +211,16 @@ def _check_experiment_variant(session: Session, _: Principal, variant: Experimen
 def _variant_values(values: dict[str, Any]) -> dict[str, Any]:
     """Settings are stored as the JSON the warehouse reads, without the ones left out."""
     if isinstance(values.get("settings"), dict):
-        values["settings"] = _without_nones(values["settings"])
+        values["settings"] = without_nones(values["settings"])
     return values
 
 
-def _without_nones(document: dict[str, Any]) -> dict[str, Any]:
+def without_nones(document: dict[str, Any]) -> dict[str, Any]:
+    """A settings document as stored: the settings left out are absent, times are ISO text."""
     cleaned: dict[str, Any] = {}
     for key, value in document.items():
         if isinstance(value, dict):
-            value = _without_nones(value)
+            value = without_nones(value)
         elif hasattr(value, "isoformat"):
             value = value.isoformat()
         if value is not None and value != {}:
@@ -213,10 +228,13 @@ def _without_nones(document: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _new_salt(values: dict[str, Any]) -> dict[str, Any]:
-    """A new experiment's assignment salt; never changed afterwards, so assignment is stable."""
+def _experiment_values(values: dict[str, Any]) -> dict[str, Any]:
+    """A new experiment's assignment salt (never changed afterwards, so assignment is stable),
+    and its decision settings stored without the ones left to the defaults."""
     if "level" in values:  # a create, not an update
         values.setdefault("salt", secrets.token_hex(8))
+    if isinstance(values.get("decision_settings"), dict):
+        values["decision_settings"] = without_nones(values["decision_settings"])
     return values
 
 
@@ -364,7 +382,7 @@ EXPERIMENTS = Resource(
     filters=("status", "level", "program_id", "is_adaptive"),
     sorts=("created_at", "name"),
     references={"program_id": Program, "touchpoint_id": Touchpoint, "segment_id": Segment},
-    prepare=_new_salt,
+    prepare=_experiment_values,
     check=_check_experiment,
 )
 

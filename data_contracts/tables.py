@@ -99,6 +99,12 @@ ORGANIZATIONS = operational(
         required=True,
         description="Whether failed WhatsApp sends may fall back to SMS.",
     ),
+    Column(
+        "experiment_defaults",
+        required=True,
+        is_json=True,
+        description="Defaults for experiments' decision thresholds (JSON).",
+    ),
 )
 WORKERS = operational(
     "workers",
@@ -369,6 +375,15 @@ EXPERIMENTS = operational(
     ),
     Column("starts_at", "TIMESTAMPTZ", description="When the experiment starts (UTC)."),
     Column("ends_at", "TIMESTAMPTZ", description="When the experiment ends (UTC)."),
+    Column(
+        "planned_days", "INTEGER", minimum=1, description="Days the experiment is planned to run."
+    ),
+    Column(
+        "decision_settings",
+        required=True,
+        is_json=True,
+        description="Decision thresholds overriding the organization's defaults (JSON).",
+    ),
 )
 EXPERIMENT_VARIANTS = operational(
     "experiment_variants",

@@ -71,14 +71,18 @@ def describe_experiments(settings: Settings, manifest: dict) -> str:
     rows = (
         duckdb.connect()
         .execute(
-            f"select experiment_id, variant_key, absolute_lift, absolute_low, absolute_high, "
-            f"chance_to_beat, decision, winner from '{gold}/experiment_results.parquet' "
+            f"select experiment_id, variant_key, absolute_lift, always_valid_low, "
+            f"always_valid_high, chance_to_beat, decision, winner, days_run, planned_days "
+            f"from '{gold}/experiment_results.parquet' "
             "where metric = 'reply_rate_24h' and dimension = 'all'"
         )
         .fetchall()
     )
     found = {r[0]: r for r in rows}
-    lines = ["Experiments (reply rate within 24 h; planted truth from the simulator):"]
+    lines = [
+        "Experiments (reply rate within 24 h; planted truth from the simulator; the interval is "
+        "always-valid, safe to read every day, and decides; P(better) is the fixed-horizon view):"
+    ]
     winners = shipped = leading = 0
     for experiment in manifest["experiments"]:
         treated = next(v for v in experiment["variants"] if not v["is_control"])
@@ -86,19 +90,20 @@ def describe_experiments(settings: Settings, manifest: dict) -> str:
         if row is None:
             lines.append(f"  {experiment['name']:<32} no readout")
             continue
-        _, _, lift, low, high, chance, decision, winner = row
+        _, _, lift, low, high, chance, decision, winner, days, planned = row
         if treated["planted_reply_lift"] > 0:
             winners += 1
             shipped += decision == "ship"
             leading += decision != "ship" and chance >= 0.8
+        run = f"day {days} of {planned}" if planned else f"day {days}"
         lines.append(
             f"  [{experiment['level']:<7}] {experiment['name']:<32} planted {treated['planted_reply_lift']:+.2f}  "
             f"measured {lift:+.3f} [{low:+.3f}, {high:+.3f}]  P(better) {chance:.0%}  "
-            f"-> {decision}{' ' + winner if winner else ''}"
+            f"{run}  -> {decision}{' ' + winner if winner else ''}"
         )
     lines.append(
         f"  planted winners: {winners}; shipped {shipped}, leading and still running {leading} "
-        "(small arms keep running until the evidence is strong enough)"
+        "(a decision waits for whole weeks, enough exposures per arm and always-valid evidence)"
     )
     return "\n".join(lines)
 

@@ -11,9 +11,11 @@
 # %% [markdown]
 # # Experiment readout
 #
-# Every running experiment's Bayesian readout on its primary metric (replies within 24 hours):
-# the posterior of the lift, the chance that each variant beats control, the decision and why,
-# and the sample-ratio check. Reads the published marts (`lake/gold`), never the warehouse file.
+# Every running experiment's readout on its primary metric (replies within 24 hours), in two
+# labelled views: the **always-valid** interval and p-value (a mixture sequential test: safe to
+# read every day, and what decides), and the **fixed-horizon** Bayesian posterior (right for one
+# look at a pre-set end). With the design (days run and planned), the decision and why, and the
+# sample-ratio check. Reads the published marts (`lake/gold`), never the warehouse file.
 
 # %%
 from pathlib import Path
@@ -46,7 +48,39 @@ decisions["srm"] = np.where(decisions["srm_p_value"] < 0.001, "MISMATCH", "ok")
 decisions[["experiment", "variant_key", "decision", "decision_reason", "srm", "prior_source"]]
 
 # %% [markdown]
-# ## Posterior of the lift
+# ## Safe to peek: the always-valid figures, and the design
+# The decision reads these: a variant ships when its always-valid p-value is at most the
+# experiment's alpha, after its minimum whole weeks and sample per arm (`too_early` before).
+
+# %%
+design = overall[
+    ["experiment_id", "variant_key", "days_run", "planned_days", "min_days", "min_samples_per_arm",
+     "always_valid_low", "always_valid_high", "always_valid_p_value", "absolute_low",
+     "absolute_high", "decision"]
+].copy()  # fmt: skip
+design = design.rename(
+    columns={"absolute_low": "fixed_horizon_low", "absolute_high": "fixed_horizon_high"}
+)
+design["experiment_id"] = design["experiment_id"].str[:8]
+design.round(4)
+
+# %% [markdown]
+# ## Planning: how long would an experiment need?
+# The power calculator (also `POST /experiments/plan`): days until a lift ships with 80% power
+# when the readout is read every day, against one look at a pre-set end.
+
+# %%
+from coaching.stats.planning import days_needed  # noqa: E402
+
+for per_arm in (10, 50, 200):
+    plan = days_needed(base_rate=0.3, relative_lift=0.15, daily_per_arm=per_arm)
+    print(
+        f"+15% on a 30% reply rate at {per_arm:>3} per arm per day: "
+        f"{plan.days_always_valid} days read daily, {plan.days_fixed_horizon} with one look"
+    )
+
+# %% [markdown]
+# ## Posterior of the lift (fixed-horizon view)
 # Each curve is the posterior of the absolute lift in reply rate (its 95% credible interval
 # shaded). Mass to the right of zero is the chance the variant beats control.
 

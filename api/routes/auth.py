@@ -19,6 +19,7 @@ from api.deps import (
     writer,
 )
 from api.problems import RESPONSES, Problem, not_found
+from api.resources import without_nones
 from api.routing import StoreRouter
 from api.schemas import OrganizationRead, OrganizationUpdate, Registration, Token
 from api.security import TokenClaims, hash_password, issue_token, secret_key, verify_password
@@ -118,6 +119,8 @@ def update_my_organization(
     if organization is None:
         raise not_found("organization")
     values = body.model_dump(exclude_unset=True)
+    if isinstance(values.get("experiment_defaults"), dict):
+        values["experiment_defaults"] = without_nones(values["experiment_defaults"])
     for name, value in values.items():
         setattr(organization, name, value)
     return answer(session, OrganizationRead, organization, values)  # triggers claim the numbers

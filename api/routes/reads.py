@@ -14,10 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from api.crud import load
 from api.deps import PrincipalDep, RowId, TenantSessionDep
 from api.marts import CURSOR_PATTERN, Marts
-from api.problems import RESPONSES
+from api.problems import RESPONSES, Problem
 from api.resources import SEGMENTS
 from api.routing import StoreRouter
 from api.schemas import SegmentPreview, SegmentPreviewRequest
+from api.schemas.experiments import ExperimentPlan, ExperimentPlanRequest
 from coaching.segments.catalog import FEATURES
 from coaching.segments.rules import SegmentRule
 from coaching.segments.sql import to_sql
@@ -184,3 +185,53 @@ def feature_catalog(_: PrincipalDep) -> Any:
         )
         for f in FEATURES
     ]
+
+
+@router.post(
+    "/experiments/plan",
+    response_model=ExperimentPlan,
+    tags=["experiments"],
+    summary="How long an experiment needs (power calculator)",
+)
+def plan_experiment(
+    request: Request,
+    body: ExperimentPlanRequest,
+    principal: PrincipalDep,
+    session: TenantSessionDep,
+) -> Any:
+    """Days until a lift ships with the given power, read every day (always-valid) and with one
+    look at a pre-set end, at the organization's current volume unless one is given."""
+    from coaching.stats.decision import Thresholds
+    from coaching.stats.planning import days_needed
+    from coaching.store.tables import Organization
+
+    base_rate, volume, source = body.base_rate, body.daily_exposures_per_arm, "given"
+    if base_rate is None or volume is None:
+        daily, reply_rate = _marts(request).message_volume(principal.organization_id)
+        if volume is None:
+            volume = daily / body.arms
+            source = "the organization's delivered messages per day over its last 28 days"
+        if base_rate is None:
+            base_rate = reply_rate
+    if not base_rate or not volume:
+        raise Problem(
+            422, "the organization has no delivered messages yet: give base_rate and "
+            "daily_exposures_per_arm",
+        )  # fmt: skip
+    organization = session.get(Organization, principal.organization_id)
+    thresholds = Thresholds.from_layers(
+        organization.experiment_defaults if organization else None,
+        body.decision_settings.model_dump(exclude_none=True),
+    )
+    plan = days_needed(
+        base_rate, body.relative_lift, volume, body.power, thresholds, arms=body.arms
+    )
+    return {
+        "days_always_valid": plan.days_always_valid,
+        "days_fixed_horizon": plan.days_fixed_horizon,
+        "per_arm_always_valid": plan.per_arm_always_valid,
+        "min_days": plan.min_days,
+        "base_rate": base_rate,
+        "daily_exposures_per_arm": volume,
+        "volume_source": source,
+    }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     MISSING,
@@ -26,6 +26,7 @@ from api.schemas.common import (
     TimeZone,
     WallClock,
 )
+from api.schemas.experiments import DecisionSettings
 from coaching.domain import (
     OrganizationType,
     Role,
@@ -48,6 +49,7 @@ class OrganizationRead(Output):
     whatsapp_sender: str | None
     sms_sender: str | None
     sms_fallback_enabled: bool
+    experiment_defaults: dict[str, Any]
 
 
 class OrganizationUpdate(Input):
@@ -59,6 +61,7 @@ class OrganizationUpdate(Input):
     whatsapp_sender: E164 | None = None
     sms_sender: E164 | None = None
     sms_fallback_enabled: Flag | MISSING = MISSING
+    experiment_defaults: DecisionSettings | MISSING = MISSING
 
 
 class Registration(Input):

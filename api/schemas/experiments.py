@@ -35,6 +35,74 @@ from coaching.domain import (
 Metric = Literal[EXPERIMENT_METRICS]  # type: ignore[valid-type]
 
 
+Share = Annotated[float, Field(ge=0.0, le=0.5, strict=True)]
+
+
+class DecisionSettings(Input):
+    """What an experiment's decision is held to (coaching.stats.decision.Thresholds); each
+    setting left out is the organization's default, else the platform's."""
+
+    alpha: Annotated[float, Field(ge=0.001, le=0.2, strict=True)] | None = Field(
+        default=None,
+        description="Chance a variant no better than control is ever shipped, however often "
+        "the readout is read (platform: 0.05).",
+    )
+    minimum_detectable_lift: Annotated[float, Field(ge=0.01, le=2.0, strict=True)] | None = Field(
+        default=None,
+        description="Smallest lift, relative to control, the experiment is designed to detect "
+        "(platform: 0.15).",
+    )
+    min_days: Annotated[int, Field(ge=7, le=84, multiple_of=7, strict=True)] | None = Field(
+        default=None,
+        description="Whole weeks before any decision, against weekday effects and novelty "
+        "(platform: 7).",
+    )
+    min_samples_per_arm: whole(10, 1_000_000) | None = Field(
+        default=None, description="Exposures every arm needs before any decision (platform: 100)."
+    )
+    min_lift_worth_shipping: Share | None = Field(
+        default=None, description="Absolute lift below which a variant is not worth shipping."
+    )
+    guardrail_margin: Share | None = Field(
+        default=None, description="How much worse (absolute) a guardrail may get."
+    )
+
+
+class ExperimentPlanRequest(Input):
+    """A power calculation: how long an experiment needs for a lift."""
+
+    relative_lift: Annotated[float, Field(gt=0.0, le=2.0, strict=True)] = Field(
+        description="The lift to detect, relative to control (0.15: +15%)."
+    )
+    base_rate: Annotated[float, Field(gt=0.0, lt=1.0, strict=True)] | None = Field(
+        default=None,
+        description="Control's reply rate (default: the organization's, last 28 days).",
+    )
+    daily_exposures_per_arm: Annotated[float, Field(gt=0.0, le=10_000_000)] | None = Field(
+        default=None,
+        description="Exposures per arm per day (default: the organization's current volume "
+        "split over the arms).",
+    )
+    arms: whole(2, 10) = 2
+    power: Annotated[float, Field(ge=0.5, le=0.99, strict=True)] = 0.8
+    decision_settings: DecisionSettings = DecisionSettings()
+
+
+class ExperimentPlan(Output):
+    days_always_valid: int | None = Field(
+        description="Days until the lift ships with this power when the readout is read every "
+        "day (null: not within a year)."
+    )
+    days_fixed_horizon: int | None = Field(
+        description="Days for one look at a pre-set end (for comparison; peeking at it is unsafe)."
+    )
+    per_arm_always_valid: int | None
+    min_days: int
+    base_rate: float
+    daily_exposures_per_arm: float
+    volume_source: str = Field(description="given, or where the organization's volume came from.")
+
+
 class ExperimentCreate(Input):
     model_config = ConfigDict(
         extra="forbid",
@@ -76,6 +144,8 @@ class ExperimentCreate(Input):
     is_adaptive: Flag = False
     starts_at: Moment | None = None
     ends_at: Moment | None = None
+    planned_days: whole(7, 730) | None = None
+    decision_settings: DecisionSettings = DecisionSettings()
 
     @model_validator(mode="after")
     def _target_fits_level(self) -> ExperimentCreate:
@@ -95,6 +165,8 @@ class ExperimentUpdate(Input):
     is_adaptive: Flag | MISSING = MISSING
     starts_at: Moment | None = None
     ends_at: Moment | None = None
+    planned_days: whole(7, 730) | None = None
+    decision_settings: DecisionSettings | MISSING = MISSING
 
 
 class ExperimentRead(Stored):
@@ -111,6 +183,8 @@ class ExperimentRead(Stored):
     is_adaptive: bool
     starts_at: datetime | None
     ends_at: datetime | None
+    planned_days: int | None
+    decision_settings: dict[str, Any]
 
 
 class FollowUpStrategy(Input):

@@ -67,6 +67,7 @@ JOURNEY_TEMPLATE = (
 PHASE_NAMES = ("Welcome", "Core skills", "Practice and reflect")
 EXPERIMENT_TOUCHPOINT = 2  # index into JOURNEY_TEMPLATE: the day-3 message
 COACH_KEYWORD = "COACH"  # a worker asking for a coach's call
+PLANNED_DAYS = 42  # every simulated experiment's design
 
 
 @dataclass(frozen=True)
@@ -273,6 +274,7 @@ def build_world(config: SimulationConfig) -> World:
                 "whatsapp_sender": org.whatsapp_sender,
                 "sms_sender": org.whatsapp_sender,
                 "sms_fallback_enabled": tier is not Tier.BASIC,
+                "experiment_defaults": {},
                 **_audit(created),
             }
         )
@@ -572,6 +574,9 @@ def _experiment_rows(
             "is_adaptive": spec.level is ExperimentLevel.JOURNEY and adaptive,
             "starts_at": start,
             "ends_at": None,
+            # Planned for six weeks, held to the organization's and the platform's defaults.
+            "planned_days": PLANNED_DAYS,
+            "decision_settings": {},
             **_audit(start),
         }
     )

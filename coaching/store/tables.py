@@ -94,6 +94,10 @@ class Organization(Audited, Base):
     whatsapp_sender: Mapped[str | None] = mapped_column(String(20), unique=True)
     sms_sender: Mapped[str | None] = mapped_column(String(20))
     sms_fallback_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Defaults for what experiments' decisions are held to (coaching.stats.decision.Thresholds).
+    experiment_defaults: Mapped[dict[str, Any]] = mapped_column(
+        JSONDocument, nullable=False, default=dict
+    )
 
 
 class SenderNumber(Base):
@@ -315,6 +319,12 @@ class Experiment(TenantOwned, Base):
     is_adaptive: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The design: how long it is planned to run, and what its decision is held to (overriding the
+    # organization's `experiment_defaults`).
+    planned_days: Mapped[int | None] = mapped_column(Integer)
+    decision_settings: Mapped[dict[str, Any]] = mapped_column(
+        JSONDocument, nullable=False, default=dict
+    )
 
 
 class ExperimentVariant(TenantOwned, Base):

@@ -142,10 +142,32 @@ class _PendingFile:
         self.temporary.unlink(missing_ok=True)
 
 
+# A partition no ingest writes to: it holds the contract's schema and no rows.
+SCHEMA_PARTITION = "ingested_on=0001-01-01"
+
+
+def ensure_contract_schema(lake: Lake, contract: Contract) -> None:
+    """Keep a zero-row file with the contract's columns in the table's bronze folder.
+
+    A migration that adds a column changes no `updated_at`, so no batch after it need carry the
+    column, and a reader of the bronze files would not see it. With this file every column of the
+    contract is always there; rows written before it existed read as null, and staging gives the
+    column's default."""
+    target = lake.table("bronze", contract.table) / SCHEMA_PARTITION / "contract-schema.parquet"
+    schema = _to_arrow([], contract).schema
+    if target.exists() and pq.read_schema(target).equals(schema):
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.parent / f".{target.name}.tmp"
+    pq.write_table(schema.empty_table(), temporary)
+    os.replace(temporary, target)
+
+
 def extract_operational(
     engine: Engine, lake: Lake, contract: Contract, now: datetime | None = None
 ) -> ExtractReport:
     """Append the store rows of one table changed since the lake's watermark."""
+    ensure_contract_schema(lake, contract)
     report = ExtractReport(contract.table)
     table = Base.metadata.tables[contract.table]
     high = watermark(lake, contract.table)

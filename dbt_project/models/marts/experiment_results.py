@@ -1,8 +1,10 @@
-"""Bayesian readouts of every experiment (dbt Python model calling coaching.stats).
+"""Readouts of every experiment (dbt Python model calling coaching.stats).
 
-One row per treatment variant x metric x dimension: lift with its 95% credible interval, chance
-to beat control, expected losses, a status (never a NaN passed off as a number), the sample ratio
-check, and the experiment's decision on its primary metric with guardrails.
+One row per treatment variant x metric x dimension: the always-valid ("safe to peek") interval and
+p-value that decide, and the fixed-horizon Bayesian figures beside them (lift with its 95%
+credible interval, chance to beat control, expected losses), a status (never a NaN passed off as
+a number), the sample ratio check, the design (days run and planned, minimum weeks and sample) and
+the experiment's decision on its primary metric with guardrails.
 """
 
 
@@ -11,4 +13,5 @@ def model(dbt, session):
     from coaching.stats.readout import results
 
     stats = dbt.ref("int_experiment_metric_stats").df()
-    return results(stats)
+    designs = dbt.ref("int_experiment_designs").df()
+    return results(stats, designs=designs)

@@ -21,6 +21,8 @@ renamed as (
         is_adaptive,
         starts_at,
         ends_at,
+        planned_days,
+        cast(coalesce(decision_settings, '{}') as json) as decision_settings,
         {{ audit_columns() }}
     from source
 )

@@ -17,10 +17,11 @@ renamed as (
         local_send_time,
         content_id,
         cast(follow_up as json) as follow_up,
-        branch,
+        -- Rows written before journey rules existed (migration 0005) read as null: main flow.
+        coalesce(branch, false) as branch,
         next_name,
         next_position,
-        cast(rules as json) as rules,
+        cast(coalesce(rules, '[]') as json) as rules,
         {{ audit_columns() }}
     from source
 )

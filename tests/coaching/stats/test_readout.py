@@ -51,7 +51,12 @@ def test_every_row_carries_its_experiments_decision() -> None:
     out = results(stats_frame())
     for _, rows in out.groupby("experiment_id"):
         assert rows["decision"].nunique() == 1
-        assert rows["decision"].iloc[0] in {"ship", "keep_running", "stop_for_futility", "too_early"}
+        assert rows["decision"].iloc[0] in {
+            "ship",
+            "keep_running",
+            "stop_for_futility",
+            "too_early",
+        }
 
 
 def pytest_approx(value: float):  # small helper keeps the assertion readable
