@@ -238,7 +238,17 @@ def test_every_experiment_gets_a_readout_and_a_decision(built) -> None:
         assert [r["status"] for r in rows if r["metric"] == "reply_rate_24h"] == ["ok"] * sum(
             r["metric"] == "reply_rate_24h" for r in rows
         )
-        assert rows[0]["decision"] in {"ship", "keep_running", "stop_for_futility"}
+        assert rows[0]["decision"] in {"too_early", "ship", "keep_running", "stop_for_futility"}
+        # The design the readout was held to: days run by the as-of day, the plan, the minimums.
+        assert rows[0]["days_run"] == 13 and rows[0]["planned_days"] == 42
+        assert (rows[0]["min_days"], rows[0]["min_samples_per_arm"]) == (7, 100)
+        primary = next(r for r in rows if r["metric"] == "reply_rate_24h")
+        assert (
+            primary["always_valid_low"] <= primary["absolute_lift"] <= primary["always_valid_high"]
+        )
+        if primary["decision"] == "too_early":
+            smallest = min(r["control_exposures"] for r in rows if r["metric"] == "reply_rate_24h")
+            assert smallest < 100 or "of at least 7" in primary["decision_reason"]
         binary = [r for r in rows if r["srm_p_value"] is not None]
         assert binary and all(r["srm_p_value"] > 0.001 for r in binary)
     slices = gold(settings, "experiment_results").filter("dimension in ('region', 'language')")

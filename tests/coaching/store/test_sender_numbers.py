@@ -34,6 +34,25 @@ def _organization(engine: Engine, slug: str, **senders: str | None) -> str:
         return org.id
 
 
+def _organization_before_the_models(engine: Engine, slug: str, **senders: str) -> None:
+    """An organization as a store at an old revision holds it: only the columns it had then
+    (the models describe the newest revision)."""
+    from sqlalchemy import text
+
+    columns = ", ".join(senders)
+    values = ", ".join(f":{name}" for name in senders)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "insert into organizations (id, name, slug, type, tier, approval_status, timezone, "
+                f"monthly_message_quota, sms_fallback_enabled, created_at, updated_at, {columns}) "
+                "values (:slug, :slug, :slug, 'client', 'basic', 'approved', 'UTC', 10, false, "
+                f"'2026-11-01 00:00:00+00:00', '2026-11-01 00:00:00+00:00', {values})"
+            ),
+            {"slug": slug, **senders},
+        )
+
+
 def _owners(engine: Engine) -> dict[str, str]:
     with transaction(engine) as session:
         return dict(
@@ -128,8 +147,8 @@ def test_the_migration_stops_on_numbers_two_organizations_already_share(store_ur
     engine = make_engine(store_url)
     migrate.upgrade(engine, "0002")
     try:
-        _organization(engine, "a", whatsapp_sender="+15550000001")
-        _organization(engine, "b", sms_sender="+15550000001")
+        _organization_before_the_models(engine, "a", whatsapp_sender="+15550000001")
+        _organization_before_the_models(engine, "b", sms_sender="+15550000001")
         with pytest.raises(Exception, match=r"\+15550000001 \(2 organizations\)"):
             migrate.upgrade(engine)
         assert migrate.current_revision(engine) == "0002", "a refused upgrade changed nothing"
