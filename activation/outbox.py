@@ -26,6 +26,7 @@ from sqlalchemy import Engine, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from coaching.domain import EventKind, MessageStatus, OutboxStatus
+from coaching.duckdb_limits import DuckDBLimits
 from coaching.store.engine import transaction
 from coaching.store.tables import (
     ContentVariant,
@@ -53,12 +54,14 @@ class EnqueueReport:
     assignments: int = 0
 
 
-def read_due(lake_dir: Path, now: datetime) -> list[dict[str, Any]]:
+def read_due(
+    lake_dir: Path, now: datetime, limits: DuckDBLimits | None = None
+) -> list[dict[str, Any]]:
     """Due, unexpired rows of the published schedule (never the warehouse file)."""
     path = Path(lake_dir) / "gold" / f"{SCHEDULE}.parquet"
     if not path.exists():
         return []
-    with duckdb.connect() as con:
+    with duckdb.connect(config=(limits or DuckDBLimits()).config()) as con:
         result = con.execute(
             "select * from read_parquet(?) where is_due and due_at <= ? "
             "and (expires_at is null or expires_at > ?) order by due_at",

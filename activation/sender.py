@@ -113,7 +113,9 @@ class Sender:
         report.outcomes[PassOutcome.EXPIRED] += outbox.expire(self.engine, now)
         if enqueue:
             report.enqueued = outbox.enqueue(
-                self.engine, outbox.read_due(self.settings.lake_dir, now), now
+                self.engine,
+                outbox.read_due(self.settings.lake_dir, now, self.settings.duckdb_limits),
+                now,
             )
         report.outcomes.update(
             await reconcile(self.engine, self.client, self.config.lease_seconds, now)

@@ -107,7 +107,7 @@ def dry_run(
     Applies what is known before sending: already-claimed rows, rows that would be rejected and
     workers who opted out. Quiet hours, quotas and rate limits are decided at send time."""
     now = now or datetime.now(UTC)
-    rows = outbox.read_due(settings.lake_dir, now)
+    rows = outbox.read_due(settings.lake_dir, now, settings.duckdb_limits)
     engine = make_engine(settings.database_url or "")
     keys = [row["idempotency_key"] for row in rows]
     worker_ids = sorted({row["worker_id"] for row in rows})

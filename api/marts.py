@@ -40,19 +40,20 @@ def _jsonable(value: Any) -> Any:
 _local = threading.local()
 
 
-def _connection() -> duckdb.DuckDBPyConnection:
+def _connection(memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
     """One in-memory DuckDB per worker thread: opening one costs more than a small read, and a
     page of a mart is too small to gain from parallel scan threads."""
     con = getattr(_local, "con", None)
     if con is None:
-        con = duckdb.connect(config={"threads": 1})
+        con = duckdb.connect(config={"threads": 1, "memory_limit": memory_limit})
         _local.con = con
     return con
 
 
 class Marts:
-    def __init__(self, lake_dir: Path) -> None:
+    def __init__(self, lake_dir: Path, memory_limit: str = "1GB") -> None:
         self.gold = Path(lake_dir) / "gold"
+        self.memory_limit = memory_limit
 
     def path(self, mart: str) -> Path:
         path = self.gold / f"{mart}.parquet"
@@ -83,7 +84,7 @@ class Marts:
             f"order by {ordering} limit ? offset ?"
         )
         params = [str(path), organization_id, *filters.values(), limit + 1, offset]
-        result = _connection().execute(sql, params)
+        result = _connection(self.memory_limit).execute(sql, params)
         columns = [d[0] for d in result.description]
         records = result.fetchall()
         more = len(records) > limit
@@ -103,7 +104,7 @@ class Marts:
         """(rows matching `predicate`, all rows) of the organization; predicate from code only."""
         path = self.path(mart)
         matching, total = (
-            _connection()
+            _connection(self.memory_limit)
             .execute(
                 f"select count(*) filter (where {predicate}), count(*) from read_parquet(?) "
                 "where organization_id = ?",
@@ -118,7 +119,7 @@ class Marts:
         last `days` days of messages: the volume an experiment would split."""
         path = self.path("messages")
         delivered, replied = (
-            _connection()
+            _connection(self.memory_limit)
             .execute(
                 "with mine as (select * from read_parquet(?) where organization_id = ? "
                 "and not is_follow_up and enrollment_id is not null) "

@@ -42,7 +42,7 @@ def setup(home: Path, workers: int, days: int) -> int:
     manifest = simulate(settings, config)
     engine = make_engine(settings.database_url or "")
     for contract in (ORGANIZATIONS, WORKERS):  # lookups the event contract checks against
-        extract_operational(engine, Lake(settings.lake_dir), contract)
+        extract_operational(engine, Lake(settings.lake_dir, settings.duckdb_limits), contract)
     # Keep only the event history in the landing folder; keep a copy for the baseline.
     landing = Path(settings.landing_dir)
     shutil.rmtree(landing / "hr")
@@ -71,7 +71,7 @@ def target(home: Path) -> None:
     from orchestration.lib.intake import take_in
 
     settings = load_settings({"COACH_HOME": str(home)})
-    lake = Lake(settings.lake_dir)
+    lake = Lake(settings.lake_dir, settings.duckdb_limits)
     take_in(lake, Path(settings.landing_dir), organization_slugs(lake))
     totals = {"landed": 0, "quarantined": 0, "duplicates": 0}
     for report in build_event_days(lake, event_days(lake)):

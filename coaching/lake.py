@@ -18,13 +18,17 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from coaching.duckdb_limits import DuckDBLimits
 
 
 @dataclass(frozen=True)
 class Lake:
     root: Path
+    # How the DuckDB connections that read and write this lake are bounded.
+    duckdb: DuckDBLimits = field(default_factory=DuckDBLimits)
 
     @property
     def raw(self) -> Path:

@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from coaching.duckdb_limits import DuckDBLimits, default_memory_limit, default_threads
 from coaching.errors import ConfigurationError
 
 ENV_PREFIX = "COACH_"
@@ -82,6 +83,18 @@ class Settings(BaseSettings):
         description="Bearer token of platform operators (approving expert organizations); "
         "unset disables the platform routes.",
     )
+    duckdb_memory_limit: str = Field(
+        default_factory=default_memory_limit,
+        pattern=r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="Memory each DuckDB connection may use before it spills to disk "
+        "(ingest, dbt, reads); default a quarter of the machine's memory.",
+    )
+    duckdb_threads: int = Field(
+        default_factory=default_threads, ge=1, le=256, description="Threads per DuckDB connection."
+    )
+    duckdb_temp_dir: Path | None = Field(
+        default=None, description="Where DuckDB spills; default COACH_HOME/duckdb-spill."
+    )
     test_postgres_url: str | None = Field(
         default=None,
         description="Only read by the test suite: also run store tests against this PostgreSQL.",
@@ -95,6 +108,9 @@ class Settings(BaseSettings):
         self.landing_dir = (self.landing_dir or home / "landing").expanduser().resolve()
         self.warehouse_path = (
             (self.warehouse_path or home / "warehouse.duckdb").expanduser().resolve()
+        )
+        self.duckdb_temp_dir = (
+            (self.duckdb_temp_dir or home / "duckdb-spill").expanduser().resolve()
         )
         if self.database_url is None:
             self.database_url = f"sqlite:///{home / 'coach.db'}"
@@ -110,6 +126,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return make_url(self.database_url or "").get_backend_name() == "sqlite"
+
+    @property
+    def duckdb_limits(self) -> DuckDBLimits:
+        return DuckDBLimits(self.duckdb_memory_limit, self.duckdb_threads, self.duckdb_temp_dir)
 
     @property
     def simulation_dir(self) -> Path:

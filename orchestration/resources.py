@@ -9,6 +9,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from sqlalchemy import Engine
 
+from coaching.duckdb_limits import DuckDBLimits
 from coaching.lake import Lake
 from coaching.settings import Settings, get_settings, load_settings
 from coaching.store.engine import make_engine
@@ -22,10 +23,19 @@ class LakeResource(dg.ConfigurableResource):
     landing_dir: str
     # Files younger than this may still be being written; files that arrive by rename are whole.
     landing_settle_seconds: float = 5.0
+    # Every DuckDB connection over the lake (ingest, the dbt build, publishing) is bounded so.
+    duckdb_memory_limit: str = "2GB"
+    duckdb_threads: int = 2
+    duckdb_temp_dir: str = ""
 
     @property
     def lake(self) -> Lake:
-        return Lake(Path(self.lake_dir))
+        limits = DuckDBLimits(
+            self.duckdb_memory_limit,
+            self.duckdb_threads,
+            Path(self.duckdb_temp_dir) if self.duckdb_temp_dir else None,
+        )
+        return Lake(Path(self.lake_dir), limits)
 
     @property
     def landing(self) -> Path:
@@ -89,6 +99,9 @@ def default_resources(
             lake_dir=str(settings.lake_dir),
             landing_dir=str(settings.landing_dir),
             landing_settle_seconds=landing_settle_seconds,
+            duckdb_memory_limit=settings.duckdb_memory_limit,
+            duckdb_threads=settings.duckdb_threads,
+            duckdb_temp_dir=str(settings.duckdb_temp_dir or ""),
         ),
         "store": StoreResource(database_url=settings.database_url or ""),
         "warehouse": WarehouseResource(warehouse_path=str(settings.warehouse_path), as_of=as_of),

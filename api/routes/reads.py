@@ -89,7 +89,8 @@ READS = (
 
 
 def _marts(request: Request) -> Marts:
-    return Marts(request.app.state.settings.lake_dir)
+    settings = request.app.state.settings
+    return Marts(settings.lake_dir, settings.duckdb_memory_limit)
 
 
 def _page_fields() -> dict[str, Any]:

@@ -209,7 +209,11 @@ def results(
     (one row per experiment: days run, planned days, organization defaults and the experiment's
     own decision settings) sets each experiment's thresholds; without it every experiment is
     held to `thresholds` and taken to have run long enough."""
-    stats = stats.copy()
+    # In a fixed order: the vectorized figures are computed over batches of rows, so a table read
+    # in another order (another thread count) must still give the same readout to the last digit.
+    order = [c for c in ("experiment_id", "metric", "dimension", "dimension_value", "variant_key")
+             if c in stats]  # fmt: skip
+    stats = stats.sort_values(order, kind="stable").reset_index(drop=True)
     stats["is_control"] = stats["is_control"].astype(bool)
     if "experiment_status" not in stats:
         stats["experiment_status"] = "running"

@@ -270,7 +270,7 @@ def build_event_days(lake: Lake, days: list[date]) -> list[PartitionReport]:
     if not days:
         return []
     index = raw_event_index(lake)
-    con = connect()
+    con = connect(lake.duckdb)
     try:
         lookups = register_worker_lookups(con, lake)
         return [
@@ -340,7 +340,7 @@ def build_hr_file(lake: Lake, table: str, file_id: str) -> PartitionReport:
         for target in targets:
             target.unlink(missing_ok=True)
         return PartitionReport(table, file_id)
-    con = connect()
+    con = connect(lake.duckdb)
     try:
         lookups = register_worker_lookups(con, lake)
         select = ", ".join(ident(c) for c in contract.names)

@@ -6,14 +6,17 @@ from pathlib import Path
 
 import duckdb
 
+from coaching.duckdb_limits import DuckDBLimits
 from coaching.lake import Lake
 
 # DuckDB 2.0 keeps a result open until it is fetched to the end (`fetchone` does not), and an open
 # result blocks the next statement on the connection: always fetch with `fetchall`.
 
 
-def connect(memory_limit: str = "2GB", threads: int = 2) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(config={"memory_limit": memory_limit, "threads": threads})
+def connect(limits: DuckDBLimits | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection bounded by `limits` (the lake's, from settings), spilling to
+    its temp directory rather than running out of memory."""
+    con = duckdb.connect(config=(limits or DuckDBLimits()).config())
     con.execute("set timezone = 'UTC'")
     return con
 
@@ -50,7 +53,7 @@ def organization_slugs(lake: Lake) -> dict[str, str]:
     files = lake.files("bronze", "organizations")
     if not files:
         return {}
-    con = connect()
+    con = connect(lake.duckdb)
     rows = con.execute(
         f"select slug, id from read_parquet({parquet_list(files)}, union_by_name = true) "
         "qualify row_number() over (partition by id order by updated_at desc) = 1"

@@ -323,7 +323,7 @@ def _take_file(lake: Lake, path: Path, entry: LedgerEntry, organizations: dict[s
                 _move(path, target)
                 entry.raw_path = str(target.relative_to(lake.root))
                 return
-        con = connect()
+        con = connect(lake.duckdb)
         incoming = con.sql(
             f"select * from read_parquet('{path}', file_row_number = true)"
         ).to_arrow_table()
@@ -348,7 +348,7 @@ def _normalize(
         incoming = incoming.append_column(
             "organization_id", pa.array([organization_id] * incoming.num_rows, pa.string())
         )
-    con = connect()
+    con = connect(lake.duckdb)
     con.register("incoming", incoming)
     available = set(incoming.column_names)
     con.execute(

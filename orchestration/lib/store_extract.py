@@ -70,7 +70,7 @@ QUARANTINED_UPDATED_AT = "try_cast(json_extract_string(record, '$.updated_at') a
 
 def watermark(lake: Lake, table: str) -> datetime | None:
     """The newest `updated_at` the lake holds for a table, landed or quarantined."""
-    con = connect()
+    con = connect(lake.duckdb)
     values = []
     bronze = lake.files("bronze", table)
     if bronze:
@@ -179,7 +179,7 @@ def extract_operational(
         statement = statement.where(table.c.updated_at > high - LOOKBACK)
     statement = statement.order_by(table.c.updated_at, table.c.id)
 
-    con = connect()
+    con = connect(lake.duckdb)
     _known_changes(con, lake, contract.table, high - LOOKBACK if high else None)
     stamp = now or datetime.now(UTC)
     partition = f"ingested_on={stamp.date().isoformat()}"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from coaching.duckdb_limits import DuckDBLimits
 from coaching.lake import Lake, atomic_path
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -53,15 +54,26 @@ RELATIONS = {name: f"marts.{name}" for name in PUBLISHED_MARTS} | {
 }
 
 
-def dbt_vars(lake_dir: Path | str, warehouse_path: Path | str, as_of: str = "") -> str:
+def dbt_vars(
+    lake_dir: Path | str,
+    warehouse_path: Path | str,
+    as_of: str = "",
+    limits: DuckDBLimits | None = None,
+) -> str:
     """The `--vars` of a dbt invocation, as JSON: the paths the profile and the sources read
-    (`var('warehouse_path')`, `var('lake_dir')`), and the day the marts describe."""
-    values = {
+    (`var('warehouse_path')`, `var('lake_dir')`), the day the marts describe, and the DuckDB
+    limits the profile sets (memory, threads, spill folder)."""
+    values: dict[str, object] = {
         "lake_dir": str(Path(lake_dir).resolve()),
         "warehouse_path": str(Path(warehouse_path).resolve()),
     }
     if as_of:
         values["as_of"] = as_of
+    if limits is not None:
+        values["duckdb_memory_limit"] = limits.memory_limit
+        values["duckdb_threads"] = limits.threads
+        if limits.temp_directory is not None:
+            values["duckdb_temp_dir"] = str(limits.temp_directory)
     return json.dumps(values)
 
 
@@ -116,7 +128,7 @@ def publish_marts(
     Readers outside the run (the API, activation, notebooks) never open the warehouse file, which
     a run may be writing; they read these files, which change atomically.
     """
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+    con = duckdb.connect(str(warehouse_path), read_only=True, config=lake.duckdb.config())
     published = []
     try:
         for mart in marts:

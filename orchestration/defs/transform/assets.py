@@ -52,7 +52,9 @@ def dbt_models(
     warehouse: WarehouseResource,
 ):
     """`dbt build` (models, data tests and unit tests) into the DuckDB warehouse."""
-    variables = dbt_vars(lake.lake_dir, warehouse.warehouse_path, warehouse.as_of)
+    variables = dbt_vars(
+        lake.lake_dir, warehouse.warehouse_path, warehouse.as_of, limits=lake.lake.duckdb
+    )
     yield from dbt.cli(["build", "--vars", variables], context=context).stream()
 
 
