@@ -21,6 +21,10 @@ def activate(
     lease_seconds: Annotated[
         float, typer.Option(help="After how long a row left `sending` by a crash is reconciled.")
     ] = 120.0,
+    sender_rate: Annotated[
+        float, typer.Option(help="Sends per second per sender number (Twilio's throughput).")
+    ] = 80.0,
+    batch: Annotated[int, typer.Option(help="Outbox rows one sender claims at a time.")] = 500,
 ) -> None:
     """Send what the published activation schedule says is due, through the Twilio SDK."""
     from activation.sender import SenderConfig
@@ -44,7 +48,9 @@ def activate(
         return
     report = run(
         settings,
-        SenderConfig(in_flight=in_flight, lease_seconds=lease_seconds),
+        SenderConfig(
+            in_flight=in_flight, lease_seconds=lease_seconds, sender_rate=sender_rate, batch=batch
+        ),
         passes=None if loop else 1,
         interval=interval,
         progress=lambda r: typer.echo(describe(r)) if loop else None,

@@ -25,7 +25,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
 from activation import outbox
-from activation.buckets import Buckets
+from activation.buckets import make_buckets
 from activation.decision import Action, Plan, decide
 from activation.fallbacks import queue_fallbacks
 from activation.reconcile import reconcile
@@ -97,8 +97,12 @@ class Sender:
         self.engine = engine
         self.client = client
         self.config = config
-        self.senders = Buckets(config.sender_rate, config.sender_rate)
-        self.recipients = Buckets(config.recipient_rate, config.recipient_capacity)
+        self.senders = make_buckets(
+            settings.redis_url, "sender", config.sender_rate, config.sender_rate
+        )
+        self.recipients = make_buckets(
+            settings.redis_url, "recipient", config.recipient_rate, config.recipient_capacity
+        )
         self.random = random.Random(config.seed)
         self.retry = RetryPolicy(
             config.max_attempts, config.backoff_base, config.backoff_cap, config.lease_seconds

@@ -83,6 +83,12 @@ class Settings(BaseSettings):
         description="Bearer token of platform operators (approving expert organizations); "
         "unset disables the platform routes.",
     )
+    redis_url: str | None = Field(
+        default=None,
+        pattern=r"^rediss?://",
+        description="Redis for limits shared by every sender process (per sender number and "
+        "recipient); unset keeps them per process.",
+    )
     duckdb_memory_limit: str = Field(
         default_factory=default_memory_limit,
         pattern=r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
@@ -94,6 +100,10 @@ class Settings(BaseSettings):
     )
     duckdb_temp_dir: Path | None = Field(
         default=None, description="Where DuckDB spills; default COACH_HOME/duckdb-spill."
+    )
+    test_redis_url: str | None = Field(
+        default=None,
+        description="Only read by the test suite: run the shared-limit tests against this Redis.",
     )
     test_postgres_url: str | None = Field(
         default=None,

@@ -80,7 +80,10 @@ def make_settings(home: Path, database_url: str | None = None) -> Settings:
 def _no_stray_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests build their own settings; a developer's COACH_HOME must not leak into them."""
     for key in list(os.environ):
-        if key.startswith("COACH_") and key != "COACH_TEST_POSTGRES_URL":
+        if key.startswith("COACH_") and key not in (
+            "COACH_TEST_POSTGRES_URL",
+            "COACH_TEST_REDIS_URL",
+        ):
             monkeypatch.delenv(key)
 
 

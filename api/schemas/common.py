@@ -69,6 +69,11 @@ def whole(low: int, high: int) -> Any:
     return Annotated[int, Field(ge=low, le=high), BeforeValidator(_whole)]
 
 
+def whole_weeks(low: int, high: int) -> Any:
+    """A number of days that is a whole number of weeks, from `low` to `high` weeks."""
+    return Annotated[int, Field(ge=7 * low, le=7 * high, multiple_of=7), BeforeValidator(_whole)]
+
+
 Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,31}$")]
 ContentSid = Annotated[str, Field(pattern=r"^HX[0-9a-f]{32}$", description="Twilio Content SID")]
 _TIMEZONES = frozenset(available_timezones())

@@ -24,6 +24,7 @@ from api.schemas.common import (
     Ref,
     Stored,
     whole,
+    whole_weeks,
 )
 from coaching.domain import (
     EXPERIMENT_METRICS,
@@ -52,7 +53,7 @@ class DecisionSettings(Input):
         description="Smallest lift, relative to control, the experiment is designed to detect "
         "(platform: 0.15).",
     )
-    min_days: Annotated[int, Field(ge=7, le=84, multiple_of=7, strict=True)] | None = Field(
+    min_days: whole_weeks(1, 12) | None = Field(
         default=None,
         description="Whole weeks before any decision, against weekday effects and novelty "
         "(platform: 7).",

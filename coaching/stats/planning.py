@@ -35,9 +35,9 @@ def days_needed(
     """Days until a variant with this lift over `base_rate` ships with probability `power`, at
     `daily_per_arm` exposures per arm per day, under `thresholds` (alpha split across `arms - 1`
     treatments, the minimum run time and sample). None when not within `max_days`."""
-    if not (0 < base_rate < 1) or daily_per_arm <= 0 or relative_lift <= 0 or arms < 2:
-        return Plan(None, None, None, thresholds.min_days)
     treated = min(base_rate * (1 + relative_lift), 0.999)
+    if not (0 < base_rate < treated < 1) or daily_per_arm <= 0 or arms < 2:
+        return Plan(None, None, None, thresholds.min_days)  # no lift left to detect
     alpha = thresholds.alpha / (arms - 1)
     volume = max(1, round(daily_per_arm))
     rng = np.random.default_rng(SEED)
@@ -67,8 +67,9 @@ def days_needed(
     delta = treated - base_rate
     spread = base_rate * (1 - base_rate) + treated * (1 - treated)
     z = stats.norm.ppf(1 - alpha) + stats.norm.ppf(power)
-    fixed = int(np.ceil(spread * (z / delta) ** 2 / volume))
-    fixed_days = max(fixed, thresholds.min_days) if fixed <= max_days else None
+    with np.errstate(over="ignore"):  # a lift too small to ever detect: infinitely many days
+        fixed = float(np.ceil(spread * (z / delta) ** 2 / volume))
+    fixed_days = max(int(fixed), thresholds.min_days) if fixed <= max_days else None
     return Plan(
         sequential_days,
         fixed_days,
