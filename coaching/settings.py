@@ -89,6 +89,12 @@ class Settings(BaseSettings):
         description="Redis for limits shared by every sender process (per sender number and "
         "recipient); unset keeps them per process.",
     )
+    celery_broker_url: str | None = Field(
+        default=None,
+        pattern=r"^(amqps?|pyamqp|redis|rediss)://",
+        description="Broker of Dagster's Celery executor: steps run on Celery workers (other "
+        "processes or machines); unset runs them in the run's own processes.",
+    )
     duckdb_memory_limit: str = Field(
         default_factory=default_memory_limit,
         pattern=r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
