@@ -98,6 +98,16 @@ def _touchpoints(structure: JourneyStructure) -> list[tuple[str, TouchpointSpec]
     ]
 
 
+def _live_ids(session: Session, model: Any, ids: Iterable[str]) -> set[str]:
+    """Which of `ids` are live rows of `model` the session can see (its organization's)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return set()
+    return set(
+        session.scalars(select(model.id).where(model.id.in_(wanted), model.deleted_at.is_(None)))
+    )
+
+
 def _foreign_segment_rules(session: Session, touchpoints: list[Touchpoint]) -> list[str]:
     """Segment rules naming a segment this organization does not have (a marketplace copy keeps
     the original's rules, and its segments stay with the original's organization)."""
@@ -107,8 +117,7 @@ def _foreign_segment_rules(session: Session, touchpoints: list[Touchpoint]) -> l
         for rule in touchpoint.rules or []
         if rule["when"].get("segment_id")
     }
-    ids = sorted({segment_id for _, _, segment_id in named})
-    found = set(session.scalars(select(Segment.id).where(Segment.id.in_(ids)))) if ids else set()
+    found = _live_ids(session, Segment, {segment_id for _, _, segment_id in named})
     return [
         f"touchpoint {position} ({name}): a rule names segment {segment_id}, which is not "
         "a segment of this organization"
@@ -147,26 +156,13 @@ def check_structure(session: Session, structure: JourneyStructure) -> None:
         FieldProblem(path=f"body.{problem.path}", reason=problem.reason)
         for problem in graph_problems(_steps(touchpoints))
     ]
-    found = set(
-        session.scalars(
-            select(Content.id).where(Content.id.in_(list(wanted)), Content.deleted_at.is_(None))
-        )
-    )
-    errors += [
-        FieldProblem(path=path, reason="no such content in this organization")
-        for content_id, path in wanted.items()
-        if content_id not in found
-    ]
-    found = set(
-        session.scalars(
-            select(Segment.id).where(Segment.id.in_(list(segments)), Segment.deleted_at.is_(None))
-        )
-    )
-    errors += [
-        FieldProblem(path=path, reason="no such segment in this organization")
-        for segment_id, path in segments.items()
-        if segment_id not in found
-    ]
+    for model, named, what in ((Content, wanted, "content"), (Segment, segments, "segment")):
+        found = _live_ids(session, model, named)
+        errors += [
+            FieldProblem(path=path, reason=f"no such {what} in this organization")
+            for row_id, path in named.items()
+            if row_id not in found
+        ]
     if errors:
         raise Problem(422, "; ".join(f"{e.path}: {e.reason}" for e in errors[:5]), errors)
 

@@ -3,7 +3,7 @@ each read on cumulative counts every day for 60 days and acted on at its first "
 and 200 exposures per arm per day, for an A/A test, a +15% lift and a -15% harm on a 30% reply
 rate. Two rules side by side, measured in the same run:
 
-- `always-valid`: the rule the readouts run (coaching.stats.sequential and decision.verdicts);
+- `always-valid`: the rule the readouts run (coaching.stats.decision.judge);
 - `fixed-horizon, peeked`: the engine's former rule (ship at a 97.5% chance to beat control,
   expected loss at most 0.005) read every day, the baseline issue 19 measured.
 
@@ -23,8 +23,8 @@ from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from coaching.stats import sequential
-from coaching.stats.decision import Thresholds, verdicts
+
+from coaching.stats.decision import Thresholds, judge
 
 BASE = 0.30
 DAYS = 60
@@ -41,14 +41,7 @@ def counts(seed: int, experiments: int, volume: int, lift: float) -> tuple[np.nd
 
 
 def always_valid(control, treatment, trials, days) -> np.ndarray:  # type: ignore[no-untyped-def]
-    limits = Thresholds()
-    figures = sequential.read(
-        control, trials, treatment, trials, limits.minimum_detectable_lift, limits.alpha
-    )
-    verdict = verdicts(
-        figures.p_value, figures.high, trials, days, limits.alpha, limits.min_days,
-        limits.min_samples_per_arm, limits.min_lift_worth_shipping,
-    )  # fmt: skip
+    verdict, _ = judge(control, trials, treatment, trials, days, Thresholds())
     return verdict == "ship"
 
 

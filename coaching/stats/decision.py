@@ -250,6 +250,31 @@ def verdicts(
     return np.select([early, ship, futile, past], list(VERDICTS), "keep_running")
 
 
+def judge(
+    control_successes: np.ndarray, control_trials: np.ndarray,
+    treatment_successes: np.ndarray, treatment_trials: np.ndarray,
+    days_run: np.ndarray | float, limits: Thresholds, treatments: int = 1,
+    smallest_arm: np.ndarray | float | None = None,
+) -> tuple[np.ndarray, sequential.Sequential]:  # fmt: skip
+    """Verdicts and always-valid figures of treatment rows from their cumulative counts, with
+    alpha split across an experiment's `treatments` (any of them shipping wrongly): the rule
+    `decide`, the power calculator and the calibration suite all read."""
+    alpha = limits.alpha / treatments
+    figures = sequential.read(
+        control_successes, control_trials, treatment_successes, treatment_trials,
+        limits.minimum_detectable_lift, alpha,
+    )  # fmt: skip
+    if smallest_arm is None:
+        smallest_arm = np.minimum(control_trials, treatment_trials)
+    verdict = verdicts(
+        figures.p_value, figures.high, np.broadcast_to(smallest_arm, figures.p_value.shape),
+        np.broadcast_to(days_run, figures.p_value.shape), alpha, limits.min_days,
+        limits.min_samples_per_arm, limits.min_lift_worth_shipping,
+        np.inf if limits.planned_days is None else limits.planned_days,
+    )  # fmt: skip
+    return verdict, figures
+
+
 def decide(
     primary: Readout,
     guardrails: dict[str, Readout],
@@ -307,18 +332,11 @@ def _decide_one(
 ) -> dict[str, object]:  # fmt: skip
     control_trials = rows["control_exposures"][mine]
     treated_trials = rows["variant_exposures"][mine]
-    figures = sequential.read(
+    smallest = float(min(control_trials.min(), treated_trials.min()))
+    verdict, figures = judge(
         rows["control_rate"][mine] * control_trials, control_trials,
         rows["variant_rate"][mine] * treated_trials, treated_trials,
-        limits.minimum_detectable_lift, limits.alpha,
-    )  # fmt: skip
-    smallest = float(min(control_trials.min(), treated_trials.min()))
-    run = np.inf if days is None else days
-    verdict = verdicts(
-        figures.p_value, figures.high, np.full(len(mine), smallest), np.full(len(mine), run),
-        limits.alpha / len(mine),  # split across treatments: any of them shipping wrongly
-        limits.min_days, limits.min_samples_per_arm, limits.min_lift_worth_shipping,
-        np.inf if limits.planned_days is None else limits.planned_days,
+        np.inf if days is None else days, limits, len(mine), smallest,
     )  # fmt: skip
     variants = rows["variant"][mine].astype(str)
     best = int(np.argmin(figures.p_value))

@@ -1,7 +1,7 @@
 """How long an experiment needs: the planner's power calculator.
 
 The always-valid rule has no closed-form power, so the sequential figure is read off a simulation
-of the rule itself (`verdicts` over `sequential.read`, the code the readouts run), with a fixed
+of the rule itself (`decision.judge`, the code the readouts run), with a fixed
 seed so the same question always gets the same answer; the fixed-horizon figure (one look at the
 end, one-sided alpha) is the textbook normal formula, for comparison.
 """
@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from coaching.stats import sequential
-from coaching.stats.decision import Thresholds, verdicts
+from coaching.stats.decision import Thresholds, judge
 
 PATHS = 2_000
 SEED = 20_261_203
@@ -52,11 +51,7 @@ def days_needed(
         t = treatment[:, None] + rng.binomial(volume, treated, (PATHS, block)).cumsum(axis=1)
         control, treatment = c[:, -1], t[:, -1]
         trials = np.broadcast_to(days * volume, c.shape).astype(float)
-        figures = sequential.read(c, trials, t, trials, thresholds.minimum_detectable_lift, alpha)
-        verdict = verdicts(
-            figures.p_value, figures.high, trials, np.broadcast_to(days, c.shape), alpha,
-            thresholds.min_days, thresholds.min_samples_per_arm, thresholds.min_lift_worth_shipping,
-        )  # fmt: skip
+        verdict, _ = judge(c, trials, t, trials, days, thresholds, arms - 1)
         ships = verdict == "ship"
         first = np.where(ships.any(axis=1), days[ships.argmax(axis=1)], np.inf)
         shipped_by = np.minimum(shipped_by, first)

@@ -8,6 +8,8 @@ guardrails (repeated on every row of the experiment, so any slice of the table r
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -183,8 +185,6 @@ def thresholds_by_experiment(designs: pd.DataFrame | None) -> dict[str, Threshol
 
 
 def _document(value: object) -> dict:
-    import json
-
     if isinstance(value, dict):
         return value
     if isinstance(value, str) and value:

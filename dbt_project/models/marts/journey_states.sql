@@ -151,48 +151,44 @@ decided as (
     left join first_steps on first_steps.journey_id = located.journey_id
 ),
 
+-- The next step's touchpoint, and its main-flow day scaled by the program-level cadence variant.
+placed as (
+    select
+        decided.*,
+        steps.touchpoint_id as next_touchpoint_id,
+        cast(round(steps.day_offset * decided.cadence_factor) as integer) as next_day_offset
+    from decided
+    left join steps
+        on steps.journey_id = decided.journey_id
+        and steps.position = decided.next_position
+),
+
 final as (
     select
-        decided.enrollment_id,
-        decided.organization_id,
-        decided.program_id,
-        decided.worker_id,
-        decided.enrollment_status,
-        decided.is_holdout,
-        decided.current_touchpoint_id,
-        decided.current_position,
-        decided.current_sent_at,
-        decided.rule_index,
-        decided.rule_kind,
-        decided.transition,
-        decided.transition in ('finished', 'ended_by_rule') as is_finished,
-        next_step.touchpoint_id as next_touchpoint_id,
-        decided.next_position,
+        enrollment_id,
+        organization_id,
+        program_id,
+        worker_id,
+        enrollment_status,
+        is_holdout,
+        current_touchpoint_id,
+        current_position,
+        current_sent_at,
+        rule_index,
+        rule_kind,
+        transition,
+        transition in ('finished', 'ended_by_rule') as is_finished,
+        next_touchpoint_id,
+        next_position,
         case
-            when decided.transition = 'rule' then decided.rule_local_date
-            when decided.transition = 'start' then decided.enrolled_on + next_step.effective_day_offset
-            when decided.transition = 'flow' then greatest(
-                decided.enrolled_on + next_step.effective_day_offset,
-                decided.current_sent_on + case when decided.current_is_branch then 1 else 0 end
+            when transition = 'rule' then rule_local_date
+            when transition = 'start' then enrolled_on + next_day_offset
+            when transition = 'flow' then greatest(
+                enrolled_on + next_day_offset,
+                current_sent_on + case when current_is_branch then 1 else 0 end
             )
         end as next_local_date
-    from decided
-    left join (
-        select
-            steps.journey_id,
-            steps.position,
-            steps.touchpoint_id,
-            steps.day_offset,
-            -- the program-level cadence variant scales the main flow's days
-            cast(round(steps.day_offset * cadences.cadence_factor) as integer) as effective_day_offset,
-            cadences.cadence_factor
-        from steps
-        inner join (select distinct journey_id, cadence_factor from enrollments) as cadences
-            on cadences.journey_id = steps.journey_id
-    ) as next_step
-        on next_step.journey_id = decided.journey_id
-        and next_step.position = decided.next_position
-        and next_step.cadence_factor = decided.cadence_factor
+    from placed
 )
 
 select * from final

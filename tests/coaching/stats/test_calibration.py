@@ -2,7 +2,7 @@
 from cumulative counts every day for 60 days, and acted on the first day it says ship.
 
 Vectorized simulations with fixed seeds, through the same rule `decide` applies
-(`coaching.stats.sequential.read` and `coaching.stats.decision.verdicts`), against the targets of
+(`coaching.stats.decision.judge`), against the targets of
 issue 19: a null experiment ever ships at most 5% of the time at every volume, a harmful one at
 most 1%, and a +15% lift ships by day 30 in 60% (by day 60 in 90%) of experiments at 50 per arm
 per day and by day 30 in 95% at 200. The control's reply rate is 0.30. The larger run with its
@@ -14,8 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coaching.stats import sequential
-from coaching.stats.decision import Thresholds, verdicts
+from coaching.stats.decision import Thresholds, judge
 from coaching.stats.planning import days_needed
 
 BASE = 0.30
@@ -32,14 +31,7 @@ def first_ship_day(
     treatment = rng.binomial(per_arm_per_day, treated, (count, DAYS)).cumsum(axis=1)
     days = np.broadcast_to(np.arange(1, DAYS + 1), control.shape)
     trials = days * per_arm_per_day
-    limits = Thresholds()
-    figures = sequential.read(
-        control, trials, treatment, trials, limits.minimum_detectable_lift, limits.alpha
-    )
-    verdict = verdicts(
-        figures.p_value, figures.high, trials, days, limits.alpha, limits.min_days,
-        limits.min_samples_per_arm, limits.min_lift_worth_shipping,
-    )  # fmt: skip
+    verdict, _ = judge(control, trials, treatment, trials, days, Thresholds())
     shipped = verdict == "ship"
     return np.where(shipped.any(axis=1), shipped.argmax(axis=1) + 1, np.inf)
 
