@@ -68,6 +68,21 @@ def simulate(
     typer.echo(describe(manifest))
 
 
+@app.command("simulate-more")
+def simulate_more(
+    days: Annotated[int, typer.Option(help="More days of behaviour to play out.")] = 1,
+) -> None:
+    """Continue the simulated world in COACH_HOME by more days (deterministically): their events
+    reach the store as webhook events, their opt-outs and finished journeys as updates."""
+    from coaching.settings import get_settings
+    from coaching.simulator.continuation import continue_world
+    from coaching.simulator.summary import describe
+
+    manifest = continue_world(get_settings(), days, progress=_echo)
+    typer.echo(f"The world now ends on {manifest['end_date']}")
+    typer.echo(describe(manifest))
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Migrate the operational store up to a revision (default: the latest)."""

@@ -13,14 +13,23 @@ def _echo(message: str) -> None:
     typer.echo(f"  {message}")
 
 
-def ingest() -> None:
+def ingest(
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            help="Rebuild every bronze partition, not only those whose raw files changed."
+        ),
+    ] = False,
+) -> None:
     """Ingest the store and the landing folder into the lake (the same assets Dagster runs)."""
     from coaching.settings import get_settings
     from orchestration.runs import dagster_instance, describe_ingest
     from orchestration.runs import ingest as run_ingest
 
     settings = get_settings()
-    summary = run_ingest(settings, dagster_instance(settings), progress=_echo)
+    summary = run_ingest(
+        settings, dagster_instance(settings), progress=_echo, full_refresh=full_refresh
+    )
     typer.echo(describe_ingest(summary))
 
 

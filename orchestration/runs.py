@@ -25,7 +25,13 @@ from orchestration.defs.ingest.assets import (
 )
 from orchestration.defs.ingest.partitions import HR_FILE_PARTITIONS
 from orchestration.keys import ACTIVATION_ENROLLMENTS, ACTIVATION_SENDS
-from orchestration.lib.bronze_build import event_days, hr_files
+from orchestration.lib.bronze_build import (
+    contiguous,
+    event_days,
+    hr_files,
+    stale_event_days,
+    stale_hr_files,
+)
 from orchestration.lib.warehouse import prepare_manifest
 from orchestration.resources import default_resources
 
@@ -128,8 +134,14 @@ def ingest(
     settings: Settings,
     instance: dg.DagsterInstance | None = None,
     progress: Callable[[str], None] = lambda _m: None,
+    full_refresh: bool = False,
 ) -> IngestSummary:
-    """Store tables, landing files, then every bronze partition their raw files cover."""
+    """Store tables, landing files, then the bronze partitions their raw files changed.
+
+    Bronze partitions are rebuilt only where their raw files changed since the last build (a day
+    a new store batch or export covers, a new HR file); `full_refresh` rebuilds every partition,
+    to the same files.
+    """
     # The simulator and other in-process writers publish landing files by rename: no settling.
     resources = default_resources(settings, landing_settle_seconds=0)
     instance = instance or dg.DagsterInstance.ephemeral()
@@ -142,10 +154,11 @@ def ingest(
     ]
     _collect(_run(INGEST_ASSETS, unpartitioned, resources, instance), summary)
     lake = resources["lake"].lake  # type: ignore[attr-defined]
-    days = event_days(lake)
+    days = event_days(lake) if full_refresh else stale_event_days(lake)
     if days:
         progress(f"ingest: message events for {len(days)} days")
-        span = (days[0].isoformat(), days[-1].isoformat())
+    for first, last in contiguous(days):
+        span = (first.isoformat(), last.isoformat())
         _collect(_run(INGEST_ASSETS, [message_events.key], resources, instance, span), summary)
     for asset in hr_assets:
         table = asset.key.path[-1]
@@ -155,9 +168,13 @@ def ingest(
             HR_FILE_PARTITIONS[table].name, [f for f in files if f not in known]
         )
         ordered = instance.get_dynamic_partitions(HR_FILE_PARTITIONS[table].name)
-        if files:
-            progress(f"ingest: {table} ({len(files)} files)")
-            span = (ordered[0], ordered[-1])
+        wanted = set(files if full_refresh else stale_hr_files(lake, table)) & set(ordered)
+        if wanted:
+            progress(f"ingest: {table} ({len(wanted)} files)")
+            # One single-run backfill over the range holding them (files between are rebuilt
+            # to the same partitions).
+            positions = [ordered.index(f) for f in wanted]
+            span = (ordered[min(positions)], ordered[max(positions)])
             _collect(_run(INGEST_ASSETS, [asset.key], resources, instance, span), summary)
     return summary
 

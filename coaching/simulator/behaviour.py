@@ -118,7 +118,15 @@ class Answers:
 class Behaviour:
     """Plays out the days of one world; `day(d)` yields the events of day d in blocks."""
 
-    def __init__(self, config: SimulationConfig, world: World, population: Population) -> None:
+    def __init__(
+        self,
+        config: SimulationConfig,
+        world: World,
+        population: Population,
+        horizon_days: int | None = None,
+    ) -> None:
+        """`horizon_days` (default the config's days) is how many days may be played: more when
+        a world is continued past its end."""
         self.config = config
         self.world = world
         self.pop = population
@@ -172,7 +180,7 @@ class Behaviour:
                             config.start_date + timedelta(days=d), time(0), ZoneInfo(o.timezone)
                         ).timestamp()
                     )
-                    for d in range(config.days + 1)
+                    for d in range((horizon_days or config.days) + 1)
                 ]
                 for o in orgs
             ],

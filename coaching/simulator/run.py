@@ -176,7 +176,7 @@ def _run(
                 block, source, "" if live else file_name, day, block_number
             )
             if live:
-                event_counts["store"] += _store_events(connection, block)
+                event_counts["store"] += store_events(connection, block)
             else:
                 assert writer is not None
                 writer.write_table(block)
@@ -201,15 +201,18 @@ def _run(
     truth_writer.close()
     progress(f"hr files: {len(roster.paths)} rosters, {len(hr_files)} performance exports")
 
-    final = _final_states(connection, config, world, population, behaviour)
-    return _manifest(config, world, population, behaviour, planter, counts, event_counts, final, {
+    final = final_states(
+        connection, population, behaviour,
+        population.opted_out_day != NO_DAY, finished_mask(population, behaviour),
+    )  # fmt: skip
+    return manifest_of(config, world, population, behaviour, planter, counts, event_counts, final, {
         "message_events": event_files,
         "hr_rosters": [f"{LANDING_HR}/{p.parent.name}/{p.name}" for p in roster.paths],
         "hr_performance": hr_files,
     })  # fmt: skip
 
 
-def _store_events(connection: Connection, block: pa.Table) -> int:
+def store_events(connection: Connection, block: pa.Table) -> int:
     """Live days reach the store the way webhooks write them: raw, duplicates included."""
     written = 0
     for offset in range(0, block.num_rows, 20_000):
@@ -221,18 +224,30 @@ def _store_events(connection: Connection, block: pa.Table) -> int:
     return written
 
 
-def _final_states(
-    connection: Connection, config: SimulationConfig, world: World, population: Population,
-    behaviour: Behaviour,
+def finished_mask(population: Population, behaviour: Behaviour) -> np.ndarray:
+    """Enrollments whose journey has nothing more for them (and who did not opt out)."""
+    return (
+        (population.enroll_day >= 0)
+        & ~population.holdout
+        & population.opted_in
+        & (population.opted_out_day == NO_DAY)
+        & (behaviour.cur_pos >= 0)
+        & (behaviour.next_pos < 0)
+    )
+
+
+def final_states(
+    connection: Connection, population: Population, behaviour: Behaviour,
+    opted: np.ndarray, finished: np.ndarray,
 ) -> dict[str, int]:  # fmt: skip
-    """Write back what the days changed: opt-outs and finished enrollments."""
-    opted = np.nonzero(population.opted_out_day != NO_DAY)[0]
+    """Write back what the days changed: the `opted` workers' opt-outs and the `finished`
+    enrollments (masks over the population)."""
     stop_at = behaviour.opt_out_at
     worker_ids = population.worker_id
     enrollment_ids = population.enrollment_id
     opt_outs = []
     enrollment_updates = []
-    for i in opted.tolist():
+    for i in np.nonzero(opted)[0].tolist():
         when = pa.scalar(int(stop_at[i]), pa.timestamp("us", tz="UTC")).as_py()
         opt_outs.append(
             {
@@ -252,14 +267,6 @@ def _final_states(
                     "updated_by": ACTOR,
                 }
             )
-    finished = (
-        (population.enroll_day >= 0)
-        & ~population.holdout
-        & population.opted_in
-        & (population.opted_out_day == NO_DAY)
-        & (behaviour.cur_pos >= 0)
-        & (behaviour.next_pos < 0)  # the journey has nothing more for them
-    )
     for i in np.nonzero(finished)[0].tolist():
         day = int(behaviour.cur_day[i])
         when = behaviour.end_of_day(int(population.organization_index[i]), day)
@@ -284,10 +291,26 @@ def _final_states(
     return {"opted_out_workers": len(opt_outs), "completed_enrollments": int(finished.sum())}
 
 
-def _manifest(
+def quarantine_expected(dirty: dict[str, int]) -> dict[str, int]:
+    """How many rows ingestion should quarantine, from the planted counts by source and kind."""
+    return {
+        "message_events": sum(
+            v
+            for k, v in dirty.items()
+            if k.split(".")[-1] in QUARANTINE_KINDS and "message_events" in k
+        ),
+        "hr_performance": sum(
+            v
+            for k, v in dirty.items()
+            if k.startswith("hr_performance.") and k.split(".")[-1] in HR_QUARANTINE_KINDS
+        ),
+    }
+
+
+def manifest_of(
     config: SimulationConfig, world: World, population: Population, behaviour: Behaviour,
     planter: DirtyPlanter, counts: dict[str, int], event_counts: dict[str, int],
-    final: dict[str, int], files: dict[str, list[str]],
+    final: dict[str, int], files: dict[str, list[str]], continued_days: int = 0,
 ) -> dict[str, Any]:  # fmt: skip
     tally = behaviour.tally
     experiments = []
@@ -345,20 +368,13 @@ def _manifest(
             )
     workers_by_org = np.bincount(population.organization_index, minlength=len(world.organizations))
     dirty = dict(sorted(planter.ledger.counts.items()))
-    quarantine_expected = {
-        "message_events": sum(
-            v
-            for k, v in dirty.items()
-            if k.split(".")[-1] in QUARANTINE_KINDS and "message_events" in k
-        ),
-        "hr_performance": sum(
-            v
-            for k, v in dirty.items()
-            if k.startswith("hr_performance.") and k.split(".")[-1] in HR_QUARANTINE_KINDS
-        ),
-    }
+    end_date = config.end_date + timedelta(days=continued_days)
     return {
         "config": config.to_json(),
+        # Continuing a world plays more days after the config's: the world now ends here
+        # (exclusive, like the config's end_date).
+        "continued_days": continued_days,
+        "end_date": end_date.isoformat(),
         "organizations": [
             {
                 "id": o.id,
@@ -387,11 +403,11 @@ def _manifest(
         "experiments": experiments,
         # Journey rules as of the end of the world (a build as of `end_date` should agree).
         "journey_rules": behaviour.journey_truth(
-            int(datetime.combine(config.end_date + timedelta(days=1), time(0), UTC).timestamp())
+            int(datetime.combine(end_date + timedelta(days=1), time(0), UTC).timestamp())
             * 1_000_000
         ),
         "dirty": dirty,
-        "quarantine_expected": quarantine_expected,
+        "quarantine_expected": quarantine_expected(dirty),
         "files": files,
         "truth_file": TRUTH,
     }

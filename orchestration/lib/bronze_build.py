@@ -28,6 +28,7 @@ from data_contracts.contract import Contract
 from data_contracts.quarantine import quarantine_select
 from data_contracts.tables import LANDING_CONTRACTS, MESSAGE_EVENTS
 from data_contracts.validate import checked_sql, ident
+from orchestration.lib.built import BuiltRecord
 from orchestration.lib.duck import connect, parquet_list, register_worker_lookups
 from orchestration.lib.intake import days_of
 from orchestration.lib.ledger import Ledger
@@ -80,12 +81,36 @@ def raw_event_files(index: list[RawFile], days: list[date]) -> list[Path]:
     return sorted({path for path, low, high in index if any(low <= day <= high for day in days)})
 
 
+def event_day_sources(index: list[RawFile]) -> dict[str, list[str]]:
+    """Each day some raw event file covers, with the names of the files covering it."""
+    sources: dict[str, list[str]] = {}
+    for path, low, high in index:
+        for i in range((high - low).days + 1):
+            sources.setdefault((low + timedelta(days=i)).isoformat(), []).append(path.name)
+    return sources
+
+
+def contiguous(days: list[date]) -> list[tuple[date, date]]:
+    """`days` as runs of consecutive days (first, last): one partition range per run."""
+    ranges: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if ranges and day == ranges[-1][1] + timedelta(days=1):
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
 def event_days(lake: Lake) -> list[date]:
-    """Every day some raw event file covers (what a full rebuild would touch)."""
-    days: set[date] = set()
-    for _, low, high in raw_event_index(lake):
-        days.update(low + timedelta(days=i) for i in range((high - low).days + 1))
-    return sorted(days)
+    """Every day some raw event file covers (what a full rebuild touches)."""
+    return sorted(date.fromisoformat(d) for d in event_day_sources(raw_event_index(lake)))
+
+
+def stale_event_days(lake: Lake) -> list[date]:
+    """The days whose raw files changed since their last build (what an incremental run
+    touches): days a new file covers, and days whose files are gone."""
+    stale = BuiltRecord(lake, "message_events").stale(event_day_sources(raw_event_index(lake)))
+    return [date.fromisoformat(d) for d in stale]
 
 
 def _record(contract: Contract) -> str:
@@ -270,14 +295,16 @@ def build_event_days(lake: Lake, days: list[date]) -> list[PartitionReport]:
     if not days:
         return []
     index = raw_event_index(lake)
+    sources = event_day_sources(index)
+    record = BuiltRecord(lake, "message_events")
     con = connect(lake.duckdb)
+    reports: list[PartitionReport] = []
     try:
         lookups = register_worker_lookups(con, lake)
-        return [
-            report
-            for batch in day_batches(lake, days, ROWS_PER_BATCH, index)
-            for report in _build_event_batch(lake, batch, index, con, lookups)
-        ]
+        for batch in day_batches(lake, days, ROWS_PER_BATCH, index):
+            reports += _build_event_batch(lake, batch, index, con, lookups)
+            record.mark({day.isoformat(): sources.get(day.isoformat(), []) for day in batch})
+        return reports
     finally:
         con.close()
 
@@ -336,9 +363,11 @@ def build_hr_file(lake: Lake, table: str, file_id: str) -> PartitionReport:
         lake.bronze / table / f"source_file={file_id}" / "part-0.parquet",
         lake.quarantine / table / "stage=bronze" / f"part={file_id}" / "data.parquet",
     )
+    record = BuiltRecord(lake, table)
     if not raw.exists():
         for target in targets:
             target.unlink(missing_ok=True)
+        record.mark({file_id: []})
         return PartitionReport(table, file_id)
     con = connect(lake.duckdb)
     try:
@@ -348,11 +377,13 @@ def build_hr_file(lake: Lake, table: str, file_id: str) -> PartitionReport:
             f"select {select}, '{file_id}' as _source_file, _source_line, "
             f"cast(null as varchar) as _source_id, '{file_id}' as _partition from read_parquet('{raw}')"
         )
-        return _build(con, lake, contract, source_sql, {file_id: targets}, "_source_line", lookups)[
-            0
-        ]
+        (report,) = _build(
+            con, lake, contract, source_sql, {file_id: targets}, "_source_line", lookups
+        )
     finally:
         con.close()
+    record.mark({file_id: [raw.name]})
+    return report
 
 
 def hr_files(lake: Lake, table: str) -> list[str]:
@@ -360,3 +391,9 @@ def hr_files(lake: Lake, table: str) -> list[str]:
     if not folder.exists():
         return []
     return sorted(p.stem for p in folder.glob("*.parquet") if not p.name.startswith("."))
+
+
+def stale_hr_files(lake: Lake, table: str) -> list[str]:
+    """Taken-in HR files not yet built into bronze (and built ones whose raw file is gone)."""
+    sources = {f: [f"{f}.parquet"] for f in hr_files(lake, table)}
+    return BuiltRecord(lake, table).stale(sources)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from coaching.simulator.config import SimulationConfig
 from coaching.simulator.dirty import QUARANTINE_KINDS
 from coaching.simulator.run import simulate
 from coaching.store.engine import make_engine
-from coaching.store.tables import Worker
+from coaching.store.tables import MessageEvent, Worker
 from orchestration.defs.ingest.assets import (
     landing_folder,
     message_events,
@@ -136,30 +136,76 @@ def test_operational_tables_land_whole(world) -> None:
         assert len(read(lake, "bronze", table)) == manifest["store"]["rows"][table], table
 
 
-def test_a_second_run_changes_nothing(world) -> None:
+def _snapshot(lake: Lake) -> dict[str, list]:
+    tables = ["message_events", "workers", "hr_performance", "hr_roster", "enrollments"]
+    result = {}
+    for table in tables:
+        rows = read(lake, "bronze", table)
+        for row in rows:
+            row.pop("_ingested_at", None)
+        result[table] = sorted(json.dumps(r, default=str, sort_keys=True) for r in rows)
+    return result
+
+
+def _written(lake: Lake) -> dict[str, int]:
+    """When each bronze file was last written."""
+    return {str(p): p.stat().st_mtime_ns for p in lake.bronze.rglob("*.parquet")}
+
+
+def test_a_second_run_changes_nothing_and_rewrites_nothing(world) -> None:
+    settings, _, instance, _ = world
+    lake = Lake(settings.lake_dir)
+    before, written = _snapshot(lake), _written(lake)
+    again = ingest(settings, instance)
+    assert _snapshot(lake) == before
+    assert _written(lake) == written, "no partition was rebuilt"
+    assert again.files_accepted == 0
+    assert all(c.rows_landed == 0 for c in again.tables.values())
+
+
+def test_a_full_refresh_rebuilds_every_partition_to_the_same_rows(world) -> None:
     settings, _, instance, first = world
     lake = Lake(settings.lake_dir)
-
-    def snapshot() -> dict[str, list]:
-        tables = ["message_events", "workers", "hr_performance", "enrollments"]
-        result = {}
-        for table in tables:
-            rows = read(lake, "bronze", table)
-            for row in rows:
-                row.pop("_ingested_at", None)
-            result[table] = sorted(json.dumps(r, default=str, sort_keys=True) for r in rows)
-        return result
-
-    before = snapshot()
-    again = ingest(settings, instance)
-    assert snapshot() == before
-    assert again.files_accepted == 0
-    assert all(
-        c.rows_landed == 0
-        for t, c in again.tables.items()
-        if t not in ("message_events", "hr_roster", "hr_performance")
-    )
+    before, written = _snapshot(lake), _written(lake)
+    again = ingest(settings, instance, full_refresh=True)
+    assert _snapshot(lake) == before
+    events = lake.bronze / "message_events"
+    rewritten = [p for p, t in _written(lake).items() if written.get(p) != t]
+    assert {p for p in rewritten if p.startswith(str(events))} == {
+        p for p in written if p.startswith(str(events))
+    }
     assert again.tables["message_events"].rows_landed == first.tables["message_events"].rows_landed
+
+
+def test_a_new_store_event_rebuilds_only_its_day(world) -> None:
+    settings, _, instance, _ = world
+    lake = Lake(settings.lake_dir)
+    engine = make_engine(settings.database_url)
+    with engine.begin() as connection:
+        event = dict(
+            connection.execute(
+                MessageEvent.__table__.select()
+                .where(MessageEvent.__table__.c.kind == "outbound")
+                .order_by(MessageEvent.__table__.c.id.desc())
+                .limit(1)
+            )
+            .mappings()
+            .one()
+        )
+        event.pop("id")
+        event["message_sid"] = "SM" + "f" * 32
+        event["event_key"] = f"{event['message_sid']}:outbound"
+        connection.execute(MessageEvent.__table__.insert().values(**event))
+    day = event["occurred_at"].astimezone(UTC).date().isoformat()
+    written = _written(lake)
+    summary = ingest(settings, instance)
+    rebuilt = {Path(p).parent.name for p, t in _written(lake).items() if written.get(p) != t}
+    assert rebuilt == {f"event_date={day}"}
+    assert summary.tables["message_events"].rows_landed == (
+        pq.read_table(lake.bronze / "message_events" / f"event_date={day}").num_rows
+    )
+    landed = read(lake, "bronze", "message_events")
+    assert sum(r["message_sid"] == event["message_sid"] for r in landed) == 1
 
 
 def _materialize_day(

@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any
 
 import dagster as dg
-import pyarrow.parquet as pq
 
 from data_contracts.contract import Contract
 from data_contracts.tables import HR_PERFORMANCE, HR_ROSTER, MESSAGE_EVENTS, OPERATIONAL_CONTRACTS
@@ -194,7 +193,6 @@ def bronze_asset(
         context: dg.AssetExecutionContext, lake: LakeResource, store: StoreResource
     ) -> dg.MaterializeResult:
         landed = build(context, lake, store)
-        frames = [pq.read_table(lake.lake.root / path).to_pandas() for path in landed.files]
         return dg.MaterializeResult(
             metadata={
                 "rows_in": dg.MetadataValue.int(landed.rows_in),
@@ -212,7 +210,7 @@ def bronze_asset(
                     landed.duplicates_dropped,
                     key,
                 ),
-                suite_result(contract, frames, key),
+                suite_result(contract, [lake.lake.root / p for p in landed.files], key),
             ],
         )
 

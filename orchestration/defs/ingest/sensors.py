@@ -13,7 +13,7 @@ import dagster as dg
 
 from orchestration.defs.ingest.jobs import bronze_events_job, hr_jobs, landing_intake_job
 from orchestration.defs.ingest.partitions import HR_FILE_PARTITIONS
-from orchestration.lib.bronze_build import hr_files, raw_event_index
+from orchestration.lib.bronze_build import contiguous, hr_files, raw_event_index
 from orchestration.lib.intake import pending_files
 from orchestration.resources import LakeResource
 
@@ -35,16 +35,6 @@ def landing_files_sensor(context: dg.SensorEvaluationContext, lake: LakeResource
         return dg.SkipReason("intake already requested for these files")
     context.update_cursor(fingerprint)
     return dg.RunRequest(run_key=f"intake-{fingerprint}")
-
-
-def contiguous(days: list[date]) -> list[tuple[date, date]]:
-    ranges: list[tuple[date, date]] = []
-    for day in sorted(set(days)):
-        if ranges and day == ranges[-1][1] + timedelta(days=1):
-            ranges[-1] = (ranges[-1][0], day)
-        else:
-            ranges.append((day, day))
-    return ranges
 
 
 @dg.sensor(

@@ -79,13 +79,17 @@ def test_conflicting_copies_of_one_key_are_kept_in_quarantine_identical_ones_dro
     assert run_suite(HR_ROSTER, pd.DataFrame(landed)).success, "the suite finds nothing left"
 
 
-def test_next_months_roster_repeating_every_employee_passes_the_suite() -> None:
+def test_next_months_roster_repeating_every_employee_passes_the_suite(tmp_path: Path) -> None:
     """Keys are unique within one export, where the contract deduplicates: two exports of one
-    organization naming the same employees are two partitions, not duplicates."""
+    organization naming the same employees are two partitions (two files), not duplicates; the
+    suite reads one file at a time and names the file that fails."""
     row = {c.name: None for c in HR_ROSTER.columns}
     row.update(employee_id="E1", phone="+254700000001", organization_id=ORG)
-    october, november = pd.DataFrame([row]), pd.DataFrame([row])
+    october, november, doubled = (tmp_path / f"{n}.parquet" for n in ("oct", "nov", "both"))
+    pd.DataFrame([row]).to_parquet(october)
+    pd.DataFrame([row]).to_parquet(november)
+    pd.DataFrame([row, row]).to_parquet(doubled)
     assert suite_result(HR_ROSTER, [october, november], dg.AssetKey("hr_roster")).passed
-    assert not suite_result(
-        HR_ROSTER, [pd.concat([october, november])], dg.AssetKey("hr_roster")
-    ).passed
+    failing = suite_result(HR_ROSTER, [october, doubled], dg.AssetKey("hr_roster"))
+    assert not failing.passed
+    assert {f["file"] for f in failing.metadata["failed"].value} == {"both.parquet"}
