@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from coaching.lake import Lake, atomic_path, write_text
@@ -155,31 +157,122 @@ def _text_table(
 
 
 def read_csv(path: Path, table: str) -> pa.Table:
+    """Every field as text, with the line it came from and, for a row whose field count is wrong,
+    why.
+
+    When every record is one line (no blank line inside, no quoted line break), Arrow's CSV reader
+    (C++) parses the file and line numbers follow from the order (rows it cannot parse come back
+    with their line); otherwise the csv module reads it record by record, knowing where each
+    starts. The count of records tells the two apart: a quoted line break makes it fall short.
+    """
     text = _read_text(path)
+    body = text.rstrip("\r\n")
+    split = None
+    if "\n\n" not in body and "\n\r\n" not in body:
+        split = _split_lines(text, table, records=body.count("\n"))
+    header, fields, lines, errors = split or _split_records(text, table)
+    if len(lines) and not text.endswith(("\n", "\r")) and errors[-1].is_valid:
+        raise Rejected(f"truncated: the last line ({lines[-1]}) is incomplete")
+    position = {name: i for i, name in enumerate(header)}  # a repeated name: the last one wins
+    data: dict[str, pa.Array] = {}
+    for name in (c for c in FILE_COLUMNS[table] if c in position):
+        values = fields[position[name]]
+        data[name] = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+    data["_source_line"] = pa.array(lines, pa.int64())
+    data["_parse_error"] = pa.array(errors, pa.string())
+    return pa.table(data)
+
+
+# The header, a text column per header field, each record's line and its parse error.
+Split = tuple[list[str], list[pa.Array], pa.Array, pa.Array]
+
+
+def _bad_row(record: list[str], width: int) -> tuple[list[str], str]:
+    """A record with the wrong number of fields, padded or cut to the header, and why."""
+    reason = f"bad_csv_row: expected {width} fields, got {len(record)}"
+    return (record + [""] * width)[:width], reason
+
+
+def _split_records(text: str, table: str) -> Split:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader)]
         _check_columns(table, header)
-        rows, lines, errors = [], [], []
+        width = len(header)
+        records, lines, errors = [], [], []
         for record in reader:
             if not record:
                 continue
             error = None
-            if len(record) != len(header):
-                error = f"bad_csv_row: expected {len(header)} fields, got {len(record)}"
-            rows.append(
-                {
-                    name: (value if value != "" else None)
-                    for name, value in zip(header, record, strict=False)
-                }
-            )
+            if len(record) != width:
+                record, error = _bad_row(record, width)
+            records.append(record)
             lines.append(reader.line_num)
             errors.append(error)
     except csv.Error as exc:
         raise Rejected(f"not a readable CSV file: {exc}") from None
-    if rows and not text.endswith(("\n", "\r")) and errors[-1]:
-        raise Rejected(f"truncated: the last line ({lines[-1]}) is incomplete")
-    return _text_table([c for c in FILE_COLUMNS[table] if c in header], rows, lines, errors)
+    columns = list(zip(*records, strict=True)) if records else [()] * width
+    return (
+        header,
+        [pa.array(c, pa.string()) for c in columns],
+        pa.array(lines, pa.int64()),
+        pa.array(errors, pa.string()),
+    )
+
+
+def _split_lines(text: str, table: str, records: int) -> Split | None:
+    """Arrow's parse of a file of one record per line, or None when it is not one (`records`:
+    the lines after the header)."""
+    header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]))
+    header = [h.strip() for h in header]
+    _check_columns(table, header)
+    width = len(header)
+    bad: dict[int, list[str]] = {}
+
+    def invalid(row: pacsv.InvalidRow) -> str:
+        bad[row.number] = next(csv.reader([row.text]), [])
+        return "skip"
+
+    try:
+        parsed = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(
+                column_names=[f"f{i}" for i in range(width)], skip_rows=1, use_threads=False
+            ),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(width)},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None  # the csv module reads it, or says why it cannot
+    total = parsed.num_rows + len(bad)
+    if total != records or None in bad:
+        return None  # a record spans lines: only the csv module can number them
+    # The rows Arrow could not parse go back in at their lines (line 1 is the header).
+    numbers = np.arange(2, total + 2, dtype=np.int64)
+    bad_lines = np.array(sorted(bad), dtype=np.int64)
+    good_lines = np.setdiff1d(numbers, bad_lines, assume_unique=True)
+    columns = [c.combine_chunks() for c in parsed.columns]
+    padded = [_bad_row(bad[n], width) for n in bad_lines.tolist()]
+    extra = list(zip(*(values for values, _ in padded), strict=True)) or [()] * width
+    columns = [
+        pa.concat_arrays([column, pa.array(values, pa.string())])
+        for column, values in zip(columns, extra, strict=True)
+    ]
+    errors = pa.concat_arrays(
+        [pa.nulls(len(good_lines), pa.string()), pa.array([r for _, r in padded], pa.string())]
+    )
+    lines = np.concatenate([good_lines, bad_lines])
+    order = pa.array(np.argsort(lines, kind="stable"))
+    return (
+        header,
+        [column.take(order) for column in columns],
+        pa.array(lines).take(order),
+        errors.take(order),
+    )
 
 
 def read_ndjson(path: Path, table: str) -> pa.Table:

@@ -146,3 +146,44 @@ def test_a_file_still_being_written_waits(places) -> None:
     drop(landing, "hr/acme/performance_2026-10.csv", HEADER + GOOD_ROWS)
     assert not take_in(lake, landing, {"acme": ORG}, settle_seconds=60).accepted
     assert len(take_in(lake, landing, {"acme": ORG}, settle_seconds=0).accepted) == 1
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        GOOD_ROWS,  # plain: Arrow parses it
+        'E1,+2348031234567,2026-10,visits,"1,5"\nE2,+2348031234568,2026-10\n' + GOOD_ROWS,
+        'E1,+2348031234567,2026-10,"visits\nmonthly",3\n' + GOOD_ROWS,  # a quoted line break
+        "E1,+2348031234567,2026-10,visits,3\n\n" + GOOD_ROWS,  # a blank line inside
+        "E1,+2348031234567,,visits,\r\n" + GOOD_ROWS.replace("\n", "\r\n"),  # CRLF, empty fields
+    ],
+)
+def test_every_record_keeps_its_line_and_fields_however_the_file_is_read(
+    tmp_path: Path, rows: str
+) -> None:
+    """The fast reader (Arrow, one record per line) and the record-by-record reader must agree;
+    the csv module is the reference for what each record holds and where it starts."""
+    import csv
+    import io
+
+    from orchestration.lib.intake import read_csv
+
+    path = tmp_path / "performance.csv"
+    path.write_bytes((HEADER + rows).encode())
+    table = read_csv(path, "hr_performance").to_pylist()
+    reader = csv.reader(io.StringIO(HEADER + rows, newline=""))
+    header = next(reader)
+    expected = []
+    for record in reader:
+        if record:
+            fields = (record + [""] * 5)[:5]
+            expected.append(
+                {
+                    **{h: (v or None) for h, v in zip(header, fields, strict=True)},
+                    "_source_line": reader.line_num,
+                    "_parse_error": None
+                    if len(record) == 5
+                    else f"bad_csv_row: expected 5 fields, got {len(record)}",
+                }
+            )
+    assert table == expected
