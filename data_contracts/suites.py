@@ -94,7 +94,12 @@ def build_suite(contract: Contract, partition: str | None = None) -> gx.Expectat
 
 
 def run_suite(contract: Contract, frame: pd.DataFrame, partition: str | None = None) -> SuiteResult:
-    """Validate landed rows; an empty frame passes trivially."""
+    """Validate landed rows; an empty frame passes trivially.
+
+    The suite runs with pass/fail results only: counting and listing the unexpected values of
+    every expectation took two thirds of the time on a day of a million workers' events, for
+    nothing when all pass. Expectations that fail are run again for their counts.
+    """
     if frame.empty:
         return SuiteResult(True, 0, [])
     context = _context()
@@ -104,8 +109,13 @@ def run_suite(contract: Contract, frame: pd.DataFrame, partition: str | None = N
     batch = asset.add_batch_definition_whole_dataframe("landed").get_batch(
         batch_parameters={"dataframe": frame}
     )
+    suite = build_suite(contract, partition)
     try:
-        result = batch.validate(build_suite(contract, partition))
+        result = batch.validate(suite, result_format="BOOLEAN_ONLY")
+        failing = [r.expectation_config for r in result.results if not r.success]
+        detailed = [
+            batch.validate(config.to_domain_obj(), result_format="BASIC") for config in failing
+        ]
     finally:
         context.data_sources.delete(name)
     failed = [
@@ -114,7 +124,6 @@ def run_suite(contract: Contract, frame: pd.DataFrame, partition: str | None = N
             "column": r.expectation_config.kwargs.get("column"),
             "unexpected": r.result.get("unexpected_count"),
         }
-        for r in result.results
-        if not r.success
+        for r in detailed
     ]
     return SuiteResult(bool(result.success), len(result.results), failed)

@@ -1,7 +1,34 @@
+{#-
+    Incremental: a build recomputes only the messages with an event ingested since the last one
+    (every event of those messages is read again, so a callback that arrives days later resolves
+    its message as a full build would); `--full-refresh` rebuilds every message, to the same rows.
+-#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='message_sid',
+        incremental_strategy='delete+insert',
+        on_schema_change='sync_all_columns',
+    )
+}}
+
 with
 
 events as (
+    {% if incremental_ready() -%}
+    {{ message_events(
+        "message_sid in (select message_sid from " ~ source('bronze', 'message_events')
+        ~ " where _ingested_at >= " ~ watermark('ingested_at') ~ ")"
+    ) }}
+    {%- else -%}
     select * from {{ ref('stg_lake__message_events') }}
+    {%- endif %}
+),
+
+ingested as (
+    select message_sid, max(ingested_at) as ingested_at
+    from events
+    group by message_sid
 ),
 
 ranks as (
@@ -63,9 +90,12 @@ final as (
         timeline.read_at,
         timeline.failed_at,
         coalesce(timeline.callbacks, 0) as callbacks,
-        coalesce(timeline.delivered_callback_at < timeline.sent_callback_at, false) as had_out_of_order_callbacks
+        coalesce(timeline.delivered_callback_at < timeline.sent_callback_at, false) as had_out_of_order_callbacks,
+        ingested.ingested_at,
+        now() as built_at
     from outbound
     left join timeline on timeline.message_sid = outbound.message_sid
+    inner join ingested on ingested.message_sid = outbound.message_sid
 )
 
 select * from final
