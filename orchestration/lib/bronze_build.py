@@ -355,33 +355,46 @@ def _build_event_batch(
     )  # fmt: skip
 
 
+def build_hr_files(lake: Lake, table: str, file_ids: list[str]) -> list[PartitionReport]:
+    """Rebuild the bronze partitions of taken-in HR files (rosters or performance), on one
+    connection: the worker lookups are read once for all of them."""
+    if not file_ids:
+        return []
+    record = BuiltRecord(lake, table)
+    con = connect(lake.duckdb)
+    try:
+        lookups = register_worker_lookups(con, lake)
+        return [_build_hr_file(con, lookups, lake, record, file_id) for file_id in file_ids]
+    finally:
+        con.close()
+
+
 def build_hr_file(lake: Lake, table: str, file_id: str) -> PartitionReport:
-    """Rebuild the bronze partition of one taken-in HR file (roster or performance)."""
+    """Rebuild the bronze partition of one taken-in HR file."""
+    return build_hr_files(lake, table, [file_id])[0]
+
+
+def _build_hr_file(
+    con, lookups: set[str], lake: Lake, record: BuiltRecord, file_id: str,  # type: ignore[no-untyped-def]
+) -> PartitionReport:  # fmt: skip
+    table = record.table
     contract = LANDING_CONTRACTS[table]
     raw = lake.raw / table / f"{file_id}.parquet"
     targets = (
         lake.bronze / table / f"source_file={file_id}" / "part-0.parquet",
         lake.quarantine / table / "stage=bronze" / f"part={file_id}" / "data.parquet",
     )
-    record = BuiltRecord(lake, table)
     if not raw.exists():
         for target in targets:
             target.unlink(missing_ok=True)
         record.mark({file_id: []})
         return PartitionReport(table, file_id)
-    con = connect(lake.duckdb)
-    try:
-        lookups = register_worker_lookups(con, lake)
-        select = ", ".join(ident(c) for c in contract.names)
-        source_sql = (
-            f"select {select}, '{file_id}' as _source_file, _source_line, "
-            f"cast(null as varchar) as _source_id, '{file_id}' as _partition from read_parquet('{raw}')"
-        )
-        (report,) = _build(
-            con, lake, contract, source_sql, {file_id: targets}, "_source_line", lookups
-        )
-    finally:
-        con.close()
+    select = ", ".join(ident(c) for c in contract.names)
+    source_sql = (
+        f"select {select}, '{file_id}' as _source_file, _source_line, "
+        f"cast(null as varchar) as _source_id, '{file_id}' as _partition from read_parquet('{raw}')"
+    )
+    (report,) = _build(con, lake, contract, source_sql, {file_id: targets}, "_source_line", lookups)
     record.mark({file_id: [raw.name]})
     return report
 

@@ -24,6 +24,7 @@ Sources = Mapping[str, Iterable[str]]  # partition -> the raw file names coverin
 
 class BuiltRecord:
     def __init__(self, lake: Lake, table: str) -> None:
+        self.table = table
         self.path = lake.meta / "built" / f"{table}.json"
         self.partitions: dict[str, list[str]] = (
             json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}

@@ -34,17 +34,17 @@ def register_worker_lookups(con: duckdb.DuckDBPyConnection, lake: Lake) -> set[s
     files = lake.files("bronze", "workers")
     if not files:
         return set()
+    # Tables, not views: a run checks many partitions against them, each read would scan every
+    # worker file again.
+    workers = f"read_parquet({parquet_list(files)}, union_by_name = true)"
+    con.execute(f"create or replace temp table worker_ids as select distinct id from {workers}")
     con.execute(
-        f"create or replace temp view bronze_workers as select * from read_parquet({parquet_list(files)}, union_by_name = true)"
+        "create or replace temp table worker_phones as "
+        f"select distinct organization_id, phone_e164 from {workers}"
     )
-    con.execute("create or replace temp view worker_ids as select distinct id from bronze_workers")
     con.execute(
-        "create or replace temp view worker_phones as "
-        "select distinct organization_id, phone_e164 from bronze_workers"
-    )
-    con.execute(
-        "create or replace temp view worker_external_ids as "
-        "select distinct organization_id, external_id from bronze_workers where external_id is not null"
+        "create or replace temp table worker_external_ids as select distinct organization_id, "
+        f"external_id from {workers} where external_id is not null"
     )
     return {"worker_ids", "worker_phones", "worker_external_ids"}
 

@@ -32,7 +32,7 @@ from orchestration.keys import (
     bronze_key,
     store_key,
 )
-from orchestration.lib.bronze_build import build_event_days, build_hr_file
+from orchestration.lib.bronze_build import build_event_days, build_hr_files
 from orchestration.lib.duck import organization_slugs
 from orchestration.lib.intake import take_in
 from orchestration.lib.store_extract import extract_operational, extract_store_events
@@ -284,7 +284,7 @@ def _hr_build(table: str) -> Build:
     def build(
         context: dg.AssetExecutionContext, lake: LakeResource, store: StoreResource
     ) -> Landed:
-        reports = [build_hr_file(lake.lake, table, k) for k in context.partition_keys]
+        reports = build_hr_files(lake.lake, table, list(context.partition_keys))
         return Landed.of(reports, bronze_files=[r.path for r in reports if r.path])
 
     return build

@@ -81,8 +81,7 @@ def test_conflicting_copies_of_one_key_are_kept_in_quarantine_identical_ones_dro
 
 def test_next_months_roster_repeating_every_employee_passes_the_suite(tmp_path: Path) -> None:
     """Keys are unique within one export, where the contract deduplicates: two exports of one
-    organization naming the same employees are two partitions (two files), not duplicates; the
-    suite reads one file at a time and names the file that fails."""
+    organization naming the same employees are two partitions (two files), not duplicates."""
     row = {c.name: None for c in HR_ROSTER.columns}
     row.update(employee_id="E1", phone="+254700000001", organization_id=ORG)
     october, november, doubled = (tmp_path / f"{n}.parquet" for n in ("oct", "nov", "both"))
@@ -92,4 +91,16 @@ def test_next_months_roster_repeating_every_employee_passes_the_suite(tmp_path: 
     assert suite_result(HR_ROSTER, [october, november], dg.AssetKey("hr_roster")).passed
     failing = suite_result(HR_ROSTER, [october, doubled], dg.AssetKey("hr_roster"))
     assert not failing.passed
-    assert {f["file"] for f in failing.metadata["failed"].value} == {"both.parquet"}
+    assert failing.metadata["rows_checked"].value == 3
+
+
+def test_the_suite_reads_files_in_groups_of_bounded_rows(tmp_path: Path) -> None:
+    from orchestration.defs.ingest.checks import suite_chunks
+
+    paths = []
+    for name, rows in (("a", 2), ("b", 2), ("c", 3), ("d", 9)):
+        path = tmp_path / f"{name}.parquet"
+        pd.DataFrame({"x": range(rows)}).to_parquet(path)
+        paths.append(path)
+    a, b, c, d = paths
+    assert suite_chunks(paths, budget=4) == [[a, b], [c], [d]]
