@@ -20,8 +20,10 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/coach demo
 
+# Two processes (pytest-xdist; a test file stays on one, so its fixtures are built once).
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The Dagster UI on http://127.0.0.1:3000, with the demo's runs (instance under var/dagster).
 DAGSTER_HOME ?= $(CURDIR)/var/dagster

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from coaching.settings import Settings, load_settings
+from coaching.settings import Settings, get_settings, load_settings
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -69,6 +69,20 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str 
     return postgres_url
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def private_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A store no other test writes to, for tests that read every row of a table: the PostgreSQL
+    one is a new database of its own rather than the session's."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    base = load_settings().test_postgres_url
+    if not base:
+        pytest.skip("COACH_TEST_POSTGRES_URL is not set")
+    with postgres_database(base) as url:
+        yield url
+
+
 def make_settings(home: Path, database_url: str | None = None) -> Settings:
     environ = {"COACH_HOME": str(home)}
     if database_url:
@@ -77,14 +91,19 @@ def make_settings(home: Path, database_url: str | None = None) -> Settings:
 
 
 @pytest.fixture(autouse=True)
-def _no_stray_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests build their own settings; a developer's COACH_HOME must not leak into them."""
+def _no_stray_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests build their own settings; a developer's COACH_HOME must not leak into them, nor the
+    process-wide settings one test read into the next (under pytest-xdist a worker runs whichever
+    tests it is given, in one process)."""
+    get_settings.cache_clear()
     for key in list(os.environ):
         if key.startswith("COACH_") and key not in (
             "COACH_TEST_POSTGRES_URL",
             "COACH_TEST_REDIS_URL",
         ):
             monkeypatch.delenv(key)
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -123,12 +123,12 @@ def seed_program(engine) -> tuple[str, str, list[str]]:
 
 
 @pytest.fixture
-def world(store_url: str, tmp_path: Path):
-    engine = make_engine(store_url)
+def world(private_store_url: str, tmp_path: Path):
+    """A store of the test's own: the sync reads and writes every enrollment in it."""
+    engine = make_engine(private_store_url)
     migrate.upgrade(engine)
     ids = seed_program(engine)
     yield engine, tmp_path / "lake", *ids
-    migrate.downgrade(engine, "base")  # the PostgreSQL database is the session's: leave it empty
     engine.dispose()
 
 

@@ -21,6 +21,21 @@ from coaching.store.tables import Organization, User
 from tests.conftest import private_postgres
 
 PASSWORD = "correct horse battery"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give each operation schemathesis fuzzes its own node id.
+
+    schemathesis names its items `test[GET /path]` but gives them all the test's bare node id, and
+    pytest-xdist schedules and reports by node id: under `make test` (`-n 2 --dist loadfile`) the
+    duplicates were silently dropped. Only items whose name carries a part their id lacks change.
+    """
+    for item in items:
+        own = item.parent.id.child(item.name) if item.parent else None
+        if own is not None and item.nodeid != str(own):
+            item._id = own  # pytest has no public setter for a node id
+
+
 _HASH = hash_password(PASSWORD)  # hashing is slow on purpose; tests share one hash
 
 

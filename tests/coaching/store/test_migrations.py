@@ -9,8 +9,8 @@ from coaching.store.engine import make_engine
 from coaching.store.tables import Base
 
 
-def test_upgrade_matches_models_and_downgrade_removes_everything(store_url: str) -> None:
-    engine = make_engine(store_url)
+def test_upgrade_matches_models_and_downgrade_removes_everything(private_store_url: str) -> None:
+    engine = make_engine(private_store_url)
     migrate.upgrade(engine)
     assert migrate.is_current(engine)
     with engine.connect() as connection:
@@ -28,13 +28,13 @@ def test_upgrade_matches_models_and_downgrade_removes_everything(store_url: str)
     engine.dispose()
 
 
-def test_0004_and_0005_upgrade_a_store_with_rows_others_point_at(store_url: str) -> None:
+def test_0004_and_0005_upgrade_a_store_with_rows_others_point_at(private_store_url: str) -> None:
     """A store already holding programs and touchpoints takes the program settings and the
     journey rules in place (SQLite cannot recreate a table foreign keys point at), with the
     defaults for old rows: a touchpoint stored before rules is a main-flow touchpoint."""
     from sqlalchemy import text
 
-    engine = make_engine(store_url)
+    engine = make_engine(private_store_url)
     migrate.upgrade(engine, "0003")
     with engine.begin() as connection:
         audit = "'2026-11-01 00:00:00+00:00', '2026-11-01 00:00:00+00:00'"

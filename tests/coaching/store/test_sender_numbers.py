@@ -16,8 +16,8 @@ from coaching.store.tables import Organization, SenderNumber
 
 
 @pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
-    engine = make_engine(store_url)
+def engine(private_store_url: str) -> Iterator[Engine]:
+    engine = make_engine(private_store_url)
     migrate.upgrade(engine)
     yield engine
     migrate.downgrade(engine, "base")
@@ -143,8 +143,10 @@ def test_concurrent_claims_of_one_number_leave_exactly_one_owner(engine: Engine)
             )
 
 
-def test_the_migration_stops_on_numbers_two_organizations_already_share(store_url: str) -> None:
-    engine = make_engine(store_url)
+def test_the_migration_stops_on_numbers_two_organizations_already_share(
+    private_store_url: str,
+) -> None:
+    engine = make_engine(private_store_url)
     migrate.upgrade(engine, "0002")
     try:
         _organization_before_the_models(engine, "a", whatsapp_sender="+15550000001")

@@ -40,8 +40,8 @@ def test_message_events_are_append_only() -> None:
 
 
 @pytest.fixture
-def engine(store_url: str):
-    engine = make_engine(store_url)
+def engine(private_store_url: str):
+    engine = make_engine(private_store_url)
     migrate.upgrade(engine)
     yield engine
     migrate.downgrade(engine, "base")

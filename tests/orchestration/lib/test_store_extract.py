@@ -17,8 +17,8 @@ from orchestration.lib import store_extract
 
 
 @pytest.fixture
-def store(tmp_path: Path, store_url: str):
-    engine = make_engine(store_url)
+def store(tmp_path: Path, private_store_url: str):
+    engine = make_engine(private_store_url)
     migrate.upgrade(engine)
     yield engine, Lake(tmp_path / "lake")
     migrate.downgrade(engine, "base")
