@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal, stats
+from scipy import fft, special, stats
 
 GRID = 1024  # integration points per row; error well under 1e-4 for the posteriors seen here
 SPAN = 9.0  # standard deviations either side of the posteriors covered by the grid
@@ -90,41 +90,139 @@ def _difference_cdf(f_c: np.ndarray, cdf_t: np.ndarray, step: np.ndarray) -> np.
     """P(T - C <= k * step) for k = -(M-1)..(M-1), per row, when both sit on one uniform grid.
 
     With x_i = x_0 + i * step, P(T - C <= k step) = sum_i f_c(x_i) F_t(x_i + k step) step, and
-    F_t(x_i + k step) = F_t(x_{i+k}): a cross-correlation, computed for every row at once by FFT.
-    Past the grid F_t is 0 below and 1 above, so the table is padded accordingly.
+    F_t(x_i + k step) = F_t(x_{i+k}), which is 0 below the grid and 1 above it. The terms inside
+    the grid are a cross-correlation of two rows of M points, computed for every row at once by
+    FFT; the terms above it add the mass of f_c past x_{M-k}.
     """
     rows, m = f_c.shape
-    padded = np.concatenate([np.zeros((rows, m - 1)), cdf_t, np.ones((rows, m - 1))], axis=1)
-    # correlate(f_c, padded) at lag k == sum_i f_c[i] * padded[i + k + m - 1]
-    result = signal.fftconvolve(padded, f_c[:, ::-1], mode="valid", axes=1)
-    return np.clip(result * step[:, None], 0.0, 1.0)
+    # Trapezoid weights (half at both ends: a density may peak at a bound of the support, as
+    # Beta(a, 1) does at 1), scaled so the weights sum to one.
+    f_c = f_c.copy()
+    f_c[:, [0, -1]] /= 2
+    total = f_c.sum(axis=1, keepdims=True) * step[:, None]
+    f_c = np.divide(f_c, total, out=np.zeros_like(f_c), where=total > 0)
+    size = fft.next_fast_len(2 * m - 1, real=True)
+    # correlation at lag k (k = -(m-1)..m-1) == convolution of cdf_t with f_c reversed, at k + m - 1
+    inside = fft.irfft(
+        fft.rfft(cdf_t, size, axis=1) * fft.rfft(f_c[:, ::-1], size, axis=1), size, axis=1
+    )[:, : 2 * m - 1]
+    # For k > 0 the points i >= m - k land above the grid, where F_t = 1.
+    tail = np.cumsum(f_c[:, ::-1], axis=1)  # tail[:, j] = sum of the last j + 1 points
+    above = np.concatenate([np.zeros((rows, m)), tail[:, : m - 1]], axis=1)
+    return np.clip((inside + above) * step[:, None], 0.0, 1.0)
+
+
+def _beta_density(x: np.ndarray, alpha: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """Beta densities on per-row grids, from logs (scipy.stats' frozen-distribution machinery
+    costs more than the arithmetic at this size); `xlogy` keeps 0 * log(0) at 0."""
+    a, b = alpha[:, None], beta[:, None]
+    log_density = special.xlogy(a - 1, x) + special.xlog1py(b - 1, -x) - special.betaln(a, b)
+    return np.exp(log_density)
+
+
+def _cdf_on_grid(density: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """The CDF at each grid point, by the trapezoid rule from the grid's low end, scaled so it
+    ends at 1: the grids span nine standard deviations either side (or a bound of the support),
+    so the mass outside them is negligible and the scaling only removes integration error."""
+    increments = (density[:, 1:] + density[:, :-1]) * (step[:, None] / 2)
+    cdf = np.concatenate([np.zeros((len(density), 1)), np.cumsum(increments, axis=1)], axis=1)
+    total = cdf[:, -1:]
+    return np.divide(cdf, total, out=np.zeros_like(cdf), where=total > 0)
+
+
+# Tails of each posterior left off the exact grids: its quantiles 1e-10 and 1 - 1e-10.
+TAIL = 1e-10
+# Grid points per standard deviation of the narrower posterior, and the bounds on points per row.
+PER_SD = 4
+FEWEST, MOST = 128, 2048
+
+
+def _support(posterior: BetaPosterior) -> tuple[np.ndarray, np.ndarray]:
+    """Where all but 2e-10 of a posterior's mass lies (exact Beta quantiles: a posterior with few
+    successes has a long right tail that mean +- k sd would cut)."""
+    return (
+        special.betaincinv(posterior.alpha, posterior.beta, TAIL),
+        special.betaincinv(posterior.alpha, posterior.beta, 1 - TAIL),
+    )
+
+
+def _points(span: np.ndarray, narrowest: np.ndarray) -> np.ndarray:
+    """Grid points per row: PER_SD points per standard deviation of the narrower posterior over
+    the span of both, rounded up to a power of two (rows are computed in blocks of one size)."""
+    need = PER_SD * span / np.maximum(narrowest, 1e-12)
+    exponent = np.ceil(np.log2(np.maximum(need, 1.0)))
+    return np.clip(2**exponent, FEWEST, MOST).astype(int)
 
 
 def _exact_difference(
-    treatment: BetaPosterior, control: BetaPosterior, points: int = 512
+    treatment: BetaPosterior, control: BetaPosterior, low: np.ndarray, high: np.ndarray, points: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The exact distribution of D = T - C per row: (d grid, P(D <= d), step)."""
-    x = _grid(treatment, control)[:, :: max(1, GRID // points)]
+    x = low[:, None] + (high - low)[:, None] * np.linspace(0.0, 1.0, points)[None, :]
     step = x[:, 1] - x[:, 0]
-    f_c = stats.beta.pdf(x, control.alpha[:, None], control.beta[:, None])
-    cdf_t = stats.beta.cdf(x, treatment.alpha[:, None], treatment.beta[:, None])
-    m = x.shape[1]
-    d = step[:, None] * np.arange(-(m - 1), m)[None, :]
+    f_c = _beta_density(x, control.alpha, control.beta)
+    cdf_t = _cdf_on_grid(_beta_density(x, treatment.alpha, treatment.beta), step)
+    d = step[:, None] * np.arange(-(points - 1), points)[None, :]
     return d, _difference_cdf(f_c, cdf_t, step), step
 
 
 def _exact_ratio(
-    treatment: BetaPosterior, control: BetaPosterior, points: int = 512
+    treatment: BetaPosterior, control: BetaPosterior, low: np.ndarray, high: np.ndarray, points: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The exact distribution of T / C - 1 per row, as a shift on a grid of log rates."""
-    low = np.log(np.maximum(np.minimum(_low(treatment), _low(control)), 1e-9))
-    high = np.log(np.maximum(_high(treatment), _high(control)))
-    u = low[:, None] + (high - low)[:, None] * np.linspace(0, 1, points)[None, :]
+    """The exact distribution of T / C - 1 per row, as a shift on a grid of log rates from
+    log(low) to log(high) (the density of log p is f(e^u) e^u)."""
+    u = np.log(low)[:, None] + np.log(high / low)[:, None] * np.linspace(0, 1, points)[None, :]
     u_step = u[:, 1] - u[:, 0]
-    g_c = stats.beta.pdf(np.exp(u), control.alpha[:, None], control.beta[:, None]) * np.exp(u)
-    cdf_log_t = stats.beta.cdf(np.exp(u), treatment.alpha[:, None], treatment.beta[:, None])
+    rates = np.exp(u)
+    g_c = _beta_density(rates, control.alpha, control.beta) * rates
+    cdf_log_t = _cdf_on_grid(_beta_density(rates, treatment.alpha, treatment.beta) * rates, u_step)
     r = np.exp(u_step[:, None] * np.arange(-(points - 1), points)[None, :]) - 1
     return r, _difference_cdf(g_c, cdf_log_t, u_step)
+
+
+def _blocks(points: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """Rows grouped by their number of grid points, in blocks of about 2**18 grid values."""
+    blocks = []
+    for size in np.unique(points):
+        rows = np.nonzero(points == size)[0]
+        per_block = max(1, 2**18 // int(size))
+        blocks += [(int(size), rows[i : i + per_block]) for i in range(0, len(rows), per_block)]
+    return blocks
+
+
+def _exact(
+    out: dict[str, np.ndarray], rows: np.ndarray, treatment: BetaPosterior,
+    control: BetaPosterior, tail: float,
+) -> None:  # fmt: skip
+    """Replace `out`'s figures of `rows` by the exact ones, each row on a grid fine enough for the
+    narrower of its two posteriors."""
+    t, c = _subset(treatment, rows), _subset(control, rows)
+    (t_low, t_high), (c_low, c_high) = _support(t), _support(c)
+    low, high = np.minimum(t_low, c_low), np.maximum(t_high, c_high)
+    narrow = np.minimum(np.sqrt(t.var), np.sqrt(c.var))
+    for points, block in _blocks(_points(high - low, narrow)):
+        tb, cb = _subset(t, block), _subset(c, block)
+        d, cdf, step = _exact_difference(tb, cb, low[block], high[block], points)
+        at_zero = cdf[:, points - 1]  # the d grid is symmetric: its middle is d = 0
+        target = rows[block]
+        out["chance_to_beat"][target] = 1 - at_zero
+        # Expected losses are areas under the CDF (trapezoid rule on the d grid, whose first
+        # `points` values are d <= 0 and last `points` d >= 0):
+        # E[max(C - T, 0)] = integral of P(D <= d) for d < 0, E[max(T - C, 0)] of 1 - P(D <= d) for d > 0.
+        below = cdf[:, :points].sum(axis=1) - at_zero / 2
+        out["loss_ship"][target] = below * step
+        above = points - cdf[:, points - 1 :].sum(axis=1) - (1 - at_zero) / 2
+        out["loss_keep"][target] = above * step
+        out["absolute_low"][target], out["absolute_high"][target] = _invert(d, cdf, tail, 1 - tail)
+    # On log rates a posterior's spread is about sd / mean (the delta method).
+    narrow_log = np.minimum(np.sqrt(t.var) / t.mean, np.sqrt(c.var) / c.mean)
+    for points, block in _blocks(_points(np.log(high / low), narrow_log)):
+        tb, cb = _subset(t, block), _subset(c, block)
+        r, cdf_r = _exact_ratio(tb, cb, low[block], high[block], points)
+        target = rows[block]
+        out["relative_low"][target], out["relative_high"][target] = _invert(
+            r, cdf_r, tail, 1 - tail
+        )
 
 
 def compare(
@@ -134,7 +232,8 @@ def compare(
 
     Closed-form normal figures everywhere; rows with few successes or failures in an arm are then
     replaced by exact ones from the distribution of T - C (one FFT per block of rows), from which
-    chance to beat, both expected losses and the interval all follow.
+    chance to beat, both expected losses and the interval all follow, and of log T - log C for
+    the relative interval.
     """
     tail = (1 - level) / 2
     z = stats.norm.ppf(1 - tail)
@@ -153,22 +252,8 @@ def compare(
         "relative_high": np.exp(log_ratio + z * log_sd) - 1,
     }
     small = np.nonzero(_small(treatment, control))[0]
-    for block in np.array_split(small, max(1, -(-len(small) // 256))) if len(small) else []:
-        t, c = _subset(treatment, block), _subset(control, block)
-        d, cdf, step = _exact_difference(t, c)
-        at_zero = cdf[:, (cdf.shape[1] - 1) // 2]  # the d grid is symmetric: its middle is d = 0
-        out["chance_to_beat"][block] = 1 - at_zero
-        # Expected losses are areas under the CDF (trapezoid rule on the d grid, which holds 0):
-        # E[max(C - T, 0)] = integral of P(D <= d) for d < 0, E[max(T - C, 0)] of 1 - P(D <= d) for d > 0.
-        out["loss_ship"][block] = (np.sum(np.where(d <= 0, cdf, 0.0), axis=1) - at_zero / 2) * step
-        out["loss_keep"][block] = (
-            np.sum(np.where(d >= 0, 1 - cdf, 0.0), axis=1) - (1 - at_zero) / 2
-        ) * step
-        out["absolute_low"][block] = _invert(d, cdf, tail)
-        out["absolute_high"][block] = _invert(d, cdf, 1 - tail)
-        r, cdf_r = _exact_ratio(t, c)
-        out["relative_low"][block] = _invert(r, cdf_r, tail)
-        out["relative_high"][block] = _invert(r, cdf_r, 1 - tail)
+    if len(small):
+        _exact(out, small, treatment, control, tail)
     for key in ("chance_to_beat",):
         out[key] = np.clip(out[key], 0.0, 1.0)
     for key in ("loss_ship", "loss_keep"):
@@ -176,24 +261,19 @@ def compare(
     return out
 
 
-def _low(posterior: BetaPosterior) -> np.ndarray:
-    return np.maximum(posterior.mean - SPAN * np.sqrt(posterior.var), 0.0)
-
-
-def _high(posterior: BetaPosterior) -> np.ndarray:
-    return np.minimum(posterior.mean + SPAN * np.sqrt(posterior.var), 1.0)
-
-
-def _invert(points: np.ndarray, cdf: np.ndarray, q: float) -> np.ndarray:
-    """Per row, the point where a (made monotone) CDF crosses q, by linear interpolation."""
+def _invert(points: np.ndarray, cdf: np.ndarray, *qs: float) -> list[np.ndarray]:
+    """Per row, the points where a (made monotone) CDF crosses each q, by linear interpolation."""
     cdf = np.maximum.accumulate(np.clip(cdf, 0, 1), axis=1)
-    above = np.clip((cdf < q).sum(axis=1), 1, cdf.shape[1] - 1)
     rows = np.arange(cdf.shape[0])
-    c0, c1 = cdf[rows, above - 1], cdf[rows, above]
-    p0, p1 = points[rows, above - 1], points[rows, above]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fraction = np.where(c1 > c0, (q - c0) / (c1 - c0), 0.0)
-    return p0 + np.clip(fraction, 0, 1) * (p1 - p0)
+    found = []
+    for q in qs:
+        above = np.clip((cdf < q).sum(axis=1), 1, cdf.shape[1] - 1)
+        c0, c1 = cdf[rows, above - 1], cdf[rows, above]
+        p0, p1 = points[rows, above - 1], points[rows, above]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fraction = np.where(c1 > c0, (q - c0) / (c1 - c0), 0.0)
+        found.append(p0 + np.clip(fraction, 0, 1) * (p1 - p0))
+    return found
 
 
 def probability_best(arms: list[BetaPosterior]) -> np.ndarray:

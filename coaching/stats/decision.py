@@ -90,18 +90,14 @@ class Readout:
 
 
 def _control_index(arms: Arms) -> tuple[np.ndarray, dict[str, str]]:
-    """For each row the index of its experiment's control row (-1 when there is none)."""
-    control_of: dict[str, int] = {}
-    for i, (experiment, is_control) in enumerate(
-        zip(arms.experiment_id, arms.is_control, strict=True)
-    ):
-        if is_control:
-            control_of.setdefault(str(experiment), i)
-    index = np.array([control_of.get(str(e), -1) for e in arms.experiment_id])
-    problems = {
-        str(e): "no control variant" for e in arms.experiment_id if str(e) not in control_of
-    }
-    return index, problems
+    """For each row the index of its experiment's (first) control row, -1 when there is none."""
+    ids = np.asarray(arms.experiment_id).astype(str)
+    names, experiment = np.unique(ids, return_inverse=True)
+    controls = np.nonzero(np.asarray(arms.is_control, dtype=bool))[0][::-1]
+    control_of = np.full(len(names), -1)
+    control_of[experiment[controls]] = controls  # reversed, so the first control is written last
+    problems = dict.fromkeys(names[control_of < 0].tolist(), "no control variant")
+    return control_of[experiment], problems
 
 
 def read_binary(arms: Arms, lower_is_better: bool = False) -> Readout:
@@ -124,9 +120,14 @@ def read_binary(arms: Arms, lower_is_better: bool = False) -> Readout:
     t = binary.BetaPosterior(post.alpha[treatment_rows], post.beta[treatment_rows])
     c_rows = control[treatment_rows]
     c = binary.BetaPosterior(post.alpha[c_rows], post.beta[c_rows])
-    better, worse = (c, t) if lower_is_better else (t, c)
-    figures = binary.compare(better, worse)
     lift = binary.compare(t, c)
+    # The figures of "better" against "worse" from the same comparison: P(C > T) = 1 - P(T > C),
+    # and what shipping costs one way is what keeping costs the other.
+    if lower_is_better:
+        figures = {"chance_to_beat": 1 - lift["chance_to_beat"],
+                   "loss_ship": lift["loss_keep"], "loss_keep": lift["loss_ship"]}  # fmt: skip
+    else:
+        figures = lift
     rows = {
         "experiment_id": np.asarray(arms.experiment_id)[treatment_rows],
         "variant": np.asarray(arms.variant)[treatment_rows],
@@ -147,7 +148,9 @@ def read_binary(arms: Arms, lower_is_better: bool = False) -> Readout:
     readout = Readout(rows)
     # "Best" means the lowest rate when lower is better: Beta(b, a) is the law of 1 - p.
     ranked = binary.BetaPosterior(post.beta, post.alpha) if lower_is_better else post
-    readout.experiments = _experiment_status(arms, trials, successes, ranked, problems)
+    chance = np.full(len(trials), np.nan)
+    chance[treatment_rows] = figures["chance_to_beat"]
+    readout.experiments = _experiment_status(arms, trials, successes, ranked, problems, chance)
     _refuse_unfinite(readout)
     return readout
 
@@ -174,12 +177,14 @@ def _refuse_unfinite(readout: Readout) -> None:
 
 def _experiment_status(
     arms: Arms, trials: np.ndarray, successes: np.ndarray, post: binary.BetaPosterior,
-    problems: dict[str, str],
+    problems: dict[str, str], chance: np.ndarray,
 ) -> dict[str, dict[str, object]]:  # fmt: skip
     """Status, sample-ratio check and probability of being best per experiment (`post` ranks
-    arms: higher is better).
+    arms: higher is better; `chance` is each treatment row's chance to be better than its
+    control, NaN elsewhere).
 
-    Experiments are grouped by their number of arms so each group is one vectorized call.
+    Experiments are grouped by their number of arms so each group is one vectorized call; with
+    two arms, the chance to be best is the chance to beat control, already computed.
     """
     ids = np.asarray(arms.experiment_id).astype(str)
     order = np.argsort(ids, kind="stable")
@@ -188,47 +193,79 @@ def _experiment_status(
     units = trials if arms.assigned is None else np.asarray(arms.assigned, dtype=float)
     variants = np.asarray(arms.variant)
     result: dict[str, dict[str, object]] = {}
-    readable: dict[int, list[tuple[str, np.ndarray]]] = {}
-    for name, start, size in zip(names, starts, sizes, strict=True):
-        rows = order[start : start + size]
-        info: dict[str, object] = {"status": "ok", "reason": ""}
-        if name in problems:
-            info.update(status="invalid", reason=problems[name])
-        elif abs(weights[rows].sum() - 1) > 1e-6:
-            info.update(status="invalid", reason=f"weights sum to {weights[rows].sum():.3f}, not 1")
-        elif trials[rows].min() <= 0:
-            info.update(status="invalid", reason="a variant has no exposures")
-        elif np.all(successes[rows] == 0) or np.all(successes[rows] == trials[rows]):
-            info.update(status="invalid", reason="every outcome is identical: nothing to compare")
-        else:
-            readable.setdefault(int(size), []).append((str(name), rows))
-        result[str(name)] = info
-    for size, group in readable.items():
-        index = np.stack([rows for _, rows in group])  # (experiments, arms)
+    readable: dict[int, tuple[list[str], np.ndarray]] = {}
+    if not len(order):
+        return result
+    # Each check over every experiment at once (sums and extremes over its sorted rows).
+    weight_sum = np.add.reduceat(weights[order], starts)
+    fewest = np.minimum.reduceat(trials[order], starts)
+    none = np.logical_and.reduceat(successes[order] == 0, starts)
+    every = np.logical_and.reduceat(successes[order] == trials[order], starts)
+    identical = none | every
+    reasons = np.select(
+        [np.isin(names, list(problems)), np.abs(weight_sum - 1) > 1e-6, fewest <= 0, identical],
+        ["problem", "weights", "a variant has no exposures",
+         "every outcome is identical: nothing to compare"],
+        "",
+    ).tolist()  # fmt: skip
+    for name, reason, weight in zip(names.tolist(), reasons, weight_sum.tolist(), strict=True):
+        if reason == "problem":
+            reason = problems[name]
+        elif reason == "weights":
+            reason = f"weights sum to {weight:.3f}, not 1"
+        result[name] = {"status": "invalid" if reason else "ok", "reason": reason}
+    ok = np.array([not r for r in reasons], dtype=bool)
+    for size in np.unique(sizes[ok]).tolist():
+        chosen = ok & (sizes == size)
+        rows = order[starts[chosen][:, None] + np.arange(size)[None, :]]  # (experiments, arms)
+        readable[size] = (names[chosen].tolist(), rows)
+    for group_names, index in readable.values():
         p_values = srm_p_values(units[index], weights[index])
-        best = binary.probability_best(
-            [
-                binary.BetaPosterior(post.alpha[index[:, k]], post.beta[index[:, k]])
-                for k in range(size)
-            ]
-        )
-        for (name, rows), p_value, chances in zip(group, p_values, best, strict=True):
-            result[name]["srm_p_value"] = float(p_value)
-            result[name]["probability_best"] = dict(
-                zip(variants[rows].tolist(), chances.round(6).tolist(), strict=True)
-            )
+        best = _probability_best(post, index, chance)
+        for name, p_value, arm_names, chances in zip(
+            group_names, p_values.tolist(), variants[index].tolist(), best.round(6).tolist(),
+            strict=True,
+        ):  # fmt: skip
+            result[name]["srm_p_value"] = p_value
+            result[name]["probability_best"] = dict(zip(arm_names, chances, strict=True))
     return result
 
 
-def non_inferior(readout: Readout, margin: float, confidence: float) -> dict[tuple[str, str], bool]:
-    """Guardrails (lower is better): P(treatment - control > margin) must stay below 1 - confidence."""
+def _probability_best(
+    post: binary.BetaPosterior, index: np.ndarray, chance: np.ndarray
+) -> np.ndarray:
+    """P(each arm is best), shape (experiments, arms), for experiments of `index`'s arms."""
+    best = np.full(index.shape, np.nan)
+    if index.shape[1] == 2:  # one control and one treatment: P(best) is the chance to beat
+        known = chance[index]
+        second, first = ~np.isnan(known[:, 1]), ~np.isnan(known[:, 0])
+        best[second] = np.stack([1 - known[second, 1], known[second, 1]], axis=1)
+        only_first = first & ~second
+        best[only_first] = np.stack([known[only_first, 0], 1 - known[only_first, 0]], axis=1)
+    rest = np.isnan(best).any(axis=1)
+    if rest.any():
+        best[rest] = binary.probability_best(
+            [
+                binary.BetaPosterior(post.alpha[index[rest, k]], post.beta[index[rest, k]])
+                for k in range(index.shape[1])
+            ]
+        )
+    return best
+
+
+def non_inferior(
+    readout: Readout, margin: np.ndarray | float, confidence: np.ndarray | float
+) -> dict[tuple[str, str], bool]:
+    """Guardrails (lower is better): P(treatment - control > margin) must stay below 1 - confidence.
+    `margin` and `confidence` are one value or one per row of the readout."""
     rows = readout.rows
     sd = (rows["absolute_high"] - rows["absolute_low"]) / (2 * stats.norm.ppf(0.975))
     with np.errstate(divide="ignore", invalid="ignore"):
-        p_worse = 1 - stats.norm.cdf((margin - rows["absolute_lift"]) / sd)
+        p_worse = 1 - stats.norm.cdf((np.asarray(margin) - rows["absolute_lift"]) / sd)
+    fine = p_worse < 1 - np.asarray(confidence)
     return {
-        (str(e), str(v)): bool(p < 1 - confidence)
-        for e, v, p in zip(rows["experiment_id"], rows["variant"], p_worse, strict=True)
+        (str(e), str(v)): bool(ok)
+        for e, v, ok in zip(rows["experiment_id"], rows["variant"], fine, strict=True)
     }
 
 
@@ -250,29 +287,81 @@ def verdicts(
     return np.select([early, ship, futile, past], list(VERDICTS), "keep_running")
 
 
+@dataclass(frozen=True)
+class RowLimits:
+    """Thresholds spread over treatment rows (each row its experiment's), so one vectorized call
+    judges rows of experiments held to different thresholds."""
+
+    alpha: np.ndarray | float  # already split across the experiment's treatments
+    minimum_detectable_lift: np.ndarray | float
+    min_days: np.ndarray | float
+    min_samples_per_arm: np.ndarray | float
+    min_lift_worth_shipping: np.ndarray | float
+    planned_days: np.ndarray | float
+
+    @classmethod
+    def of(cls, limits: Thresholds, treatments: np.ndarray | int = 1) -> RowLimits:
+        return cls(
+            alpha=limits.alpha / np.asarray(treatments, dtype=float),
+            minimum_detectable_lift=limits.minimum_detectable_lift,
+            min_days=limits.min_days,
+            min_samples_per_arm=limits.min_samples_per_arm,
+            min_lift_worth_shipping=limits.min_lift_worth_shipping,
+            planned_days=np.inf if limits.planned_days is None else limits.planned_days,
+        )
+
+    @classmethod
+    def per_row(cls, held: list[Thresholds], treatments: np.ndarray) -> RowLimits:
+        """`held[i]` is row i's experiment's thresholds."""
+
+        def column(name: str) -> np.ndarray:
+            values = [getattr(t, name) for t in held]
+            return np.array([np.inf if v is None else v for v in values], dtype=float)
+
+        return cls(
+            alpha=column("alpha") / treatments,
+            minimum_detectable_lift=column("minimum_detectable_lift"),
+            min_days=column("min_days"),
+            min_samples_per_arm=column("min_samples_per_arm"),
+            min_lift_worth_shipping=column("min_lift_worth_shipping"),
+            planned_days=column("planned_days"),
+        )
+
+
+def judge_rows(
+    control_successes: np.ndarray, control_trials: np.ndarray,
+    treatment_successes: np.ndarray, treatment_trials: np.ndarray,
+    days_run: np.ndarray | float, limits: RowLimits, smallest_arm: np.ndarray | float | None = None,
+) -> tuple[np.ndarray, sequential.Sequential]:  # fmt: skip
+    """Verdicts and always-valid figures of treatment rows from their cumulative counts."""
+    figures = sequential.read(
+        control_successes, control_trials, treatment_successes, treatment_trials,
+        limits.minimum_detectable_lift, limits.alpha,
+    )  # fmt: skip
+    if smallest_arm is None:
+        smallest_arm = np.minimum(control_trials, treatment_trials)
+    shape = figures.p_value.shape
+    verdict = verdicts(
+        figures.p_value, figures.high, np.broadcast_to(smallest_arm, shape),
+        np.broadcast_to(days_run, shape), limits.alpha, limits.min_days,
+        limits.min_samples_per_arm, limits.min_lift_worth_shipping, limits.planned_days,
+    )  # fmt: skip
+    return verdict, figures
+
+
 def judge(
     control_successes: np.ndarray, control_trials: np.ndarray,
     treatment_successes: np.ndarray, treatment_trials: np.ndarray,
     days_run: np.ndarray | float, limits: Thresholds, treatments: int = 1,
     smallest_arm: np.ndarray | float | None = None,
 ) -> tuple[np.ndarray, sequential.Sequential]:  # fmt: skip
-    """Verdicts and always-valid figures of treatment rows from their cumulative counts, with
+    """Verdicts and always-valid figures of treatment rows held to one set of thresholds, with
     alpha split across an experiment's `treatments` (any of them shipping wrongly): the rule
     `decide`, the power calculator and the calibration suite all read."""
-    alpha = limits.alpha / treatments
-    figures = sequential.read(
-        control_successes, control_trials, treatment_successes, treatment_trials,
-        limits.minimum_detectable_lift, alpha,
+    return judge_rows(
+        control_successes, control_trials, treatment_successes, treatment_trials, days_run,
+        RowLimits.of(limits, treatments), smallest_arm,
     )  # fmt: skip
-    if smallest_arm is None:
-        smallest_arm = np.minimum(control_trials, treatment_trials)
-    verdict = verdicts(
-        figures.p_value, figures.high, np.broadcast_to(smallest_arm, figures.p_value.shape),
-        np.broadcast_to(days_run, figures.p_value.shape), alpha, limits.min_days,
-        limits.min_samples_per_arm, limits.min_lift_worth_shipping,
-        np.inf if limits.planned_days is None else limits.planned_days,
-    )  # fmt: skip
-    return verdict, figures
 
 
 def decide(
@@ -284,7 +373,8 @@ def decide(
     """One decision per experiment of the primary readout, with the reason in words.
 
     `thresholds` is one set for every experiment or one per experiment id; `days_run` is how
-    long each experiment has run (None: long enough, as for a one-off readout)."""
+    long each experiment has run (None: long enough, as for a one-off readout). Every treatment
+    row is judged in one vectorized call; only the reasons are written per experiment."""
 
     def held_to(experiment: str) -> Thresholds:
         if isinstance(thresholds, Thresholds):
@@ -295,8 +385,17 @@ def decide(
     ids = rows["experiment_id"].astype(str)
     order = np.argsort(ids, kind="stable")
     names, starts, sizes = np.unique(ids[order], return_index=True, return_counts=True)
-    rows_of = {str(n): order[a : a + k] for n, a, k in zip(names, starts, sizes, strict=True)}
-    checks: dict[str, dict[tuple[str, str], bool]] = {}
+    rows_of = {
+        str(n): order[a : a + k].tolist() for n, a, k in zip(names, starts, sizes, strict=True)
+    }
+    judged = _judge_every_row(rows, ids, order, starts, sizes, held_to, days_run)
+    checks = {
+        name: non_inferior(
+            readout,
+            *_guardrail_limits([held_to(str(e)) for e in readout.rows["experiment_id"]]),
+        )
+        for name, readout in guardrails.items()
+    }
     decisions: dict[str, dict[str, object]] = {}
     for experiment, info in primary.experiments.items():
         if info["status"] != "ok":
@@ -313,60 +412,103 @@ def decide(
                 "winner": None,
             }
             continue
-        limits = held_to(experiment)
-        for name, readout in guardrails.items():
-            if name not in checks:
-                checks[name] = non_inferior(
-                    readout, limits.guardrail_margin, limits.guardrail_confidence
-                )
         decisions[experiment] = _decide_one(
-            experiment, rows, rows_of[experiment], limits, checks,
+            experiment, rows_of[experiment], held_to(experiment), checks, judged,
             None if days_run is None else days_run.get(experiment, 0),
         )  # fmt: skip
     return decisions
 
 
-def _decide_one(
-    experiment: str, rows: dict[str, np.ndarray], mine: np.ndarray, limits: Thresholds,
-    checks: dict[str, dict[tuple[str, str], bool]], days: int | None,
-) -> dict[str, object]:  # fmt: skip
-    control_trials = rows["control_exposures"][mine]
-    treated_trials = rows["variant_exposures"][mine]
-    smallest = float(min(control_trials.min(), treated_trials.min()))
-    verdict, figures = judge(
-        rows["control_rate"][mine] * control_trials, control_trials,
-        rows["variant_rate"][mine] * treated_trials, treated_trials,
-        np.inf if days is None else days, limits, len(mine), smallest,
+def _guardrail_limits(held: list[Thresholds]) -> tuple[np.ndarray, np.ndarray]:
+    """Each guardrail row's margin and confidence, from its experiment's thresholds."""
+    margin = np.array([t.guardrail_margin for t in held], dtype=float)
+    return margin, np.array([t.guardrail_confidence for t in held], dtype=float)
+
+
+@dataclass(frozen=True)
+class Judged:
+    """Per treatment row of a readout, as Python lists: verdict, variant, always-valid figures and
+    the smallest arm of the row's experiment."""
+
+    verdict: list[str]
+    variant: list[str]
+    difference: list[float]
+    low: list[float]
+    high: list[float]
+    p_value: list[float]
+    smallest: list[float]
+
+
+def _judge_every_row(
+    rows: dict[str, np.ndarray], ids: np.ndarray, order: np.ndarray, starts: np.ndarray,
+    sizes: np.ndarray, held_to: Any, days_run: Mapping[str, int] | None,
+) -> Judged:  # fmt: skip
+    """Every treatment row judged in one vectorized call, each held to its experiment's
+    thresholds with alpha split across its treatments."""
+    control_trials = np.asarray(rows["control_exposures"], dtype=float)
+    treated_trials = np.asarray(rows["variant_exposures"], dtype=float)
+    treatments = np.empty(len(ids))
+    smallest = np.empty(len(ids))
+    if len(ids):
+        treatments[order] = np.repeat(sizes, sizes)
+        arm = np.minimum(control_trials, treated_trials)[order]
+        smallest[order] = np.repeat(np.minimum.reduceat(arm, starts), sizes)
+    limits = RowLimits.per_row([held_to(e) for e in ids], treatments)
+    days = (
+        np.full(len(ids), np.inf)
+        if days_run is None
+        else np.array([days_run.get(e, 0) for e in ids], dtype=float)
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):  # invalid experiments' rows are NaN
+        verdict, figures = judge_rows(
+            rows["control_rate"] * control_trials, control_trials,
+            rows["variant_rate"] * treated_trials, treated_trials, days, limits, smallest,
+        )  # fmt: skip
+    return Judged(
+        verdict.tolist(), np.asarray(rows["variant"]).astype(str).tolist(),
+        figures.difference.tolist(), figures.low.tolist(), figures.high.tolist(),
+        figures.p_value.tolist(), smallest.tolist(),
     )  # fmt: skip
-    variants = rows["variant"][mine].astype(str)
-    best = int(np.argmin(figures.p_value))
+
+
+def _decide_one(
+    experiment: str, mine: list[int], limits: Thresholds,
+    checks: dict[str, dict[tuple[str, str], bool]], judged: Judged, days: int | None,
+) -> dict[str, object]:  # fmt: skip
+    """The experiment's decision and its reason, from its rows' verdicts and figures (plain
+    Python values: an experiment has a handful of rows, too few for numpy to pay)."""
+    verdict = [judged.verdict[i] for i in mine]
+    p_value = [judged.p_value[i] for i in mine]
+    variants = [judged.variant[i] for i in mine]
+    smallest = judged.smallest[mine[0]]
+    best = min(range(len(mine)), key=p_value.__getitem__)
     day_text = "" if days is None else f"day {days}"
     if verdict[0] == "too_early":
         return {"decision": "too_early", "winner": None,
                 "reason": f"{day_text or 'now'} of at least {limits.min_days}; smallest arm "
                           f"{smallest:.0f} of at least {limits.min_samples_per_arm}"}  # fmt: skip
-    shipping = np.nonzero(verdict == "ship")[0]
-    if len(shipping):
-        best = int(shipping[np.argmin(figures.p_value[shipping])])
-        variant = variants[best]
+    shipping = [k for k, v in enumerate(verdict) if v == "ship"]
+    if shipping:
+        best = min(shipping, key=p_value.__getitem__)
+        variant, row = variants[best], mine[best]
         failed = [name for name, r in checks.items() if not r.get((experiment, variant), True)]
         if failed:
             return {"decision": "keep_running", "winner": None,
-                    "reason": f"{variant} wins (always-valid p {figures.p_value[best]:.4f}) but "
+                    "reason": f"{variant} wins (always-valid p {p_value[best]:.4f}) but "
                               f"guardrails {', '.join(failed)} may be worse"}  # fmt: skip
         return {"decision": "ship", "winner": variant,
-                "reason": f"{variant} beats control: always-valid p {figures.p_value[best]:.4f} "
-                          f"<= {limits.alpha / len(mine):g}, lift {figures.difference[best]:+.4f} "
-                          f"[{figures.low[best]:+.4f}, {figures.high[best]:+.4f}] safe to peek"}  # fmt: skip
-    if np.all(verdict == "stop_for_futility"):
+                "reason": f"{variant} beats control: always-valid p {p_value[best]:.4f} "
+                          f"<= {limits.alpha / len(mine):g}, lift {judged.difference[row]:+.4f} "
+                          f"[{judged.low[row]:+.4f}, {judged.high[row]:+.4f}] safe to peek"}  # fmt: skip
+    if all(v == "stop_for_futility" for v in verdict):
         return {"decision": "stop_for_futility", "winner": None,
                 "reason": f"every variant's always-valid interval is below a lift of "
                           f"{limits.min_lift_worth_shipping:g} (best upper bound "
-                          f"{figures.high.max():+.4f})"}  # fmt: skip
-    if np.any(verdict == "inconclusive"):
+                          f"{max(judged.high[i] for i in mine):+.4f})"}  # fmt: skip
+    if "inconclusive" in verdict:
         return {"decision": "inconclusive", "winner": None,
                 "reason": f"the planned {limits.planned_days} days have run without a decision "
-                          f"(best always-valid p {figures.p_value[best]:.3f})"}  # fmt: skip
+                          f"(best always-valid p {p_value[best]:.3f})"}  # fmt: skip
     return {"decision": "keep_running", "winner": None,
-            "reason": f"best variant {variants[best]} at always-valid p {figures.p_value[best]:.3f} "
+            "reason": f"best variant {variants[best]} at always-valid p {p_value[best]:.3f} "
                       f"(ships at {limits.alpha / len(mine):g})"}  # fmt: skip
