@@ -85,3 +85,28 @@ def test_compare_agrees_with_the_standalone_figures(arms) -> None:
     )
     assert figures["loss_ship"] == pytest.approx(binary.expected_loss(treatment, control), abs=5e-4)
     assert figures["loss_keep"] == pytest.approx(binary.expected_loss(control, treatment), abs=5e-4)
+
+
+@pytest.mark.parametrize(
+    ("treatment", "control"),
+    [
+        ((105, 150), (7, 8)),  # a control of 7 in 8: its density peaks at the bound of its support
+        ((4, 80), (0, 8)),  # no successes in a small control: the ratio has a long tail
+        ((3, 7), (800, 3000)),  # a tiny arm against a large one: widths 30 times apart
+    ],
+)
+def test_lopsided_and_bounded_posteriors_match_monte_carlo(
+    treatment: tuple[int, int], control: tuple[int, int]
+) -> None:
+    t_post = binary.posterior(np.array([treatment[0]]), np.array([treatment[1]]))
+    c_post = binary.posterior(np.array([control[0]]), np.array([control[1]]))
+    rng = np.random.default_rng(17)
+    t = rng.beta(t_post.alpha[0], t_post.beta[0], DRAWS)
+    c = rng.beta(c_post.alpha[0], c_post.beta[0], DRAWS)
+    figures = binary.compare(t_post, c_post)
+    assert figures["chance_to_beat"][0] == pytest.approx((t > c).mean(), abs=0.004)
+    assert figures["loss_ship"][0] == pytest.approx(np.maximum(c - t, 0).mean(), abs=1e-3)
+    for key, q in (("absolute_low", 0.025), ("absolute_high", 0.975)):
+        assert figures[key][0] == pytest.approx(np.quantile(t - c, q), abs=0.005)
+    for key, q in (("relative_low", 0.025), ("relative_high", 0.975)):
+        assert figures[key][0] == pytest.approx(np.quantile(t / c - 1, q), rel=0.05, abs=0.005)
