@@ -17,7 +17,7 @@ def activate(
         bool, typer.Option("--dry-run", help="Print what would be sent; send nothing.")
     ] = False,
     interval: Annotated[float, typer.Option(help="Seconds between passes with --loop.")] = 30.0,
-    in_flight: Annotated[int, typer.Option(help="Sends in flight at once.")] = 64,
+    in_flight: Annotated[int, typer.Option(help="Sends in flight at once.")] = 256,
     lease_seconds: Annotated[
         float, typer.Option(help="After how long a row left `sending` by a crash is reconciled.")
     ] = 120.0,

@@ -6,8 +6,13 @@ The emulator runs in its own process (`coach twilio-emulator`), as it would besi
 deployment. The world: many organizations, each with its own WhatsApp sender number (Twilio allows
 80 messages per second per sender, so throughput across many senders is the figure that matters).
 
+The emulator answers each request after `--latency-ms` (150 ms by default, about what Twilio's API
+takes from far away): a sequential loop is then bound by latency, and the sender by how many
+requests it keeps in flight.
+
     python bench/bench_activation.py
-    python bench/bench_activation.py --messages 20000 --organizations 40 --baseline 500
+    python bench/bench_activation.py --messages 20000 --organizations 40 --baseline 100
+    python bench/bench_activation.py --latency-ms 0 --baseline 500   # CPU-bound: no latency
 """
 
 from __future__ import annotations
@@ -121,8 +126,11 @@ def main() -> None:
     )
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--organizations", type=int, default=40, help="sender numbers")
-    parser.add_argument("--baseline", type=int, default=500, help="messages in the sequential loop")
-    parser.add_argument("--in-flight", type=int, default=128)
+    parser.add_argument("--baseline", type=int, default=100, help="messages in the sequential loop")
+    parser.add_argument("--in-flight", type=int, default=256)
+    parser.add_argument(
+        "--latency-ms", type=float, default=150.0, help="the emulator's answer time"
+    )
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="bench-activation-"))
@@ -144,6 +152,11 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     raise SystemExit("the emulator did not start") from None
                 time.sleep(0.2)
+        httpx.post(
+            f"http://127.0.0.1:{port}/_emulator/faults",
+            json={"latency_ms": args.latency_ms},
+            timeout=10,
+        ).raise_for_status()
         world(settings, args.messages, args.organizations)
         activate(
             settings, SenderConfig(max_batches=0), passes=1
@@ -179,7 +192,10 @@ def main() -> None:
     finally:
         emulator.terminate()
         emulator.wait()
-    print(f"activation to the Twilio emulator, {args.organizations} sender numbers, SQLite outbox")
+    print(
+        f"activation to the Twilio emulator ({args.latency_ms:g} ms per answer), "
+        f"{args.organizations} sender numbers, SQLite outbox, {args.in_flight} in flight"
+    )
     print(
         f"  sender (claim, checks, async SDK, record)  {sent} messages in {seconds:.1f} s = {rate:,.0f} sends/s"
     )
@@ -190,7 +206,10 @@ def main() -> None:
     print(
         f"  plain sequential client.messages.create     {args.baseline} messages = {baseline:,.0f} sends/s (baseline)"
     )
-    print(f"  ratio: {rate / baseline:.1f}x the sequential loop (target: at least 1,000 sends/s)")
+    print(
+        f"  ratio: {rate / baseline:.1f}x the sequential loop "
+        "(targets: at least 20x, and at least 1,000 sends/s)"
+    )
 
 
 if __name__ == "__main__":
