@@ -1,19 +1,24 @@
+{#-
+    Incremental: a build recomputes the messages whose status was rebuilt since its last build,
+    those whose replies may have moved (on each phone with rebuilt replies, the message that was
+    the latest before the earliest change, and every later one), and those whose touchpoint,
+    quiz answer or enrollment now reads differently. `--full-refresh` recomputes every message,
+    to the same rows. (A table built before `built_at` existed gets the column, empty, and is
+    recomputed whole once; the contract allows only new columns to be appended.)
+-#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='message_sid',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+    )
+}}
+
 with
 
-messages as (
+statuses as (
     select * from {{ ref('int_message_statuses') }}
-),
-
-replies as (
-    select
-        in_reply_to_sid as message_sid,
-        min(received_at) filter (where not is_opt_out) as first_reply_at,
-        {{ value_at_min('body', 'received_at') }} filter (where not is_opt_out) as first_reply_body,
-        count(*) filter (where not is_opt_out) as replies,
-        bool_or(is_opt_out) as opted_out_in_reply
-    from {{ ref('int_message_replies') }}
-    where in_reply_to_sid is not null
-    group by in_reply_to_sid
 ),
 
 enrollments as (
@@ -28,6 +33,105 @@ touchpoints as (
         content.correct_answer
     from {{ ref('stg_store__touchpoints') }} as touchpoints
     left join {{ ref('stg_store__content') }} as content on content.id = touchpoints.content_id
+),
+
+{% if incremental_ready() -%}
+since_last_build as (
+    select {{ watermark('built_at') }} as previous_build
+),
+
+rebuilt_replies as (
+    select organization_id, phone_e164, min(received_at) as first_received
+    from {{ ref('int_message_replies') }}
+    where built_at >= (select previous_build from since_last_build)
+    group by 1, 2
+),
+
+rebuilt_sends as (
+    select organization_id, to_number as phone_e164, min(sent_at) as first_sent
+    from statuses
+    where built_at >= (select previous_build from since_last_build)
+    group by 1, 2
+),
+
+-- On a phone whose replies were rebuilt, a reply may have moved from the message that was the
+-- latest before the earliest change (a rebuilt reply, or a message rebuilt because its events
+-- arrived, however late) to a later one: that message and every later one are recomputed.
+reply_windows as (
+    select
+        changes.organization_id,
+        changes.phone_e164,
+        max(statuses.sent_at) as opens_at
+    from (
+        select
+            rebuilt_replies.organization_id,
+            rebuilt_replies.phone_e164,
+            least(
+                rebuilt_replies.first_received,
+                coalesce(rebuilt_sends.first_sent, rebuilt_replies.first_received)
+            ) as cutoff
+        from rebuilt_replies
+        left join rebuilt_sends
+            on rebuilt_sends.organization_id = rebuilt_replies.organization_id
+            and rebuilt_sends.phone_e164 = rebuilt_replies.phone_e164
+    ) as changes
+    left join statuses
+        on statuses.organization_id = changes.organization_id
+        and statuses.to_number = changes.phone_e164
+        and statuses.sent_at < changes.cutoff
+    group by 1, 2
+),
+
+-- Rows already built that would now read differently: a touchpoint renamed or re-kinded, a quiz
+-- answer changed, an enrollment that reached the store after its messages.
+stale as (
+    select built.message_sid
+    from {{ this }} as built
+    left join touchpoints on touchpoints.touchpoint_id = built.touchpoint_id
+    left join enrollments on enrollments.enrollment_id = built.enrollment_id
+    where built.touchpoint_kind is distinct from touchpoints.touchpoint_kind
+        or built.touchpoint_name is distinct from touchpoints.touchpoint_name
+        or built.program_id is distinct from enrollments.program_id
+        or (
+            touchpoints.touchpoint_kind = 'quiz' and built.first_reply_body is not null
+            and built.quiz_answer_correct
+                is distinct from (upper(trim(built.first_reply_body)) = touchpoints.correct_answer)
+        )
+),
+
+recomputed as (
+    select message_sid from statuses where built_at >= (select previous_build from since_last_build)
+    union
+    select statuses.message_sid
+    from statuses
+    inner join reply_windows
+        on reply_windows.organization_id = statuses.organization_id
+        and reply_windows.phone_e164 = statuses.to_number
+        and (reply_windows.opens_at is null or statuses.sent_at >= reply_windows.opens_at)
+    union
+    select message_sid from stale
+),
+
+messages as (
+    select * from statuses
+    where message_sid in (select message_sid from recomputed)
+),
+{%- else -%}
+messages as (
+    select * from statuses
+),
+{%- endif %}
+
+replies as (
+    select
+        in_reply_to_sid as message_sid,
+        min(received_at) filter (where not is_opt_out) as first_reply_at,
+        {{ value_at_min('body', 'received_at') }} filter (where not is_opt_out) as first_reply_body,
+        count(*) filter (where not is_opt_out) as replies,
+        bool_or(is_opt_out) as opted_out_in_reply
+    from {{ ref('int_message_replies') }}
+    where in_reply_to_sid in (select message_sid from messages)
+    group by in_reply_to_sid
 ),
 
 final as (
@@ -67,7 +171,8 @@ final as (
                 then {{ try_cast_as('trim(replies.first_reply_body)', 'integer') }}
         end as check_in_score,
         coalesce(replies.opted_out_in_reply, false) as opted_out_in_reply,
-        messages.had_out_of_order_callbacks
+        messages.had_out_of_order_callbacks,
+        now() as built_at
     from messages
     left join replies on replies.message_sid = messages.message_sid
     left join enrollments on enrollments.enrollment_id = messages.enrollment_id
