@@ -7,6 +7,7 @@ high-water mark of whatever ran before it in the same interpreter.
 from __future__ import annotations
 
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 
@@ -23,20 +24,24 @@ class Measured:
 
 
 def measure(command: list[str], env: dict[str, str] | None = None) -> Measured:
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    watched = psutil.Process(process.pid)
-    peak = 0
-    while process.poll() is None:
-        try:
-            peak = max(peak, watched.memory_info().rss)
-        except psutil.NoSuchProcess:
-            break
-        time.sleep(0.05)
-    stdout, stderr = process.communicate()
-    seconds = time.perf_counter() - started
+    """Output goes to temporary files, not pipes: a command that writes more than a pipe holds
+    (Dagster's logs of a long ingest do) would otherwise block on its next write while this
+    function waits for it to end."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
+        watched = psutil.Process(process.pid)
+        peak = 0
+        while process.poll() is None:
+            try:
+                peak = max(peak, watched.memory_info().rss)
+            except psutil.NoSuchProcess:
+                break
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
     if process.returncode != 0:
-        raise SystemExit(f"{' '.join(command[:4])} failed:\n{stderr}")
+        raise SystemExit(f"{' '.join(command[:4])} failed:\n{stderr[-20000:]}")
     return Measured(seconds, peak, stdout)
