@@ -112,7 +112,8 @@ def report(stages: list[Stage], workers: int, organizations: int, days: int) -> 
         )
     first = by_name["ingest"].seconds + by_name["build"].seconds
     daily = sum(by_name[n].seconds for n in by_name if n.startswith("daily"))
-    peak = max(s.measured.peak_rss for s in stages)
+    # The world's simulation and the floor stand in for traffic and a yardstick: not targets.
+    peak = max(s.measured.peak_rss for s in stages if s.name not in ("simulate", "floor"))
     print(
         f"\ningest + build + publish: {first:.1f} s (target < {TARGET_FIRST:.0f} s: "
         f"{'met' if first < TARGET_FIRST else 'NOT met'})"
@@ -122,7 +123,7 @@ def report(stages: list[Stage], workers: int, organizations: int, days: int) -> 
         f"{'met' if daily < TARGET_DAILY else 'NOT met'})"
     )
     print(
-        f"peak memory of any stage: {peak / GIB:.2f} GiB (target < 8 GiB: "
+        f"peak memory of any pipeline stage: {peak / GIB:.2f} GiB (target < 8 GiB: "
         f"{'met' if peak < TARGET_MEMORY else 'NOT met'})"
     )
 
