@@ -16,6 +16,7 @@ from api.server import free_port
 from coaching.simulator.config import SimulationConfig
 from coaching.simulator.run import simulate
 from tests.conftest import make_settings
+from tests.processes import stop
 
 COACH = [sys.executable, "-m", "coaching.cli"]
 
@@ -68,5 +69,4 @@ def test_api_serves_the_simulated_world(tmp_path: Path) -> None:
         workers = httpx.get(f"{base}/workers?limit=5", headers=headers).json()
         assert len(workers["items"]) == 5 and workers["next_cursor"]
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        stop(server)

@@ -22,6 +22,7 @@ from coaching.simulator.run import simulate
 from orchestration.distributed import hourly_ingest_job
 from orchestration.keys import bronze_key
 from orchestration.runs import dagster_instance
+from tests.processes import stop
 
 BROKER = "amqp://guest:guest@127.0.0.1:5672//"
 QUEUE = "dagster"  # orchestration.executors.QUEUE
@@ -82,8 +83,7 @@ def test_the_hourly_ingest_runs_its_steps_on_celery_workers(
             "in celery worker" in (e.message or "") for e in instance.all_logs(result.run_id)
         )
     finally:
-        worker.terminate()
-        worker.wait(30)
+        stop(worker, 30)
     workers = duckdb.sql(
         f"select count(distinct id) from read_parquet('{settings.lake_dir}/bronze/workers/**/*.parquet')"
     ).fetchall()[0][0]

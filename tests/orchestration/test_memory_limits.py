@@ -83,8 +83,12 @@ def test_a_small_memory_limit_gives_the_same_marts(tmp_path: Path) -> None:
     con = duckdb.connect()
     for mart in marts:
         a, b = f"read_parquet('{roomy / mart}')", f"read_parquet('{small / mart}')"
+        # When a row was built differs between the two builds; what it holds must not.
+        names = [r[0] for r in con.execute(f"describe select * from {a}").fetchall()]
+        rows = "* exclude (built_at)" if "built_at" in names else "*"
         different = con.execute(
-            f"select (select count(*) from (select * from {a} except all select * from {b})) + "
-            f"(select count(*) from (select * from {b} except all select * from {a}))"
+            f"select (select count(*) from (select {rows} from {a} except all "
+            f"select {rows} from {b})) + (select count(*) from (select {rows} from {b} "
+            f"except all select {rows} from {a}))"
         ).fetchall()[0][0]
         assert different == 0, mart

@@ -16,6 +16,7 @@ import pytest
 from coaching.settings import Settings
 from orchestration.runs import transform
 from tests.coaching.simulator.truth import store_table
+from tests.processes import stop
 from tests.worlds import BROKEN, END
 
 
@@ -205,8 +206,7 @@ def test_dbt_docs_generate_offline(built) -> None:
         )
         assert "dbt Docs" in httpx.get(f"http://127.0.0.1:{port}/", timeout=5).text
     finally:
-        server.terminate()
-        server.wait(10)
+        stop(server)
 
 
 def test_every_experiment_gets_a_readout_and_a_decision(built) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from api.server import free_port
+from tests.processes import stop
 
 REPO = Path(__file__).resolve().parents[2]
 QUERY = """
@@ -57,5 +58,4 @@ def test_dagster_ui_lists_assets_by_layer(tmp_path: Path) -> None:
         page = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
         assert page.status_code == 200 and "Dagster" in page.text
     finally:
-        os.killpg(server.pid, 15)
-        server.wait(30)
+        stop(server, 30, group=True)
