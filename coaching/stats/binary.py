@@ -122,8 +122,8 @@ def _beta_density(x: np.ndarray, alpha: np.ndarray, beta: np.ndarray) -> np.ndar
 
 def _cdf_on_grid(density: np.ndarray, step: np.ndarray) -> np.ndarray:
     """The CDF at each grid point, by the trapezoid rule from the grid's low end, scaled so it
-    ends at 1: the grids span nine standard deviations either side (or a bound of the support),
-    so the mass outside them is negligible and the scaling only removes integration error."""
+    ends at 1: the grids leave off only the posteriors' outer 1e-10 quantiles (`_support`), so
+    the scaling only removes integration error."""
     increments = (density[:, 1:] + density[:, :-1]) * (step[:, None] / 2)
     cdf = np.concatenate([np.zeros((len(density), 1)), np.cumsum(increments, axis=1)], axis=1)
     total = cdf[:, -1:]

@@ -89,6 +89,14 @@ class Readout:
     experiments: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
+def _grouped(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rows grouped by experiment: (order sorting the rows by id, ids, first position of each in
+    that order, rows per id)."""
+    order = np.argsort(ids, kind="stable")
+    names, starts, sizes = np.unique(ids[order], return_index=True, return_counts=True)
+    return order, names, starts, sizes
+
+
 def _control_index(arms: Arms) -> tuple[np.ndarray, dict[str, str]]:
     """For each row the index of its experiment's (first) control row, -1 when there is none."""
     ids = np.asarray(arms.experiment_id).astype(str)
@@ -186,9 +194,7 @@ def _experiment_status(
     Experiments are grouped by their number of arms so each group is one vectorized call; with
     two arms, the chance to be best is the chance to beat control, already computed.
     """
-    ids = np.asarray(arms.experiment_id).astype(str)
-    order = np.argsort(ids, kind="stable")
-    names, starts, sizes = np.unique(ids[order], return_index=True, return_counts=True)
+    order, names, starts, sizes = _grouped(np.asarray(arms.experiment_id).astype(str))
     weights = np.asarray(arms.weight, dtype=float)
     units = trials if arms.assigned is None else np.asarray(arms.assigned, dtype=float)
     variants = np.asarray(arms.variant)
@@ -301,14 +307,8 @@ class RowLimits:
 
     @classmethod
     def of(cls, limits: Thresholds, treatments: np.ndarray | int = 1) -> RowLimits:
-        return cls(
-            alpha=limits.alpha / np.asarray(treatments, dtype=float),
-            minimum_detectable_lift=limits.minimum_detectable_lift,
-            min_days=limits.min_days,
-            min_samples_per_arm=limits.min_samples_per_arm,
-            min_lift_worth_shipping=limits.min_lift_worth_shipping,
-            planned_days=np.inf if limits.planned_days is None else limits.planned_days,
-        )
+        """One set of thresholds for every row (it broadcasts)."""
+        return cls.per_row([limits], np.asarray(treatments, dtype=float))
 
     @classmethod
     def per_row(cls, held: list[Thresholds], treatments: np.ndarray) -> RowLimits:
@@ -383,8 +383,7 @@ def decide(
 
     rows = primary.rows
     ids = rows["experiment_id"].astype(str)
-    order = np.argsort(ids, kind="stable")
-    names, starts, sizes = np.unique(ids[order], return_index=True, return_counts=True)
+    order, names, starts, sizes = _grouped(ids)
     rows_of = {
         str(n): order[a : a + k].tolist() for n, a, k in zip(names, starts, sizes, strict=True)
     }

@@ -74,7 +74,6 @@ inbound as (
         and changed.phone_e164 = events.from_number
         and events.occurred_at >= changed.since
     {%- endif %}
-    where events.kind = 'inbound'
 ),
 
 -- A reply belongs to the latest message sent to that phone before it (WhatsApp replies rarely

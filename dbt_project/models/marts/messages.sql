@@ -130,7 +130,11 @@ replies as (
         count(*) filter (where not is_opt_out) as replies,
         bool_or(is_opt_out) as opted_out_in_reply
     from {{ ref('int_message_replies') }}
+    {%- if incremental_ready() %}
     where in_reply_to_sid in (select message_sid from messages)
+    {%- else %}
+    where in_reply_to_sid is not null
+    {%- endif %}
     group by in_reply_to_sid
 ),
 
