@@ -309,6 +309,11 @@ PROGRAMS = operational(
         is_json=True,
         description="Targets progress is read against (JSON): completion_share, reply_rate.",
     ),
+    _id(
+        "manager_id",
+        required=False,
+        description="The user told about the program's workers and decisions (a user id).",
+    ),
 )
 ENROLLMENTS = operational(
     "enrollments",

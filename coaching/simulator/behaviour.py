@@ -24,6 +24,7 @@ from coaching.domain import Channel, EventKind, MessageStatus, TouchpointKind
 from coaching.journey_rules import RuleKind
 from coaching.simulator.catalog import QUIZ_OPTIONS, REPLY_PHRASES
 from coaching.simulator.config import SimulationConfig
+from coaching.simulator.notices import PlantedNotices
 from coaching.simulator.population import NO_DAY, Population
 from coaching.simulator.world import COACH_KEYWORD, World
 
@@ -193,6 +194,7 @@ class Behaviour:
         self.replied_bits = np.zeros(n, np.uint32)
         self._init_journey_state(n)
         self.opt_out_at = np.zeros(n, np.int64)  # microseconds of the STOP, 0 before one
+        self.notices = PlantedNotices(config, population, len(programs))
         self.sid_tag = f"{config.seed & 0xFFFFFFFF:08x}"
         self.sid_counter = 0
 
@@ -406,7 +408,8 @@ class Behaviour:
         p_reply = np.where(nudge, base * NUDGE_FACTOR, base + j_lift + p_lift)
         p_reply = np.clip(p_reply, 0.005, 0.97)
         opt_out_mult = np.where(pvar >= 0, self.p_opt_out[prog, np.maximum(pvar, 0)], 1.0)
-        stop = delivered & (rng.random(s) < BASE_OPT_OUT * opt_out_mult)
+        opt_out = self.notices.opt_out_rate(prog, day, BASE_OPT_OUT * opt_out_mult)
+        stop = delivered & (rng.random(s) < opt_out)
         reply = delivered & ~stop & (rng.random(s) < p_reply)
         read = delivered & ((rng.random(s) < READ_RATE) | reply)
 
@@ -424,7 +427,10 @@ class Behaviour:
         sent_t = np.where(swapped, final_t + rng.integers(1, 10, s) * US, sent_t)
 
         # State for the days that follow.
-        bodies, answers = self._bodies(rng, w, prog, t, reply, stop)
+        bodies, answers = self._bodies(rng, day, w, prog, t, reply, stop)
+        self.notices.record_check_ins(
+            w[answers.check_in], reply_t[answers.check_in], answers.score[answers.check_in]
+        )
         main = ~nudge
         self.branches_taken += np.bincount(
             self.pending_rule[w[main & (self.is_branch[prog, t] == 1)]], minlength=len(RULE_CODES)
@@ -535,7 +541,7 @@ class Behaviour:
                     counts[2] += int((arm & stop).sum())
 
     def _bodies(
-        self, rng: np.random.Generator, w: np.ndarray, prog: np.ndarray, t: np.ndarray,
+        self, rng: np.random.Generator, day: int, w: np.ndarray, prog: np.ndarray, t: np.ndarray,
         reply: np.ndarray, stop: np.ndarray,
     ) -> tuple[np.ndarray, Answers]:  # fmt: skip
         s = len(w)
@@ -549,7 +555,8 @@ class Behaviour:
         options = np.array(QUIZ_OPTIONS, dtype=object)
         bodies[quiz] = options[answer[quiz]]
         check_in = reply & (kinds == kind_list.index(TouchpointKind.CHECK_IN))
-        score = np.clip(np.rint(self.pop.wellbeing[w] + rng.normal(0, 0.6, s)), 1, 5).astype(int)
+        wellbeing = self.pop.wellbeing[w] + self.notices.wellbeing_shift(w, day)
+        score = np.clip(np.rint(wellbeing + rng.normal(0, 0.6, s)), 1, 5).astype(int)
         bodies[check_in] = score[check_in].astype(str).astype(object)
         free = reply & ~quiz & ~check_in
         org = self.pop.organization_index[w]

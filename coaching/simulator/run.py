@@ -406,6 +406,15 @@ def manifest_of(
             int(datetime.combine(end_date + timedelta(days=1), time(0), UTC).timestamp())
             * 1_000_000
         ),
+        # What a build as of `end_date` should tell people (coaching.notifications).
+        "notifications": behaviour.notices.truth(
+            population,
+            behaviour.opt_out_at,
+            behaviour.midnight,
+            [p.id for p in world.programs],
+            int(datetime.combine(end_date + timedelta(days=1), time(0), UTC).timestamp())
+            * 1_000_000,
+        ),
         "dirty": dirty,
         "quarantine_expected": quarantine_expected(dirty),
         "files": files,

@@ -624,6 +624,11 @@ def _program(
             "ends_on": config.end_date + timedelta(days=last_offset + 7),
             "holdout_share": holdout,
             "channel": "whatsapp",
+            "manager_id": next(
+                r["id"]
+                for r in rows["users"]
+                if r["organization_id"] == org.id and r["role"] == Role.PROGRAM_MANAGER.value
+            ),
             **_audit(start),
         }
     )

@@ -284,6 +284,9 @@ class Program(TenantOwned, Base):
     max_sync_change_share: Mapped[float] = mapped_column(Float, nullable=False, default=0.25)
     # Targets the progress marts report against: {"completion_share": 0.6, "reply_rate": 0.4}.
     objectives: Mapped[dict[str, Any]] = mapped_column(JSONDocument, nullable=False, default=dict)
+    # The user told about the program's workers and decisions (wellbeing declines, bulk opt-outs,
+    # experiment decisions); unset or gone, the organization's admins are told instead.
+    manager_id: Mapped[str | None] = mapped_column(EntityId, ForeignKey("users.id"))
 
 
 class Enrollment(TenantOwned, Base):
@@ -513,6 +516,90 @@ class WebhookReceipt(Base):
     )
     message_event_id: Mapped[int | None] = mapped_column(BigInteger)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Notification(Audited, Base):
+    """Something a person must act on, once per stable key (kind, subject, period).
+
+    `organization_id` is NULL only for platform notices (a failed pipeline run), which go to the
+    operators' channels from settings; the API's row-level security never shows those to a tenant.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (tenant_index("notifications", "kind", "created_at"),)
+
+    id: Mapped[str] = mapped_column(EntityId, primary_key=True, default=new_id)
+    organization_id: Mapped[str | None] = mapped_column(EntityId, ForeignKey("organizations.id"))
+    key: Mapped[str] = mapped_column(String(300), nullable=False, unique=True)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    subject_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    subject_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    period: Mapped[str] = mapped_column(String(32), nullable=False)
+    severity: Mapped[str] = mapped_column(String(16), nullable=False, default="info")
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONDocument, nullable=False, default=dict)
+
+
+class NotificationDelivery(Audited, Base):
+    """One notification on one channel to one recipient: the outbox of people, not workers.
+
+    An `inbox` row is delivered when it is written (the API lists it, `read_at` marks it read);
+    `email` and `webhook` rows go through pending → sending → sent, retried with backoff, `dead`
+    after the last attempt. The unique idempotency key makes a second claim a no-op.
+    """
+
+    __tablename__ = "notification_deliveries"
+    __table_args__ = (
+        tenant_index("notification_deliveries", "user_id", "channel", "created_at"),
+        tenant_index("notification_deliveries", "status"),
+        Index("ix_notification_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(EntityId, primary_key=True, default=new_id)
+    organization_id: Mapped[str | None] = mapped_column(EntityId, ForeignKey("organizations.id"))
+    notification_id: Mapped[str] = mapped_column(
+        EntityId, ForeignKey("notifications.id"), nullable=False
+    )
+    idempotency_key: Mapped[str] = mapped_column(String(400), nullable=False, unique=True)
+    channel: Mapped[str] = mapped_column(String(16), nullable=False)
+    user_id: Mapped[str | None] = mapped_column(EntityId, ForeignKey("users.id"))
+    webhook_id: Mapped[str | None] = mapped_column(EntityId, ForeignKey("notification_webhooks.id"))
+    destination: Mapped[str] = mapped_column(String(500), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class NotificationPreference(TenantOwned, Base):
+    """How one user hears of one kind of notification: the channels, or nothing (muted)."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (tenant_index("notification_preferences", "user_id", "kind", unique=True),)
+
+    user_id: Mapped[str] = mapped_column(EntityId, ForeignKey("users.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    channels: Mapped[list[str]] = mapped_column(JSONDocument, nullable=False, default=list)
+    muted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class NotificationWebhook(TenantOwned, Base):
+    """An organization's outgoing webhook (a chat tool): every call is signed with `secret`."""
+
+    __tablename__ = "notification_webhooks"
+    __table_args__ = (tenant_index("notification_webhooks", "name"),)
+
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    url: Mapped[str] = mapped_column(String(500), nullable=False)
+    secret: Mapped[str] = mapped_column(String(128), nullable=False)
+    # Kinds it receives; empty for every kind.
+    kinds: Mapped[list[str]] = mapped_column(JSONDocument, nullable=False, default=list)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
 
 TENANT_TABLES: tuple[str, ...] = tuple(

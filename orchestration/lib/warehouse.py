@@ -46,6 +46,7 @@ PUBLISHED_MARTS = (
     "experiment_assignments",
     "experiment_results",
     "experiment_allocations",
+    "notifications_due",
     "feature_catalog",
 )
 # Where each published relation lives in the warehouse (seeds land in the default schema).

@@ -19,6 +19,7 @@ renamed as (
         on_segment_exit,
         max_sync_change_share,
         cast(objectives as json) as objectives,
+        manager_id,
         {{ audit_columns() }}
     from source
 )
