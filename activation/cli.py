@@ -126,3 +126,24 @@ def twilio_emulator(
         faults,
         inbound,
     )
+
+
+def notify(
+    loop: Annotated[
+        bool, typer.Option("--loop", help="Keep running, one pass per interval.")
+    ] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between passes with --loop.")] = 30.0,
+) -> None:
+    """Tell people what the published notifications_due says: claim each notification once, then
+    deliver it to the inbox, by email (COACH_SMTP_HOST) and to the organization's webhooks."""
+    from activation.notifications.service import describe, notify
+    from coaching.settings import get_settings
+
+    report = notify(
+        get_settings(),
+        passes=None if loop else 1,
+        interval=interval,
+        progress=lambda r: typer.echo(describe(r)) if loop else None,
+    )
+    if not loop:
+        typer.echo(describe(report))

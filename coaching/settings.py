@@ -107,6 +107,38 @@ class Settings(BaseSettings):
     duckdb_temp_dir: Path | None = Field(
         default=None, description="Where DuckDB spills; default COACH_HOME/duckdb-spill."
     )
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server notifications are emailed through; unset sends none by email "
+        "(the in-app inbox and webhooks still work).",
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: str = Field(
+        default="ABCD Coaching <notifications@coaching.invalid>",
+        description="The From address of notification emails.",
+    )
+    smtp_username: str | None = Field(default=None)
+    smtp_password: str | None = Field(default=None)
+    smtp_starttls: bool = Field(default=False, description="Upgrade the connection with STARTTLS.")
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    ops_emails: list[str] = Field(
+        default_factory=list,
+        description="Where the platform's own notices go (failed pipeline runs and blocking "
+        "checks), as a JSON list of addresses.",
+    )
+    ops_webhook_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="A webhook (a chat tool) for the platform's own notices, signed with "
+        "COACH_OPS_WEBHOOK_SECRET.",
+    )
+    ops_webhook_secret: str | None = Field(default=None, min_length=16)
+    notification_attempts: int = Field(
+        default=6, ge=1, le=50, description="Tries of an email or webhook before it is dead."
+    )
+    notification_backoff_seconds: float = Field(
+        default=30.0, gt=0, description="The first retry's delay; each next one doubles (capped)."
+    )
     test_redis_url: str | None = Field(
         default=None,
         description="Only read by the test suite: run the shared-limit tests against this Redis.",

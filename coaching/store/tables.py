@@ -574,6 +574,8 @@ class NotificationDelivery(Audited, Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Why this recipient, when not the one the notification named (an admin standing in).
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class NotificationPreference(TenantOwned, Base):

@@ -127,6 +127,7 @@ def upgrade() -> None:
         sa.Column("sent_at", coaching.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("read_at", coaching.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
         sa.Column("created_at", coaching.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", coaching.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=120), nullable=True),
