@@ -133,9 +133,14 @@ def notify(
         bool, typer.Option("--loop", help="Keep running, one pass per interval.")
     ] = False,
     interval: Annotated[float, typer.Option(help="Seconds between passes with --loop.")] = 30.0,
+    lease_seconds: Annotated[
+        float, typer.Option(help="After how long a delivery left `sending` by a crash is resent.")
+    ] = 300.0,
 ) -> None:
     """Tell people what the published notifications_due says: claim each notification once, then
     deliver it to the inbox, by email (COACH_SMTP_HOST) and to the organization's webhooks."""
+    from datetime import timedelta
+
     from activation.notifications.service import describe, notify
     from coaching.settings import get_settings
 
@@ -143,6 +148,7 @@ def notify(
         get_settings(),
         passes=None if loop else 1,
         interval=interval,
+        lease=timedelta(seconds=lease_seconds),
         progress=lambda r: typer.echo(describe(r)) if loop else None,
     )
     if not loop:

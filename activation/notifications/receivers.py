@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -38,6 +38,7 @@ class Mail:
 class _Mailbox:
     mails: list[Mail] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)  # SMTP replies to give next, one per mail
+    delay: float = 0.0  # seconds each mail is held before it is accepted
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(
@@ -56,7 +57,7 @@ class _Mailbox:
                 Mail(
                     str(envelope.mail_from),
                     list(envelope.rcpt_tos),
-                    message_from_bytes(envelope.content or b""),
+                    message_from_bytes(envelope.content or b"", policy=policy.default),
                 )
             )
         return "250 Message accepted for delivery"
@@ -66,8 +67,8 @@ class LocalSMTPServer:
     """An SMTP server on 127.0.0.1 that keeps every message; `refuse(reply, times)` makes the next
     mails fail with that reply (e.g. "451 4.3.0 try again later")."""
 
-    def __init__(self, port: int = 0) -> None:
-        self._box = _Mailbox()
+    def __init__(self, port: int = 0, delay: float = 0.0) -> None:
+        self._box = _Mailbox(delay=delay)
         self._controller = Controller(self._box, hostname="127.0.0.1", port=port or _free_port())
 
     @property

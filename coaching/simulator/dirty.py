@@ -47,6 +47,8 @@ class DirtyLedger:
     rows: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     def add(self, source: str, file: str, keys: list[str], kind: str) -> None:
+        if not keys:  # a kind nothing was planted of is not a kind the world has
+            return
         self.counts[f"{source}.{kind}"] += len(keys)
         self.rows.extend((source, file, key, kind) for key in keys)
 
