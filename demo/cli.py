@@ -32,6 +32,7 @@ def demo(
     from coaching.simulator.run import simulate
     from coaching.simulator.summary import describe as describe_world
     from demo.loop import enroll, recorded_assignments, run_loop
+    from demo.notices import tell_people
     from demo.report import (
         describe_enrollments,
         describe_experiments,
@@ -73,6 +74,7 @@ def demo(
     typer.echo(describe_marts(settings, built))
     typer.echo(describe_journey_rules(settings, manifest))
     typer.echo(describe_experiments(settings, manifest))
+    typer.echo(tell_people(settings, manifest))
     typer.echo(
         "[4/6] enrollment sync: the plan applied to the store by diff (coach sync), then ingest "
         "and build again"

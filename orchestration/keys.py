@@ -33,3 +33,4 @@ HR_TABLES = ("hr_roster", "hr_performance")
 GOLD_KEYS = {mart: gold_key(mart) for mart in PUBLISHED_MARTS}
 ACTIVATION_ENROLLMENTS = dg.AssetKey(["activation", "enrollments"])
 ACTIVATION_SENDS = dg.AssetKey(["activation", "sends"])
+ACTIVATION_NOTIFICATIONS = dg.AssetKey(["activation", "notifications"])

@@ -6,10 +6,17 @@ idempotency key), so running both never enrolls or sends twice."""
 import dagster as dg
 
 from activation.enrollment_sync import program_names, sync_enrollments
+from activation.notifications.service import describe as describe_notices
+from activation.notifications.service import notify
 from activation.service import activate, describe
 from coaching.domain import SyncStatus
 from coaching.store.engine import make_engine
-from orchestration.keys import ACTIVATION_ENROLLMENTS, ACTIVATION_SENDS, GOLD_KEYS
+from orchestration.keys import (
+    ACTIVATION_ENROLLMENTS,
+    ACTIVATION_NOTIFICATIONS,
+    ACTIVATION_SENDS,
+    GOLD_KEYS,
+)
 from orchestration.resources import ActivationResource
 
 PROGRAMS_SYNCED = "every_program_synced"
@@ -88,4 +95,27 @@ def activation_sends(
     # The enrollment sync is its own asset here, upstream of this one.
     report = activate(activation.settings(), passes=1, sync=False)
     context.log.info(describe(report))
+    return dg.MaterializeResult(metadata=report.counts())
+
+
+@dg.asset(
+    key=ACTIVATION_NOTIFICATIONS,
+    deps=[GOLD_KEYS["notifications_due"]],
+    group_name="activation",
+    kinds={"email", "webhook"},
+    owners=["team:platform"],
+    description=(
+        "One notifier pass over the published notifications_due: each notification claimed once "
+        "by its key, its recipient resolved to users of the store (the admins stand in for a "
+        "manager who left), delivered to the in-app inbox, by email over SMTP (COACH_SMTP_HOST) "
+        "and to the organization's signed webhooks; failures retried with backoff, then "
+        "dead-lettered to the admins' inbox. Metadata: claimed per kind, sent per channel."
+    ),
+    pool="activation",
+)
+def notifications_delivered(
+    context: dg.AssetExecutionContext, activation: ActivationResource
+) -> dg.MaterializeResult:
+    report = notify(activation.settings(), passes=1)
+    context.log.info(describe_notices(report))
     return dg.MaterializeResult(metadata=report.counts())
