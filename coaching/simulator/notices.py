@@ -69,13 +69,16 @@ class PlantedNotices:
     def _wellbeing(self, as_of_us: int) -> dict[str, int]:
         """Workers whose latest check-in (as of the moment) is low or a drop from the three before
         it, and how many of those had a planted decline."""
+        none = {"declining": 0, "planted": 0, "planted_and_declining": 0}
         if not self._check_ins:
-            return {"declining": 0, "planted": 0, "planted_and_declining": 0}
+            return none
         w = np.concatenate([c[0] for c in self._check_ins])
         at = np.concatenate([c[1] for c in self._check_ins])
         score = np.concatenate([c[2] for c in self._check_ins]).astype(float)
         known = at < as_of_us
         w, at, score = w[known], at[known], score[known]
+        if not len(w):  # nobody has answered a check-in yet
+            return none
         order = np.lexsort((-at, w))  # by worker, latest first
         w, score = w[order], score[order]
         starts = np.flatnonzero(np.r_[True, w[1:] != w[:-1]])

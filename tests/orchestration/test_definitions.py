@@ -40,6 +40,7 @@ def test_definitions_load_with_jobs_schedules_and_sensors(repository) -> None:
         "activation_every_15_minutes",
     }
     assert {s.name for s in repository.sensor_defs} == {
+        "run_failure_notice",
         "landing_files_sensor",
         "bronze_partitions_sensor",
     }
