@@ -143,8 +143,9 @@ def _names(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, str]:
     names: dict[str, str] = {}
     for table, ids in wanted.items():
         label = table.display_name if table is Worker else table.name
-        for start in range(0, len(ids), 5_000):
-            chunk = sorted(ids)[start : start + 5_000]
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), 5_000):
+            chunk = ordered[start : start + 5_000]
             for id_, name in session.execute(select(table.id, label).where(table.id.in_(chunk))):
                 names[id_] = name or id_
     return names

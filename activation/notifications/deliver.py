@@ -79,8 +79,8 @@ def _claim(engine: Engine, now: datetime, worker: str, limit: int) -> list[str]:
             )
         )
     claimed = []
-    for id_ in ids:
-        with transaction(engine) as session:
+    with transaction(engine) as session:
+        for id_ in ids:
             result = session.execute(
                 update(NotificationDelivery)
                 .where(
