@@ -54,21 +54,35 @@ class EnqueueReport:
     assignments: int = 0
 
 
-def read_due(
-    lake_dir: Path, now: datetime, limits: DuckDBLimits | None = None
+def read_gold(
+    lake_dir: Path,
+    mart: str,
+    tail: str = "",
+    params: Sequence[Any] = (),
+    limits: DuckDBLimits | None = None,
 ) -> list[dict[str, Any]]:
-    """Due, unexpired rows of the published schedule (never the warehouse file)."""
-    path = Path(lake_dir) / "gold" / f"{SCHEDULE}.parquet"
+    """Rows of a published mart (never the warehouse file), filtered and ordered by `tail`;
+    none before the first build has published it."""
+    path = Path(lake_dir) / "gold" / f"{mart}.parquet"
     if not path.exists():
         return []
     with duckdb.connect(config=(limits or DuckDBLimits()).config()) as con:
-        result = con.execute(
-            "select * from read_parquet(?) where is_due and due_at <= ? "
-            "and (expires_at is null or expires_at > ?) order by due_at",
-            [str(path), now, now],
-        )
+        result = con.execute(f"select * from read_parquet(?) {tail}", [str(path), *params])
         columns = [d[0] for d in result.description]
         return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+
+
+def read_due(
+    lake_dir: Path, now: datetime, limits: DuckDBLimits | None = None
+) -> list[dict[str, Any]]:
+    """Due, unexpired rows of the published schedule."""
+    return read_gold(
+        lake_dir,
+        SCHEDULE,
+        "where is_due and due_at <= ? and (expires_at is null or expires_at > ?) order by due_at",
+        [now, now],
+        limits,
+    )
 
 
 def insert_for(engine: Engine) -> Any:

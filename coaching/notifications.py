@@ -22,8 +22,7 @@ class NotificationKind(StrEnum):
     EXPERIMENT_DECISION = "experiment_decision"
     BULK_OPT_OUT = "bulk_opt_out"
     DELIVERY_FAILED = "delivery_failed"  # a notification could not be delivered (dead letter)
-    RUN_FAILED = "run_failed"  # platform: a pipeline run failed
-    CHECK_FAILED = "check_failed"  # platform: a blocking data check failed
+    RUN_FAILED = "run_failed"  # platform: a pipeline run failed (a failed blocking check too)
 
 
 class NotificationChannel(StrEnum):
@@ -45,8 +44,6 @@ class DeliveryStatus(StrEnum):
     DEAD = "dead"  # every attempt failed; an admin is told in the inbox
 
 
-# Kinds only the platform's operators hear of (their channels come from settings).
-PLATFORM_KINDS = frozenset({NotificationKind.RUN_FAILED, NotificationKind.CHECK_FAILED})
 # What a user hears on when they have set nothing for a kind.
 DEFAULT_CHANNELS = (NotificationChannel.INBOX, NotificationChannel.EMAIL)
 # Channels a user chooses between (webhooks belong to the organization, not to a user).
@@ -80,7 +77,6 @@ KIND_RULES: dict[NotificationKind, KindRule] = {
     ),
     NotificationKind.DELIVERY_FAILED: KindRule("notification", Severity.WARNING, "admin"),
     NotificationKind.RUN_FAILED: KindRule("run", Severity.CRITICAL, "platform"),
-    NotificationKind.CHECK_FAILED: KindRule("asset_check", Severity.CRITICAL, "platform"),
 }
 
 

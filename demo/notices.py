@@ -8,7 +8,7 @@ import secrets
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from activation.notifications.receivers import LocalSMTPServer, LocalWebhookReceiver
 from activation.notifications.service import delivery_counts, notify
@@ -38,6 +38,12 @@ def tell_people(settings: Settings, manifest: dict[str, Any]) -> str:
             local = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port})
             report = notify(local)
             counts = delivery_counts(engine)
+            with transaction(engine) as session:  # the demo's receiver stops with the demo
+                session.execute(
+                    update(NotificationWebhook)
+                    .where(NotificationWebhook.name == "demo chat")
+                    .values(is_active=False)
+                )
         finally:
             engine.dispose()
         mails, calls = smtp.mails, hook.calls

@@ -13,11 +13,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from activation.notifications.templates import render
+from activation.outbox import read_gold
 from coaching.duckdb_limits import DuckDBLimits
 from coaching.notifications import (
     DeliveryStatus,
@@ -42,6 +42,7 @@ from coaching.store.tables import (
     User,
     Worker,
 )
+from coaching.store.types import new_id
 
 ACTOR = "notifier"
 DUE = "notifications_due"
@@ -59,16 +60,8 @@ class ClaimReport:
 
 
 def read_due(lake_dir: Path, limits: DuckDBLimits | None = None) -> list[dict[str, Any]]:
-    """The published notifications due (never the warehouse file)."""
-    path = Path(lake_dir) / "gold" / f"{DUE}.parquet"
-    if not path.exists():
-        return []
-    with duckdb.connect(config=(limits or DuckDBLimits()).config()) as con:
-        result = con.execute(
-            "select * from read_parquet(?) order by organization_id, notification_key", [str(path)]
-        )
-        columns = [d[0] for d in result.description]
-        return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+    """The published notifications due, an organization at a time."""
+    return read_gold(lake_dir, DUE, "order by organization_id, notification_key", (), limits)
 
 
 @dataclass
@@ -77,9 +70,20 @@ class OrgContext:
 
     name: str
     members: list[Member]
-    emails: dict[str, str]
     preferences: dict[str, dict[str, Preference]]
     webhooks: list[NotificationWebhook]
+
+
+def members_of(session: Session, organization_ids: Iterable[str]) -> dict[str, list[Member]]:
+    """The users of each organization as the store has them now (deleted ones are gone)."""
+    members: dict[str, list[Member]] = defaultdict(list)
+    for user in session.scalars(
+        select(User).where(
+            User.organization_id.in_(sorted(set(organization_ids))), User.deleted_at.is_(None)
+        )
+    ):
+        members[user.organization_id].append(Member(user.id, user.email, user.role, user.is_active))
+    return members
 
 
 def _organizations(session: Session, ids: Iterable[str]) -> dict[str, OrgContext]:
@@ -92,11 +96,7 @@ def _organizations(session: Session, ids: Iterable[str]) -> dict[str, OrgContext
             select(Organization.id, Organization.name).where(Organization.id.in_(ids))
         ).all()
     )
-    members: dict[str, list[Member]] = defaultdict(list)
-    for user in session.scalars(
-        select(User).where(User.organization_id.in_(ids), User.deleted_at.is_(None))
-    ):
-        members[user.organization_id].append(Member(user.id, user.email, user.role, user.is_active))
+    members = members_of(session, ids)
     preferences: dict[str, dict[str, dict[str, Preference]]] = defaultdict(
         lambda: defaultdict(dict)
     )
@@ -122,7 +122,6 @@ def _organizations(session: Session, ids: Iterable[str]) -> dict[str, OrgContext
         found[org] = OrgContext(
             name=names.get(org, org),
             members=members[org],
-            emails={m.id: m.email for m in members[org]},
             preferences=preferences[org],
             webhooks=webhooks[org],
         )
@@ -193,6 +192,7 @@ def _claim_batch(
             org = organizations[row["organization_id"]]
             title, body = render(row["kind"], variables(row, org.name, names))
             notification = Notification(
+                id=new_id(),  # known before the flush, so one flush serves the whole batch
                 organization_id=row["organization_id"],
                 key=row["notification_key"],
                 kind=row["kind"],
@@ -207,7 +207,6 @@ def _claim_batch(
                 updated_by=ACTOR,
             )
             session.add(notification)
-            session.flush()
             for delivery in deliveries_for(notification, row, org, email_enabled, now):
                 session.add(delivery)
                 report.deliveries[delivery.channel] += 1
@@ -230,7 +229,7 @@ def deliveries_for(
             if channel == NotificationChannel.EMAIL and not email_enabled:
                 continue
             out.append(
-                _delivery(
+                new_delivery(
                     notification,
                     channel,
                     now,
@@ -242,7 +241,7 @@ def deliveries_for(
     for hook in org.webhooks:
         if webhook_wants(hook.kinds or (), notification.kind):
             out.append(
-                _delivery(
+                new_delivery(
                     notification,
                     NotificationChannel.WEBHOOK,
                     now,
@@ -253,7 +252,7 @@ def deliveries_for(
     return out
 
 
-def _delivery(
+def new_delivery(
     notification: Notification,
     channel: str,
     now: datetime,
@@ -267,7 +266,9 @@ def _delivery(
     return NotificationDelivery(
         organization_id=notification.organization_id,
         notification_id=notification.id,
-        idempotency_key=delivery_key(notification.key, channel, user_id or webhook_id or ""),
+        idempotency_key=delivery_key(
+            notification.key, channel, user_id or webhook_id or destination
+        ),
         channel=channel,
         user_id=user_id,
         webhook_id=webhook_id,

@@ -20,20 +20,20 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from activation.notifications.channels import EmailChannel, SendResult, WebhookChannel
+from activation.notifications.claim import members_of, new_delivery
 from activation.notifications.templates import render
 from activation.policy import backoff
 from coaching.clock import now as clock_now
 from coaching.notifications import (
     DeliveryStatus,
-    Member,
     NotificationChannel,
     NotificationKind,
-    delivery_key,
     recipients,
 )
 from coaching.settings import Settings
 from coaching.store.engine import transaction
-from coaching.store.tables import Notification, NotificationDelivery, NotificationWebhook, User
+from coaching.store.tables import Notification, NotificationDelivery, NotificationWebhook
+from coaching.store.types import new_id
 
 LEASE = timedelta(minutes=5)
 BATCH = 100
@@ -116,23 +116,28 @@ class Deliverer:
     def run(self, lease: timedelta = LEASE) -> DeliveryReport:
         report = DeliveryReport(reconciled=reconcile(self.engine, self.clock(), lease))
         while ids := _claim(self.engine, self.clock(), self.worker, BATCH):
-            for id_ in ids:
-                self._deliver(id_, report)
+            for delivery, notification, secret in self._load(ids):
+                result = self._send(delivery, notification, secret)
+                self._record(delivery, notification, result, report)
         return report
 
-    def _deliver(self, id_: str, report: DeliveryReport) -> None:
+    def _load(self, ids: list[str]) -> list[tuple[NotificationDelivery, Notification, str | None]]:
+        """The claimed deliveries with their notifications and webhook secrets, in one read
+        (the operators' webhook, which has no row, signs with the secret from settings)."""
         with transaction(self.engine) as session:
-            delivery = session.get(NotificationDelivery, id_)
-            assert delivery is not None
-            notification = session.get(Notification, delivery.notification_id)
-            assert notification is not None
-            secret = None
-            if delivery.channel == NotificationChannel.WEBHOOK:
-                hook = session.get(NotificationWebhook, delivery.webhook_id or "")
-                secret = hook.secret if hook else self.settings.ops_webhook_secret
+            rows = session.execute(
+                select(NotificationDelivery, Notification, NotificationWebhook.secret)
+                .join(Notification, Notification.id == NotificationDelivery.notification_id)
+                .outerjoin(
+                    NotificationWebhook, NotificationWebhook.id == NotificationDelivery.webhook_id
+                )
+                .where(NotificationDelivery.id.in_(ids))
+            ).all()
             session.expunge_all()
-        result = self._send(delivery, notification, secret)
-        self._record(delivery, notification, result, report)
+        return [
+            (delivery, notification, secret or self.settings.ops_webhook_secret)
+            for delivery, notification, secret in rows
+        ]
 
     def _send(
         self, delivery: NotificationDelivery, notification: Notification, secret: str | None
@@ -223,14 +228,7 @@ def dead_letter(
         or notification.kind == NotificationKind.DELIVERY_FAILED
     ):
         return
-    members = [
-        Member(u.id, u.email, u.role, u.is_active)
-        for u in session.scalars(
-            select(User).where(
-                User.organization_id == notification.organization_id, User.deleted_at.is_(None)
-            )
-        )
-    ]
+    members = members_of(session, [notification.organization_id])
     title, body = render(
         NotificationKind.DELIVERY_FAILED,
         {
@@ -242,6 +240,7 @@ def dead_letter(
         },
     )
     notice = Notification(
+        id=new_id(),
         organization_id=notification.organization_id,
         key=f"{NotificationKind.DELIVERY_FAILED}:{delivery.id}:dead",
         kind=NotificationKind.DELIVERY_FAILED,
@@ -256,19 +255,9 @@ def dead_letter(
         updated_by="notifier",
     )
     session.add(notice)
-    session.flush()
-    for person in recipients(None, "admin", members):
+    for person in recipients(None, "admin", members[notification.organization_id]):
         session.add(
-            NotificationDelivery(
-                organization_id=notice.organization_id,
-                notification_id=notice.id,
-                idempotency_key=delivery_key(notice.key, NotificationChannel.INBOX, person.user_id),
-                channel=NotificationChannel.INBOX,
-                user_id=person.user_id,
-                destination="inbox",
-                status=DeliveryStatus.SENT,
-                sent_at=now,
-                created_by="notifier",
-                updated_by="notifier",
+            new_delivery(
+                notice, NotificationChannel.INBOX, now, user_id=person.user_id, destination="inbox"
             )
         )

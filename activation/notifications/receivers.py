@@ -6,6 +6,7 @@ against real protocols."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -170,8 +171,6 @@ class LocalWebhookReceiver:
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

@@ -13,14 +13,15 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from activation.notifications.claim import ClaimReport, claim, read_due
+from activation.notifications.claim import ClaimReport, claim, new_delivery, read_due
 from activation.notifications.deliver import LEASE, Deliverer, DeliveryReport
 from activation.notifications.templates import render
 from coaching.clock import now as clock_now
-from coaching.notifications import KIND_RULES, DeliveryStatus, NotificationChannel, delivery_key
+from coaching.notifications import KIND_RULES, NotificationChannel
 from coaching.settings import Settings
 from coaching.store.engine import make_engine, transaction
 from coaching.store.tables import Notification, NotificationDelivery
+from coaching.store.types import new_id
 
 
 @dataclass
@@ -128,6 +129,7 @@ def raise_platform_notice(
             if session.scalar(select(func.count()).where(Notification.key == key)):
                 return False
             notice = Notification(
+                id=new_id(),
                 organization_id=None,
                 key=key,
                 kind=kind,
@@ -142,22 +144,9 @@ def raise_platform_notice(
                 updated_by="dagster",
             )
             session.add(notice)
-            session.flush()
             now = clock_now()
             for channel, destination in destinations:
-                session.add(
-                    NotificationDelivery(
-                        organization_id=None,
-                        notification_id=notice.id,
-                        idempotency_key=delivery_key(key, channel, destination),
-                        channel=channel,
-                        destination=destination,
-                        status=DeliveryStatus.PENDING,
-                        next_attempt_at=now,
-                        created_by="dagster",
-                        updated_by="dagster",
-                    )
-                )
+                session.add(new_delivery(notice, channel, now, destination=destination))
         deliverer = Deliverer(settings, engine)
         try:
             deliverer.run()

@@ -7,9 +7,10 @@ objects it was not given) and strict (a missing variable is an error, not an emp
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, Template
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from coaching.notifications import NotificationKind
@@ -52,21 +53,17 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Pipeline run failed: {{ job }}",
         "Run {{ run_id }} of {{ job }} failed: {{ error }}",
     ),
-    NotificationKind.CHECK_FAILED: (
-        "Blocking check failed: {{ check }}",
-        "The check {{ check }} on {{ asset }} failed in run {{ run_id }}; downstream assets "
-        "were not materialized.",
-    ),
 }
 
 
-COMPILED = {
-    kind: (ENVIRONMENT.from_string(title), ENVIRONMENT.from_string(body))
-    for kind, (title, body) in TEMPLATES.items()
-}
+@cache
+def _compiled(kind: str) -> tuple[Template, Template]:
+    """Compiled on first use (not at import: the Dagster code location imports this module)."""
+    title, body = TEMPLATES[kind]
+    return ENVIRONMENT.from_string(title), ENVIRONMENT.from_string(body)
 
 
 def render(kind: str, variables: dict[str, Any]) -> tuple[str, str]:
     """Title and body of a notification of `kind`."""
-    title, body = COMPILED[kind]
+    title, body = _compiled(kind)
     return title.render(variables), body.render(variables)

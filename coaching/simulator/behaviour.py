@@ -194,7 +194,7 @@ class Behaviour:
         self.replied_bits = np.zeros(n, np.uint32)
         self._init_journey_state(n)
         self.opt_out_at = np.zeros(n, np.int64)  # microseconds of the STOP, 0 before one
-        self.notices = PlantedNotices(config, population, len(programs))
+        self.notices = PlantedNotices(config, len(programs))
         self.sid_tag = f"{config.seed & 0xFFFFFFFF:08x}"
         self.sid_counter = 0
 

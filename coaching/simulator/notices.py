@@ -9,7 +9,7 @@ so a build of the world should raise exactly these.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ DROP = -1.5
 
 
 class PlantedNotices:
-    def __init__(self, config: SimulationConfig, population: Population, programs: int) -> None:
+    def __init__(self, config: SimulationConfig, programs: int) -> None:
         n = config.workers
         rng = np.random.default_rng(np.random.SeedSequence([config.seed, 11]))
         planted = rng.random(n) < WELLBEING_DECLINE_SHARE
@@ -110,26 +110,33 @@ class PlantedNotices:
         the program's enrollments so far, not yet opted out, opted out."""
         enrolled = population.enroll_day >= 0
         opted = enrolled & (opt_out_at > 0)
-        org = population.organization_index
-        day = np.full(len(opt_out_at), NO_DAY, np.int64)
-        for o in np.unique(org[opted]):
-            rows = opted & (org == o)
-            day[rows] = np.searchsorted(midnight[o], opt_out_at[rows] // US, side="right") - 1
-        found = []
-        prog = population.program_index
-        for p, d in sorted(set(zip(prog[opted].tolist(), day[opted].tolist(), strict=True))):
-            in_program = enrolled & (prog == p)
-            out = int((in_program & (day == d)).sum())
-            base = int((in_program & (population.enroll_day <= d) & (day >= d)).sum())
-            if base and out / base > BULK_OPT_OUT_SHARE:
-                when: date = self.start_date + timedelta(days=int(d))
-                found.append(
-                    {
-                        "program_id": program_ids[p],
-                        "date": when.isoformat(),
-                        "opt_outs": out,
-                        "enrollments": base,
-                        "planted": bool(p == self.bulk_program and d == self.bulk_day),
-                    }
-                )
-        return found
+        org = population.organization_index[opted]
+        prog = population.program_index[opted].astype(np.int64)
+        seconds = opt_out_at[opted] // US
+        # Local day of each opt-out: the last midnight of the worker's organization before it.
+        day = np.empty(len(seconds), np.int64)
+        for o in np.unique(org):
+            rows = org == o
+            day[rows] = np.searchsorted(midnight[o], seconds[rows], "right") - 1
+        programs, days = len(program_ids), midnight.shape[1]
+        joined = np.zeros((programs, days), np.int64)
+        np.add.at(
+            joined,
+            (population.program_index[enrolled], population.enroll_day[enrolled]),
+            1,
+        )
+        out = np.zeros((programs, days), np.int64)
+        np.add.at(out, (prog, day), 1)
+        # Enrolled by the end of the day, less those who opted out before it began.
+        base = np.cumsum(joined, axis=1) - (np.cumsum(out, axis=1) - out)
+        flagged = (out > 0) & (out > BULK_OPT_OUT_SHARE * base)
+        return [
+            {
+                "program_id": program_ids[p],
+                "date": (self.start_date + timedelta(days=int(d))).isoformat(),
+                "opt_outs": int(out[p, d]),
+                "enrollments": int(base[p, d]),
+                "planted": bool(p == self.bulk_program and d == self.bulk_day),
+            }
+            for p, d in zip(*np.nonzero(flagged), strict=True)
+        ]

@@ -369,6 +369,10 @@ def manifest_of(
     workers_by_org = np.bincount(population.organization_index, minlength=len(world.organizations))
     dirty = dict(sorted(planter.ledger.counts.items()))
     end_date = config.end_date + timedelta(days=continued_days)
+    # The end of the world's last day: what a build as of `end_date` can know.
+    as_of_us = (
+        int(datetime.combine(end_date + timedelta(days=1), time(0), UTC).timestamp()) * 1_000_000
+    )
     return {
         "config": config.to_json(),
         # Continuing a world plays more days after the config's: the world now ends here
@@ -402,18 +406,14 @@ def manifest_of(
         "events": event_counts,
         "experiments": experiments,
         # Journey rules as of the end of the world (a build as of `end_date` should agree).
-        "journey_rules": behaviour.journey_truth(
-            int(datetime.combine(end_date + timedelta(days=1), time(0), UTC).timestamp())
-            * 1_000_000
-        ),
+        "journey_rules": behaviour.journey_truth(as_of_us),
         # What a build as of `end_date` should tell people (coaching.notifications).
         "notifications": behaviour.notices.truth(
             population,
             behaviour.opt_out_at,
             behaviour.midnight,
             [p.id for p in world.programs],
-            int(datetime.combine(end_date + timedelta(days=1), time(0), UTC).timestamp())
-            * 1_000_000,
+            as_of_us,
         ),
         "dirty": dirty,
         "quarantine_expected": quarantine_expected(dirty),

@@ -27,6 +27,9 @@ depends_on: str | Sequence[str] | None = None
 
 API_ROLE = "coach_api"
 CURRENT_ORGANIZATION = "current_setting('app.organization_id', true)"
+JSON_DOCUMENT = sa.JSON(none_as_null=True).with_variant(
+    postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), "postgresql"
+)
 NEW_TENANT_TABLES = (
     "notifications",
     "notification_deliveries",
@@ -43,9 +46,7 @@ def upgrade() -> None:
         sa.Column("secret", sa.String(length=128), nullable=False),
         sa.Column(
             "kinds",
-            sa.JSON(none_as_null=True).with_variant(
-                postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), "postgresql"
-            ),
+            JSON_DOCUMENT,
             nullable=False,
         ),
         sa.Column("is_active", sa.Boolean(), nullable=False),
@@ -82,9 +83,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column(
             "data",
-            sa.JSON(none_as_null=True).with_variant(
-                postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), "postgresql"
-            ),
+            JSON_DOCUMENT,
             nullable=False,
         ),
         sa.Column("created_at", coaching.store.types.UTCDateTime(timezone=True), nullable=False),
@@ -177,9 +176,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column(
             "channels",
-            sa.JSON(none_as_null=True).with_variant(
-                postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), "postgresql"
-            ),
+            JSON_DOCUMENT,
             nullable=False,
         ),
         sa.Column("muted", sa.Boolean(), nullable=False),
