@@ -63,37 +63,55 @@ def verify_signature(secret: str, header: str, body: bytes, tolerance: int = 300
 
 
 class EmailChannel:
+    """Mails over one SMTP connection, opened on the first send and kept while the server keeps
+    accepting; any error drops it, and the next send opens a new one."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._client: smtplib.SMTP | None = None
 
     @property
     def enabled(self) -> bool:
         return self.settings.smtp_host is not None
 
+    def _connected(self) -> smtplib.SMTP:
+        if self._client is None:
+            s = self.settings
+            client = smtplib.SMTP(s.smtp_host or "", s.smtp_port, timeout=s.smtp_timeout_seconds)
+            if s.smtp_starttls:
+                client.starttls()
+            if s.smtp_username:
+                client.login(s.smtp_username, s.smtp_password or "")
+            self._client = client
+        return self._client
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.quit()
+            except (smtplib.SMTPException, OSError):
+                client.close()
+
     def send(self, key: str, to: str, subject: str, body: str) -> SendResult:
-        s = self.settings
         message = EmailMessage()
-        message["From"] = s.smtp_sender
+        message["From"] = self.settings.smtp_sender
         message["To"] = to
         message["Subject"] = subject
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = message_id(key)
         message.set_content(body)
         try:
-            with smtplib.SMTP(
-                s.smtp_host or "", s.smtp_port, timeout=s.smtp_timeout_seconds
-            ) as client:
-                if s.smtp_starttls:
-                    client.starttls()
-                if s.smtp_username:
-                    client.login(s.smtp_username, s.smtp_password or "")
-                client.send_message(message)
+            self._connected().send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
+            self.close()
             codes = [code for code, _ in exc.recipients.values()]
             return SendResult(False, all(400 <= c < 500 for c in codes), _smtp_error(exc))
         except smtplib.SMTPResponseException as exc:
+            self.close()
             return SendResult(False, 400 <= exc.smtp_code < 500, _smtp_error(exc))
         except (smtplib.SMTPException, OSError) as exc:
+            self.close()
             return SendResult(False, True, f"SMTP server unreachable: {exc}")
         return SendResult(True)
 

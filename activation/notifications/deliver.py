@@ -115,10 +115,13 @@ class Deliverer:
 
     def run(self, lease: timedelta = LEASE) -> DeliveryReport:
         report = DeliveryReport(reconciled=reconcile(self.engine, self.clock(), lease))
-        while ids := _claim(self.engine, self.clock(), self.worker, BATCH):
-            for delivery, notification, secret in self._load(ids):
-                result = self._send(delivery, notification, secret)
-                self._record(delivery, notification, result, report)
+        try:
+            while ids := _claim(self.engine, self.clock(), self.worker, BATCH):
+                for delivery, notification, secret in self._load(ids):
+                    result = self._send(delivery, notification, secret)
+                    self._record(delivery, notification, result, report)
+        finally:
+            self.email.close()
         return report
 
     def _load(self, ids: list[str]) -> list[tuple[NotificationDelivery, Notification, str | None]]:

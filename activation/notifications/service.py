@@ -47,10 +47,13 @@ class NotifyReport:
 
 def describe(report: NotifyReport) -> str:
     c, d = report.claimed, report.delivered
-    kinds = ", ".join(f"{k} {v}" for k, v in sorted(c.by_kind.items())) or "none new"
+
+    def listed(counts: Counter[str]) -> str:
+        return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
+
     return (
-        f"notifications: {c.claimed} claimed of {c.due} due ({kinds}); "
-        f"sent {dict(d.sent) or 0}, retrying {dict(d.retrying) or 0}, dead {dict(d.dead) or 0}, "
+        f"notifications: {c.claimed} claimed of {c.due} due ({listed(c.by_kind)}); "
+        f"sent {listed(d.sent)}; retrying {listed(d.retrying)}; dead {listed(d.dead)}; "
         f"{c.stand_ins} to admins standing in"
     )
 
