@@ -13,7 +13,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api import problems
 from api.crud import crud_router
 from api.resources import RESOURCES
-from api.routes import api_keys, audit, auth, journeys, marketplace, reads, webhooks, workers
+from api.routes import (
+    api_keys,
+    audit,
+    auth,
+    journeys,
+    marketplace,
+    notifications,
+    reads,
+    webhooks,
+    workers,
+)
 from api.security import secret_key
 from coaching.errors import ConfigurationError
 from coaching.settings import Settings, get_settings
@@ -125,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(crud_router(resource))
     app.include_router(journeys.router)
     app.include_router(marketplace.router)
+    app.include_router(notifications.router)
     app.include_router(audit.router)
     app.include_router(webhooks.router)
     return app

@@ -14,6 +14,7 @@ from api.crud import Resource
 from api.deps import Principal
 from api.journey_structure import structure_problems
 from api.problems import field_problem
+from api.schemas.notifications import WebhookCreate, WebhookRead, WebhookUpdate
 from api.security import hash_password
 from coaching import entitlements
 from coaching.domain import (
@@ -37,6 +38,7 @@ from coaching.store.tables import (
     Experiment,
     ExperimentVariant,
     Journey,
+    NotificationWebhook,
     Organization,
     Program,
     Segment,
@@ -245,6 +247,13 @@ def _program_values(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _webhook_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Kinds are stored as the plain names the notifier compares."""
+    if values.get("kinds") is not None:
+        values["kinds"] = sorted({str(kind) for kind in values["kinds"]})
+    return values
+
+
 def _enrolled_now(values: dict[str, Any]) -> dict[str, Any]:
     if "program_id" in values and values.get("enrolled_at") is None:
         values["enrolled_at"] = utcnow()
@@ -401,6 +410,20 @@ EXPERIMENT_VARIANTS = Resource(
     check=_check_experiment_variant,
 )
 
+NOTIFICATION_WEBHOOKS = Resource(
+    name="notification-webhooks",
+    label="notification webhook",
+    model=NotificationWebhook,
+    read=WebhookRead,
+    create=WebhookCreate,
+    update=WebhookUpdate,
+    writers=ADMINS,
+    readers=ADMINS,  # they name where the organization's notices go
+    filters=("is_active",),
+    sorts=("created_at", "name"),
+    prepare=_webhook_values,
+)
+
 # Every tenant resource, in the order the API documents them.
 RESOURCES: tuple[Resource, ...] = (
     USERS,
@@ -414,4 +437,5 @@ RESOURCES: tuple[Resource, ...] = (
     ENROLLMENTS,
     EXPERIMENTS,
     EXPERIMENT_VARIANTS,
+    NOTIFICATION_WEBHOOKS,
 )

@@ -28,6 +28,8 @@ from coaching.errors import CoachError
 from coaching.store.tables import (
     AuditEntry,
     MessageEvent,
+    Notification,
+    NotificationDelivery,
     Organization,
     SenderNumber,
     TenantOwned,
@@ -38,9 +40,17 @@ from coaching.store.types import new_id, utcnow
 ORGANIZATION = "organization_id"
 ACTOR = "actor"
 API_ROLE = "coach_api"
-SECRET_COLUMNS = frozenset({"password_hash", "key_hash"})
-# Tables outside TenantOwned that still carry an organization_id.
-_TENANT_ROWS = (MessageEvent, AuditEntry, WebhookReceipt, SenderNumber)
+SECRET_COLUMNS = frozenset({"password_hash", "key_hash", "secret"})
+# Tables outside TenantOwned that still carry an organization_id (notifications: NULL for the
+# platform's own notices, which no tenant session ever sees).
+_TENANT_ROWS = (
+    MessageEvent,
+    AuditEntry,
+    WebhookReceipt,
+    SenderNumber,
+    Notification,
+    NotificationDelivery,
+)
 
 
 class CrossTenantWrite(CoachError):

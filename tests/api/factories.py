@@ -65,6 +65,12 @@ def create_body(resource: str, ids: dict[str, str]) -> dict[str, Any]:
             "name": "Variant",
             "weight": 0.5,
         },
+        "notification-webhooks": {
+            "name": f"chat {tag}",
+            "url": "https://chat.example.org/hooks/coach",
+            "secret": "s" * 32,
+            "kinds": ["bulk_opt_out"],
+        },
     }[resource]
 
 
@@ -80,6 +86,7 @@ UPDATE_BODIES: dict[str, dict[str, Any]] = {
     "enrollments": {"status": "completed"},
     "experiments": {"name": "renamed"},
     "experiment-variants": {"name": "renamed"},
+    "notification-webhooks": {"name": "renamed"},
 }
 
 
@@ -119,10 +126,49 @@ def seed(client: Any, headers: dict[str, str]) -> dict[str, str]:
     )
     assert answer.status_code == 200, answer.text
     ids["touchpoint"] = answer.json()["phases"][0]["touchpoints"][0]["id"]
-    for resource in ("programs", "enrollments", "experiments", "experiment-variants", "users"):
+    for resource in (
+        "programs",
+        "enrollments",
+        "experiments",
+        "experiment-variants",
+        "users",
+        "notification-webhooks",
+    ):
         ids[resource] = post(resource)
     ids["fresh_worker"] = post("workers")  # the enrollment used the previous one
     answer = client.post("/api-keys", json=create_body("api-keys", ids), headers=headers)
     assert answer.status_code == 201, answer.text
     ids["api-keys"] = answer.json()["id"]
     return ids
+
+
+def quota_notice(database_url: str, organization_id: str, period: str = "2026-12") -> str:
+    """A quota warning claimed for the organization's admins as the notifier does (the API cannot
+    raise notifications); returns the notification's key."""
+    from datetime import UTC, datetime
+
+    from activation.notifications.claim import claim
+    from coaching.store.engine import make_engine
+
+    key = f"quota_warning:{organization_id}:{period}:{unique()}"
+    row = {
+        "notification_key": key,
+        "organization_id": organization_id,
+        "kind": "quota_warning",
+        "subject_type": "organization",
+        "subject_id": organization_id,
+        "period": period,
+        "severity": "warning",
+        "recipient_user_id": None,
+        "recipient_role": "admin",
+        "program_id": None,
+        "measured": 0.85,
+        "reference": 0.8,
+        "detail": "4250 of 5000",
+    }
+    engine = make_engine(database_url)
+    try:
+        claim(engine, [row], datetime.now(UTC), email_enabled=True)
+    finally:
+        engine.dispose()
+    return key

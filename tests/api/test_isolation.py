@@ -13,7 +13,7 @@ from typing import Any
 
 from coaching.domain import Role
 from tests.api.conftest import Api, Org
-from tests.api.factories import UPDATE_BODIES, create_body, seed
+from tests.api.factories import UPDATE_BODIES, create_body, quota_notice, seed
 
 A, PM, TM, CS = Role.ADMIN, Role.PROGRAM_MANAGER, Role.TRAINING_MANAGER, Role.CONTENT_SPECIALIST
 EXPECTED_WRITERS = {
@@ -28,6 +28,7 @@ EXPECTED_WRITERS = {
     "enrollments": {A, PM},
     "experiments": {A, PM},
     "experiment-variants": {A, PM},
+    "notification-webhooks": {A},
 }
 PUBLIC = {
     ("POST", "/auth/token"),
@@ -85,6 +86,8 @@ def request_for(method: str, path: str, ids: dict[str, str]) -> tuple[str, dict[
                 }
             ]
         }
+    elif path == "/notifications/preferences" and method == "PUT":
+        kwargs["json"] = {"kind": "bulk_opt_out", "channels": ["inbox"]}
     elif path == "/segments/preview":
         kwargs["json"] = {"rule": create_body("segments", ids)["rule"]}
     elif path == "/workers/import":
@@ -105,6 +108,7 @@ def snapshot(api: Api, org: Org, ids: dict[str, str]) -> dict[str, Any]:
         for resource in EXPECTED_WRITERS
     }
     rows["organization"] = api.client.get("/organizations/me", headers=org.admin).json()
+    rows["inbox"] = api.client.get("/notifications", headers=org.admin).json()
     rows["structure"] = api.client.get(
         f"/journeys/{ids['journeys']}/structure", headers=org.admin
     ).json()
@@ -113,7 +117,8 @@ def snapshot(api: Api, org: Org, ids: dict[str, str]) -> dict[str, Any]:
 
 def test_every_route_needs_credentials(api: Api) -> None:
     for method, path in routes(api):
-        url, kwargs = request_for(method, path, {k: "x" for k in [*EXPECTED_WRITERS, "content"]})
+        names = [*EXPECTED_WRITERS, "content", "notifications"]
+        url, kwargs = request_for(method, path, {k: "x" for k in names})
         answer = api.client.request(method, url, **kwargs)
         assert answer.status_code == 401, (method, path, answer.text)
         assert answer.headers["content-type"] == "application/problem+json"
@@ -122,6 +127,9 @@ def test_every_route_needs_credentials(api: Api) -> None:
 def test_no_route_reads_or_writes_another_organization(api: Api) -> None:
     victim, intruder = api.organization(), api.organization()
     ids = seed(api.client, victim.admin)
+    quota_notice(api.settings.database_url or "", victim.id)
+    inbox = api.client.get("/notifications", headers=victim.admin).json()["items"]
+    ids["notifications"] = inbox[0]["id"]
     before = snapshot(api, victim, ids)
     victim_ids = {value for key, value in ids.items()} | {victim.id}
     for role in Role:
@@ -186,6 +194,9 @@ def test_special_routes_follow_roles(api: Api) -> None:
         ("GET", "/audit-log"): {A},
         ("GET", "/api-keys"): {A},
         ("POST", "/workers/import"): {A, PM},
+        ("GET", "/notification-deliveries"): {A},
+        ("GET", "/notifications"): set(Role),
+        ("GET", "/notifications/preferences"): set(Role),
     }
     for (method, path), allowed in expected.items():
         for role in Role:
