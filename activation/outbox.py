@@ -27,14 +27,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from coaching.domain import EventKind, MessageStatus, OutboxStatus
 from coaching.duckdb_limits import DuckDBLimits
+from coaching.quota import Allowance
+from coaching.store import usage
 from coaching.store.engine import transaction
 from coaching.store.tables import (
+    Content,
     ContentVariant,
     ExperimentAssignment,
     ExperimentVariant,
     MessageEvent,
-    Organization,
     OutboxMessage,
+    Touchpoint,
     Worker,
 )
 from coaching.store.types import new_id
@@ -315,47 +318,55 @@ def expire(engine: Engine, now: datetime) -> int:
         return result.rowcount or 0
 
 
-def month_start(now: datetime) -> datetime:
-    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def quota_left(engine: Engine, now: datetime) -> dict[str, int]:
-    """Messages each organization may still send this month."""
+def allowances(engine: Engine, now: datetime) -> dict[str, Allowance]:
+    """What each organization may still send this month (quota, grace, used so far)."""
     with transaction(engine) as session:
-        quotas = dict(
-            session.execute(select(Organization.id, Organization.monthly_message_quota)).all()
-        )
-        used = dict(
-            session.execute(
-                select(OutboxMessage.organization_id, func.count())
-                .where(
-                    OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.SENDING]),
-                    OutboxMessage.claimed_at >= month_start(now),
-                )
-                .group_by(OutboxMessage.organization_id)
-            ).all()
-        )
-    return {org: max(0, quota - used.get(org, 0)) for org, quota in quotas.items()}
+        return usage.allowances(session, now)
 
 
-def release_held(engine: Engine, left: dict[str, int], now: datetime) -> int:
-    """Held rows go back to pending, oldest first, as far as this month's quota allows."""
+def is_urgent() -> Any:
+    """Whether an outbox row's content is flagged urgent (rows without content are not)."""
+    return func.coalesce(Content.is_urgent, False)
+
+
+def with_content(statement: Any) -> Any:
+    """`statement` joined to each outbox row's touchpoint and content, where it has them."""
+    return statement.outerjoin(Touchpoint, Touchpoint.id == OutboxMessage.touchpoint_id).outerjoin(
+        Content, Content.id == Touchpoint.content_id
+    )
+
+
+def urgent_touchpoints(session: Any, touchpoint_ids: Iterable[str]) -> set[str]:
+    ids = sorted(set(touchpoint_ids))
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Touchpoint.id)
+            .join(Content, Content.id == Touchpoint.content_id)
+            .where(Touchpoint.id.in_(ids), Content.is_urgent)
+        )
+    )
+
+
+def release_held(engine: Engine, left: dict[str, Allowance], now: datetime) -> int:
+    """Held rows go back to pending, oldest first, as far as this month's allowance goes: urgent
+    ones within the quota and the grace allowance, the others within the quota."""
     released = 0
     with transaction(engine) as session:
-        for organization_id, room in left.items():
-            if room <= 0:
+        for organization_id, allowance in left.items():
+            if allowance.room(urgent=True) <= 0:
                 continue
-            ids = list(
-                session.scalars(
-                    select(OutboxMessage.id)
-                    .where(
-                        OutboxMessage.organization_id == organization_id,
-                        OutboxMessage.status == OutboxStatus.HELD,
-                    )
-                    .order_by(OutboxMessage.due_at)
-                    .limit(room)
+            held = with_content(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.organization_id == organization_id,
+                    OutboxMessage.status == OutboxStatus.HELD,
                 )
-            )
+            ).order_by(OutboxMessage.due_at)
+            ids = list(session.scalars(held.where(is_urgent()).limit(allowance.room(urgent=True))))
+            plain_room = allowance.left - len(ids)
+            if plain_room > 0:
+                ids += session.scalars(held.where(~is_urgent()).limit(plain_room))
             if ids:
                 session.execute(
                     update(OutboxMessage)

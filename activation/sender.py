@@ -32,6 +32,7 @@ from activation.reconcile import reconcile
 from activation.recording import BatchRecord, PassOutcome, RetryPolicy, Uncertain
 from coaching import clock
 from coaching.domain import EventKind
+from coaching.quota import Allowance
 from coaching.settings import Settings
 from coaching.store.engine import transaction
 from coaching.store.tables import (
@@ -125,7 +126,7 @@ class Sender:
             await reconcile(self.engine, self.client, self.config.lease_seconds, now)
         )
         report.outcomes[PassOutcome.FALLBACKS] += queue_fallbacks(self.engine, now)
-        left = outbox.quota_left(self.engine, now)
+        left = outbox.allowances(self.engine, now)
         report.outcomes[PassOutcome.RELEASED] += outbox.release_held(self.engine, left, now)
 
         # A pipeline: while one batch is on the wire, the next is claimed and the previous one
@@ -149,9 +150,9 @@ class Sender:
             await recording
         return report
 
-    def _context(self, rows: list[OutboxMessage]) -> tuple[dict, dict, dict, dict]:
-        """The organizations, workers, last inbound messages and (by enrollment) program names and
-        enrollment statuses the decisions need."""
+    def _context(self, rows: list[OutboxMessage]) -> tuple[dict, dict, dict, dict, set[str]]:
+        """The organizations, workers, last inbound messages, (by enrollment) program names and
+        enrollment statuses, and the touchpoints with urgent content the decisions need."""
         org_ids = {r.organization_id for r in rows}
         worker_ids = sorted({r.worker_id for r in rows})
         with transaction(self.engine) as session:
@@ -181,7 +182,10 @@ class Sender:
                     .where(Enrollment.id.in_(enrollment_ids))
                 )
             }
-        return orgs, workers, inbound, enrollments
+            urgent = outbox.urgent_touchpoints(
+                session, (r.touchpoint_id for r in rows if r.touchpoint_id)
+            )
+        return orgs, workers, inbound, enrollments, urgent
 
     def plan(
         self,
@@ -190,25 +194,32 @@ class Sender:
         worker: Worker | None,
         last_inbound: datetime | None,
         now: datetime,
-        left: dict[str, int],
+        left: dict[str, Allowance],
         enrollment: tuple[str, str] | None = None,
+        urgent: bool = False,
     ) -> Plan:
-        """The pure decision, then the recipient's rate limit and the quota it spends."""
+        """The pure decision, then the recipient's rate limit and the allowance it spends
+        (urgent content may use the tier's grace once the quota is spent)."""
         program_name, enrollment_status = enrollment or (None, None)
+        allowance = left.get(row.organization_id)
+        room = allowance.room(urgent) if allowance else 0
         plan = decide(
-            row, org, worker, last_inbound, now, left.get(row.organization_id, 0),
+            row, org, worker, last_inbound, now, room,
             self.config.callback_url, program_name, enrollment_status,
         )  # fmt: skip
         if plan.action is not Action.SEND:
             return plan
         if not self.recipients[row.to_number].try_take():
             return Plan(Action.DEFER, "recipient rate", until=now + timedelta(seconds=60))
-        left[row.organization_id] -= 1
+        if allowance is not None:
+            allowance.spend()
         return plan
 
-    async def send_batch(self, rows: list[OutboxMessage], left: dict[str, int]) -> tuple[Any, ...]:
+    async def send_batch(
+        self, rows: list[OutboxMessage], left: dict[str, Allowance]
+    ) -> tuple[Any, ...]:
         """Decide and send one claimed batch; returns what `record` needs."""
-        orgs, workers, inbound, enrollments = self._context(rows)
+        orgs, workers, inbound, enrollments, urgent = self._context(rows)
         now = self.now()
         plans = {
             row.id: self.plan(
@@ -219,6 +230,7 @@ class Sender:
                 now,
                 left,
                 enrollments.get(row.enrollment_id),
+                row.touchpoint_id in urgent,
             )
             for row in rows
         }

@@ -17,6 +17,7 @@ from api.routes import (
     api_keys,
     audit,
     auth,
+    delivery,
     journeys,
     marketplace,
     notifications,
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(crud_router(resource))
     app.include_router(journeys.router)
     app.include_router(marketplace.router)
+    app.include_router(delivery.router)
     app.include_router(notifications.router)
     app.include_router(audit.router)
     app.include_router(webhooks.router)

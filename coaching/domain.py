@@ -51,12 +51,21 @@ class TierLimits:
     max_users: int
     max_active_programs: int
     adaptive_experiments: bool  # Thompson-sampling allocation is a premium feature
+    # Messages urgent content may still send in a month once the quota is used up (5% of the
+    # tier's quota): a safety notice is not held back for want of a plan upgrade.
+    grace_messages: int
 
 
 TIER_LIMITS: dict[Tier, TierLimits] = {
-    Tier.BASIC: TierLimits(max_users=5, max_active_programs=2, adaptive_experiments=False),
-    Tier.STANDARD: TierLimits(max_users=50, max_active_programs=20, adaptive_experiments=False),
-    Tier.PREMIUM: TierLimits(max_users=1_000, max_active_programs=500, adaptive_experiments=True),
+    Tier.BASIC: TierLimits(
+        max_users=5, max_active_programs=2, adaptive_experiments=False, grace_messages=250
+    ),
+    Tier.STANDARD: TierLimits(
+        max_users=50, max_active_programs=20, adaptive_experiments=False, grace_messages=2_500
+    ),
+    Tier.PREMIUM: TierLimits(
+        max_users=1_000, max_active_programs=500, adaptive_experiments=True, grace_messages=25_000
+    ),
 }
 
 

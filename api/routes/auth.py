@@ -6,7 +6,7 @@ import hmac
 from typing import Annotated, Any
 
 from fastapi import Depends, Form, Header
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from api.crud import answer
 from api.deps import (
@@ -18,14 +18,24 @@ from api.deps import (
     TenantSessionDep,
     writer,
 )
-from api.problems import RESPONSES, Problem, not_found
+from api.problems import RESPONSES, Problem, field_problem, not_found
 from api.resources import without_nones
 from api.routing import StoreRouter
 from api.schemas import OrganizationRead, OrganizationUpdate, Registration, Token
+from api.schemas.delivery import TierChange
 from api.security import TokenClaims, hash_password, issue_token, secret_key, verify_password
 from api.tenancy import tenant_session
-from coaching.domain import ADMINS, TIER_MONTHLY_QUOTA, ApprovalStatus, OrganizationType, Role, Tier
-from coaching.store.tables import AuditEntry, Organization, User
+from coaching import entitlements
+from coaching.domain import (
+    ADMINS,
+    TIER_MONTHLY_QUOTA,
+    ApprovalStatus,
+    OrganizationType,
+    ProgramStatus,
+    Role,
+    Tier,
+)
+from coaching.store.tables import AuditEntry, Organization, Program, User
 from coaching.store.types import new_id, utcnow
 
 router = StoreRouter(responses=RESPONSES)
@@ -146,10 +156,50 @@ def platform_operator(
     summary="Approve or reject an expert organization",
 )
 def approve(organization_id: RowId, approve: bool, session: PlatformSessionDep) -> Any:
+    status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+    return _platform_change(session, organization_id, {"approval_status": status})
+
+
+@router.post(
+    "/platform/organizations/{organization_id}/tier",
+    response_model=OrganizationRead,
+    tags=["platform"],
+    dependencies=[Depends(platform_operator)],
+    summary="Change an organization's tier (and its monthly quota)",
+    description="The quota becomes the tier's unless one is given; the grace allowance for "
+    "urgent content follows the tier. Recorded in the organization's audit log. A downgrade the "
+    "organization's users or running programs exceed is refused with the reason.",
+)
+def change_tier(organization_id: RowId, body: TierChange, session: PlatformSessionDep) -> Any:
+    tier = Tier(body.tier)
+    quota = body.monthly_message_quota
+    changes = {
+        "tier": tier,
+        "monthly_message_quota": TIER_MONTHLY_QUOTA[tier] if quota is None else quota,
+    }
+    with tenant_session(session.get_bind(), organization_id, "platform") as tenant:
+        users = tenant.scalar(
+            select(func.count()).select_from(User).where(User.is_active, User.deleted_at.is_(None))
+        )
+        running = tenant.scalar(
+            select(func.count())
+            .select_from(Program)
+            .where(Program.status == ProgramStatus.ACTIVE, Program.deleted_at.is_(None))
+        )
+    if refusal := entitlements.active_users_refusal(tier, users or 0):
+        raise field_problem("body.tier", f"{refusal}; {users} are active", 409)
+    if refusal := entitlements.active_programs_refusal(tier, running or 0):
+        raise field_problem("body.tier", f"{refusal}; {running} are running", 409)
+    return _platform_change(session, organization_id, changes)
+
+
+def _platform_change(session: Any, organization_id: str, changes: dict[str, Any]) -> Any:
+    """Apply a platform operator's change to an organization, with its audit entry."""
     organization = session.get(Organization, organization_id)
-    if organization is None:
+    if organization is None or organization.deleted_at is not None:
         raise not_found("organization")
-    organization.approval_status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+    for name, value in changes.items():
+        setattr(organization, name, value)
     organization.updated_by = "platform"
     session.add(
         AuditEntry(
@@ -158,7 +208,7 @@ def approve(organization_id: RowId, approve: bool, session: PlatformSessionDep) 
             action="update",
             entity="organizations",
             entity_id=organization.id,
-            changes={"approval_status": organization.approval_status},
+            changes=dict(changes),
             at=utcnow(),
         )
     )

@@ -14,6 +14,7 @@ from pydantic import (
 from api.schemas.common import (
     PRESENT,
     ContentSid,
+    Flag,
     Input,
     Key,
     Language,
@@ -24,17 +25,24 @@ from coaching.domain import (
     ContentKind,
 )
 
+URGENT = Field(
+    description="Urgent content (a safety notice) may go out past the monthly quota, up to the "
+    "tier's grace allowance (see GET /usage)."
+)
+
 
 class ContentCreate(Input):
     key: Key
     kind: ContentKind
     description: Annotated[str, Field(max_length=2000)] | None = None
     correct_answer: Annotated[str, Field(max_length=16)] | None = None
+    is_urgent: Annotated[Flag, URGENT] = False
 
 
 class ContentUpdate(Input):
     description: Annotated[str, Field(max_length=2000)] | None = None
     correct_answer: Annotated[str, Field(max_length=16)] | None = None
+    is_urgent: Annotated[Flag, URGENT] | MISSING = MISSING
 
 
 class ContentRead(Stored):
@@ -42,6 +50,7 @@ class ContentRead(Stored):
     kind: ContentKind
     description: str | None
     correct_answer: str | None
+    is_urgent: bool
 
 
 class ContentVariantCreate(Input):

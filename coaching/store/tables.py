@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     Time,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -195,6 +196,10 @@ class Content(TenantOwned, Base):
     description: Mapped[str | None] = mapped_column(Text)
     # For quizzes: the option that counts as correct, so quiz scores can be computed from replies.
     correct_answer: Mapped[str | None] = mapped_column(String(16))
+    # Urgent content (a safety notice) may go out past the monthly quota, up to the tier's grace.
+    is_urgent: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
 
 
 class ContentVariant(TenantOwned, Base):

@@ -5,12 +5,25 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from dataclasses import replace
 from datetime import time
+from typing import Any
+from unittest import mock
 
 from sqlalchemy import select, update
 
+from coaching.domain import TIER_LIMITS, Tier
 from coaching.store.engine import transaction
-from coaching.store.tables import MessageEvent, Organization, Worker
+from coaching.store.tables import (
+    Content,
+    Journey,
+    JourneyPhase,
+    MessageEvent,
+    Organization,
+    Touchpoint,
+    Worker,
+)
+from coaching.store.types import new_id
 from tests.activation.conftest import Rig
 
 
@@ -140,6 +153,62 @@ def test_quota_holds_and_releases(rig: Rig) -> None:
     report = rig.activate()
     assert report.outcomes["released"] == 3 and report.outcomes["sent"] == 3
     assert len(rig.emulator.log()) == 8
+
+
+def _touchpoint(session: Any, organization_id: str, *, urgent: bool) -> str:
+    """A touchpoint whose content is (or is not) flagged urgent."""
+    content = Content(organization_id=organization_id, key=new_id()[:12], kind="template")
+    content.is_urgent = urgent
+    journey = Journey(organization_id=organization_id, name="Safety", status="published")
+    session.add_all([content, journey])
+    session.flush()
+    phase = JourneyPhase(
+        organization_id=organization_id, journey_id=journey.id, position=0, name="p"
+    )
+    session.add(phase)
+    session.flush()
+    touchpoint = Touchpoint(
+        organization_id=organization_id, journey_id=journey.id, phase_id=phase.id, position=0,
+        name="alert", kind="message", day_offset=0, local_send_time=time(9), content_id=content.id,
+    )  # fmt: skip
+    session.add(touchpoint)
+    session.flush()
+    return touchpoint.id
+
+
+def test_urgent_content_goes_past_the_quota_up_to_the_grace_allowance(rig: Rig) -> None:
+    """A basic organization at its quota: routine sends are held, urgent ones use the tier's
+    grace allowance and no more; a new month releases the routine ones."""
+    engine = rig.engine
+    with transaction(engine) as session:
+        session.execute(update(Organization).values(tier="basic", monthly_message_quota=4))
+        urgent = _touchpoint(session, rig.organization_id, urgent=True)
+        routine = _touchpoint(session, rig.organization_id, urgent=False)
+    rows = [rig.row(w, touchpoint_id=routine) for w in rig.workers[:10]]
+    rows += [rig.row(w, touchpoint_id=urgent) for w in rig.workers[10:14]]  # due after those
+    rig.publish(rows)
+    small_grace = {Tier.BASIC: replace(TIER_LIMITS[Tier.BASIC], grace_messages=3)}
+    with mock.patch.dict(TIER_LIMITS, small_grace):
+        report = rig.activate()
+        # Quota 4 goes to the first routine rows; urgent ones then use the grace of 3.
+        assert Counter((o.touchpoint_id == urgent, o.status) for o in rig.outbox()) == {
+            (False, "sent"): 4,
+            (False, "held"): 6,
+            (True, "sent"): 3,
+            (True, "held"): 1,
+        }
+        assert report.outcomes["held"] == 7 and len(rig.emulator.log()) == 7
+        with transaction(engine) as session:
+            session.execute(update(Organization).values(monthly_message_quota=9))
+        report = rig.activate()
+    # Two more within the quota: the held urgent row (it may use grace) and one routine row.
+    assert report.outcomes["released"] == 2 and report.outcomes["sent"] == 2
+    assert Counter((o.touchpoint_id == urgent, o.status) for o in rig.outbox()) == {
+        (False, "sent"): 5,
+        (False, "held"): 5,
+        (True, "sent"): 4,
+    }
+    engine.dispose()
 
 
 def test_quiet_hours_defer_to_their_end(rig: Rig) -> None:

@@ -37,6 +37,7 @@ PUBLIC = {
     ("POST", "/webhooks/twilio/status"),  # signed by Twilio instead (tests/api/test_webhooks.py)
     ("POST", "/webhooks/twilio/inbound"),
     ("POST", "/platform/organizations/{organization_id}/approval"),  # the platform token
+    ("POST", "/platform/organizations/{organization_id}/tier"),
 }
 
 
@@ -195,6 +196,8 @@ def test_special_routes_follow_roles(api: Api) -> None:
         ("GET", "/api-keys"): {A},
         ("POST", "/workers/import"): {A, PM},
         ("GET", "/notification-deliveries"): {A},
+        ("GET", "/usage"): {A, PM},
+        ("GET", "/workers/{row_id}/messages"): {A, PM},
         ("GET", "/notifications"): set(Role),
         ("GET", "/notifications/preferences"): set(Role),
     }
