@@ -44,10 +44,15 @@ def whatsapp(number: str) -> str:
 
 
 def message_context(
-    worker: Worker, org: Organization, program_name: str | None
+    worker: Worker,
+    org: Organization,
+    program_name: str | None,
+    computed: dict[str, Any] | None = None,
 ) -> dict[str, str | None]:
-    """What a message's placeholders may name (coaching.rendering.FIELDS), for one recipient."""
-    return {
+    """What a message's placeholders may name (coaching.rendering.FIELDS), for one recipient:
+    the worker's and organization's fields, and the figures the warehouse computed for the row."""
+    figures = {k: None if v is None else str(v) for k, v in (computed or {}).items()}
+    return figures | {
         "display_name": worker.display_name,
         "team": worker.team,
         "region": worker.region,
@@ -87,7 +92,7 @@ def decide(
         return Plan(Action.DEFER, "quiet hours", until=until)
     params: dict[str, Any] = {}
     names = {k: str(v) for k, v in (row.template_variables or {}).items()}
-    context = message_context(worker, org, program_name)
+    context = message_context(worker, org, program_name, row.field_values)
     if row.channel == Channel.SMS:
         if not org.sms_sender:
             return Plan(Action.FAIL, "the organization has no SMS sender")

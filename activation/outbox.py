@@ -45,6 +45,7 @@ from coaching.store.types import new_id
 E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 ACTOR = "activation"
 SCHEDULE = "activation_schedule"
+DIGESTS = "worker_digests"
 
 
 @dataclass
@@ -78,14 +79,10 @@ def read_gold(
 def read_due(
     lake_dir: Path, now: datetime, limits: DuckDBLimits | None = None
 ) -> list[dict[str, Any]]:
-    """Due, unexpired rows of the published schedule."""
-    return read_gold(
-        lake_dir,
-        SCHEDULE,
-        "where is_due and due_at <= ? and (expires_at is null or expires_at > ?) order by due_at",
-        [now, now],
-        limits,
-    )
+    """Due, unexpired rows of the published schedule and of the weekly digests."""
+    due = "where is_due and due_at <= ? and (expires_at is null or expires_at > ?) order by due_at"
+    rows = read_gold(lake_dir, SCHEDULE, due, [now, now], limits)
+    return rows + read_gold(lake_dir, DIGESTS, due, [now, now], limits)
 
 
 def insert_for(engine: Engine) -> Any:
@@ -205,6 +202,7 @@ def outbox_values(row: dict[str, Any], now: datetime, reason: str | None) -> dic
         "body": row.get("body"),
         "template_sid": row.get("template_sid"),
         "template_variables": _safe_variables(row.get("template_variables")),
+        "field_values": _safe_variables(row.get("field_values")) or None,
         "status": OutboxStatus.FAILED if reason else OutboxStatus.PENDING,
         "last_error": reason,
         "due_at": _utc(row["due_at"]),

@@ -28,6 +28,12 @@ FIELDS = {
     "job_role": "the worker's job role",
     "program_name": "the program's name",
     "organization_name": "the organization's name",
+    # Figures the warehouse computes per recipient, for the weekly digest (worker_digests).
+    "week_points": "the worker's points last week (weekly digest)",
+    "streak_days": "the worker's current streak of days with a reply (weekly digest)",
+    "team_rank": "the worker's rank in the team by last week's points (weekly digest)",
+    "team_size": "the number of workers in the worker's team (weekly digest)",
+    "team_name": "the worker's team, or 'your organization' (weekly digest)",
 }
 
 

@@ -300,7 +300,59 @@ def build_world(config: SimulationConfig) -> World:
         program = _program(rng, rows, config, org, journey, segment_rule, lift, len(programs))
         programs.append(program)
 
+    _weekly_digests(config, rows, organizations, created)
     return World(organizations=organizations, programs=programs, rows=rows)
+
+
+DIGEST_TEXT = (
+    "Hi {{1}}! Last week you earned {{2}} points, your streak is {{3}} days, and you rank "
+    "#{{4}} of {{5}} in {{6}}. Keep going!"
+)
+DIGEST_VARIABLES = {
+    "1": "first_name",
+    "2": "week_points",
+    "3": "streak_days",
+    "4": "team_rank",
+    "5": "team_size",
+    "6": "team_name",
+}
+
+
+def _weekly_digests(
+    config: SimulationConfig, rows: dict[str, list[dict[str, Any]]],
+    organizations: list[OrganizationSpec], created: datetime,
+) -> None:  # fmt: skip
+    """Each client organization turns the weekly digest on (content keyed `weekly_digest`). Its
+    own random stream, so every other draw of the world stays what it was."""
+    rng = np.random.default_rng(np.random.SeedSequence([config.seed, 12]))
+    for org in organizations:
+        if org.type is not OrganizationType.CLIENT:
+            continue
+        content_id = rng_uuid(rng)
+        rows["content"].append(
+            {
+                "id": content_id,
+                "organization_id": org.id,
+                "key": "weekly_digest",
+                "kind": ContentKind.TEMPLATE.value,
+                "description": "The weekly digest: points, streak and team rank",
+                "correct_answer": None,
+                **_audit(created),
+            }
+        )
+        rows["content_variants"].append(
+            {
+                "id": rng_uuid(rng),
+                "organization_id": org.id,
+                "content_id": content_id,
+                "variant_key": "default",
+                "language": "en",
+                "body": DIGEST_TEXT,
+                "template_sid": f"HX{rng_hex(rng, 32)}",
+                "template_variables": dict(DIGEST_VARIABLES),
+                **_audit(created),
+            }
+        )
 
 
 def _segments(

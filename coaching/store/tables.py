@@ -465,6 +465,9 @@ class OutboxMessage(TenantOwned, Base):
     template_variables: Mapped[dict[str, Any]] = mapped_column(
         JSONDocument, nullable=False, default=dict
     )
+    # Figures the warehouse computed for this recipient (a digest's points, streak, rank): they
+    # fill placeholders as the worker's own fields do (coaching.rendering.FIELDS).
+    field_values: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

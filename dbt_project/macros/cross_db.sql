@@ -115,3 +115,14 @@
 {% macro default__iso_date_text(moment) -%}
     date_format({{ moment }}, 'yyyy-MM-dd')
 {%- endmacro %}
+
+{#- A JSON object as text from (name, expression) pairs: `json_object_text([('a', 'x.a')])`. -#}
+{% macro json_object_text(pairs) -%}
+    {{ return(adapter.dispatch('json_object_text')(pairs)) }}
+{%- endmacro %}
+{% macro duckdb__json_object_text(pairs) -%}
+    cast(json_object({% for name, expression in pairs %}'{{ name }}', {{ expression }}{% if not loop.last %}, {% endif %}{% endfor %}) as varchar)
+{%- endmacro %}
+{% macro default__json_object_text(pairs) -%}
+    to_json(named_struct({% for name, expression in pairs %}'{{ name }}', {{ expression }}{% if not loop.last %}, {% endif %}{% endfor %}))
+{%- endmacro %}

@@ -41,6 +41,7 @@ PUBLISHED_MARTS = (
     "cohort_metrics",
     "activation_schedule",
     "worker_engagement",
+    "worker_digests",
     "team_leaderboards",
     "wellbeing_checkins",
     "experiment_assignments",

@@ -3,13 +3,17 @@ bad rows, and concurrent senders."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from dataclasses import replace
 from datetime import time
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from sqlalchemy import select, update
 
 from coaching.domain import TIER_LIMITS, Tier
@@ -24,7 +28,7 @@ from coaching.store.tables import (
     Worker,
 )
 from coaching.store.types import new_id
-from tests.activation.conftest import Rig
+from tests.activation.conftest import SCHEDULE_SCHEMA, Rig
 
 
 def test_due_rows_are_sent_once_however_often_activation_runs(rig: Rig) -> None:
@@ -209,6 +213,31 @@ def test_urgent_content_goes_past_the_quota_up_to_the_grace_allowance(rig: Rig) 
         (True, "sent"): 4,
     }
     engine.dispose()
+
+
+def test_weekly_digests_go_out_with_the_figures_the_warehouse_computed(rig: Rig) -> None:
+    """worker_digests is read beside the schedule; its field_values fill the placeholders."""
+    mapping = {"1": "first_name", "2": "week_points", "3": "team_rank", "4": "team_size"}
+    digest = {
+        "body": "Hi {{1}}: {{2}} points, #{{3}} of {{4}}",
+        "template_variables": json.dumps(mapping),
+    }
+    rows = [
+        rig.row(rig.workers[0], **digest) | {"field_values": json.dumps(
+            {"week_points": 40, "team_rank": 2, "team_size": 9, "streak_days": 3}
+        )},
+        rig.row(rig.workers[1], **digest) | {"field_values": json.dumps({"week_points": 0})},
+    ]  # fmt: skip
+    rig.publish([])
+    gold = Path(rig.settings.lake_dir) / "gold"
+    schema = SCHEDULE_SCHEMA.append(pa.field("field_values", pa.string()))
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), gold / "worker_digests.parquet")
+    report = rig.activate()
+    assert report.enqueued.claimed == 2 and report.outcomes["sent"] == 1
+    (sent,) = rig.emulator.log()
+    assert json.loads(sent["content_variables"]) == {"1": "Amina", "2": "40", "3": "2", "4": "9"}
+    failed = next(o for o in rig.outbox() if o.worker_id == rig.workers[1]["id"])
+    assert failed.status == "failed" and "team_rank" in failed.last_error  # never half-filled
 
 
 def test_quiet_hours_defer_to_their_end(rig: Rig) -> None:

@@ -337,3 +337,51 @@ def test_membership_history_records_entries_and_exits_across_builds(built) -> No
     # Three days on, behavioural segments move: some workers enter, some leave.
     moved = history.filter(f"entered_on = '{later}' or exited_on = '{later}'").aggregate("count(*)")
     assert moved.fetchall()[0][0] > 0
+
+
+def test_weekly_digests_reach_every_active_worker_with_their_figures(built) -> None:
+    """Recipients from the store itself (opted in, not out, not deleted, an active enrollment, in
+    an organization with digest content); figures against the leaderboards and engagement."""
+    settings, _, _ = built
+    lake = Path(settings.lake_dir) / "gold"
+    con = duckdb.connect()
+    for name in ("workers", "enrollments", "content"):
+        con.register(name, store_table(settings, name))
+    expected = {
+        row[0]
+        for row in con.execute(
+            """
+            select w.id from workers w
+            where w.deleted_at is null and w.whatsapp_opt_in_at is not null
+              and w.whatsapp_opt_out_at is null
+              and exists (select 1 from enrollments e where e.worker_id = w.id
+                          and e.status = 'active' and e.deleted_at is null)
+              and exists (select 1 from content c where c.organization_id = w.organization_id
+                          and c.key = 'weekly_digest' and c.deleted_at is null)
+            """
+        ).fetchall()
+    }
+    digests = con.execute(
+        f"select * from read_parquet('{lake}/worker_digests.parquet')"
+    ).to_arrow_table()
+    con.register("digests", digests)
+    assert set(digests["worker_id"].to_pylist()) == expected and digests.num_rows == len(expected)
+    assert len(set(digests["week_start"].to_pylist())) == 1
+    mismatched = con.execute(
+        f"""
+        select count(*) filter (where d.week_points != coalesce(l.points, 0)),
+               count(*) filter (where l.rank_in_team is not null and d.team_rank != l.rank_in_team),
+               count(*) filter (where d.streak_days != coalesce(g.current_streak_days, 0)),
+               count(*) filter (where json_extract_string(d.field_values, '$.week_points')
+                                      != cast(d.week_points as varchar)
+                                   or json_extract_string(d.field_values, '$.team_rank')
+                                      != cast(d.team_rank as varchar)),
+               count(*) filter (where d.week_points > 0), count(*)
+        from digests d
+        left join read_parquet('{lake}/team_leaderboards.parquet') l
+            on l.worker_id = d.worker_id and l.week_start = d.week_start
+        left join read_parquet('{lake}/worker_engagement.parquet') g on g.worker_id = d.worker_id
+        """
+    ).fetchall()[0]
+    assert mismatched[:4] == (0, 0, 0, 0)
+    assert 0 < mismatched[4] < mismatched[5]  # some earned points last week, not everybody
