@@ -78,7 +78,9 @@ class Marts:
         version = path.stat().st_mtime_ns
         offset = _offset(cursor, version)
         where = ["organization_id = ?", *(f'"{name}" = ?' for name in filters)]
-        ordering = ", ".join(f'"{column}"' for column in order)
+        ordering = ", ".join(
+            f'"{column[1:]}" desc' if column.startswith("-") else f'"{column}"' for column in order
+        )
         sql = (
             f"select * from read_parquet(?) where {' and '.join(where)} "
             f"order by {ordering} limit ? offset ?"

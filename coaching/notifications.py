@@ -23,6 +23,7 @@ class NotificationKind(StrEnum):
     BULK_OPT_OUT = "bulk_opt_out"
     DELIVERY_FAILED = "delivery_failed"  # a notification could not be delivered (dead letter)
     RUN_FAILED = "run_failed"  # platform: a pipeline run failed (a failed blocking check too)
+    CHECK_FAILED = "check_failed"  # platform: a blocking data check failed (and stopped its run)
 
 
 class NotificationChannel(StrEnum):
@@ -77,6 +78,7 @@ KIND_RULES: dict[NotificationKind, KindRule] = {
     ),
     NotificationKind.DELIVERY_FAILED: KindRule("notification", Severity.WARNING, "admin"),
     NotificationKind.RUN_FAILED: KindRule("run", Severity.CRITICAL, "platform"),
+    NotificationKind.CHECK_FAILED: KindRule("check", Severity.CRITICAL, "platform"),
 }
 
 

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import duckdb
 from sqlalchemy import func, select
@@ -21,9 +22,16 @@ from activation.enrollment_sync import SyncReport, program_names, sync_enrollmen
 from activation.sender import SenderConfig
 from activation.service import activate as activate_passes
 from coaching import clock
+from coaching.rendering import render
 from coaching.settings import Settings
 from coaching.store.engine import make_engine, transaction
-from coaching.store.tables import Enrollment, ExperimentAssignment, Organization, OutboxMessage
+from coaching.store.tables import (
+    Enrollment,
+    ExperimentAssignment,
+    Organization,
+    OutboxMessage,
+    Worker,
+)
 from demo.scenario import PlantedPrograms, delete_a_planned_member
 from demo.services import local_services, tell_twilio_what_it_knows
 from orchestration.runs import dagster_instance, ingest, transform
@@ -43,6 +51,10 @@ class LoopSummary:
     opt_outs: int = 0
     sent_by_program: Counter[str] = field(default_factory=Counter)  # accepted sends per program
     sent_to_holdouts: int = 0
+    # The weekly digests due by the replayed day, those sent, and one as Twilio received it.
+    digests_due: int = 0
+    digests_sent: int = 0
+    digest_example: str = ""
 
     @property
     def double_sent(self) -> int:
@@ -205,8 +217,34 @@ def run_loop(
                     .select_from(OutboxMessage)
                     .where(OutboxMessage.message_sid.is_not(None))
                 )
+                _digests(local, session, summary)
             engine.dispose()
     return summary
+
+
+def _digests(settings: Settings, session: Any, summary: LoopSummary) -> None:
+    """How many of the week's digests were due and sent, and what one of them said."""
+    path = settings.lake_dir / "gold" / "worker_digests.parquet"
+    if not path.exists():
+        return
+    with duckdb.connect() as con:
+        keys = [k for (k,) in con.execute("select idempotency_key from read_parquet(?) where is_due", [str(path)]).fetchall()]  # fmt: skip
+    summary.digests_due = len(keys)
+    sent = []
+    for start in range(0, len(keys), 5000):
+        sent += session.execute(
+            select(OutboxMessage, Worker.display_name)
+            .join(Worker, Worker.id == OutboxMessage.worker_id)
+            .where(
+                OutboxMessage.idempotency_key.in_(keys[start : start + 5000]),
+                OutboxMessage.message_sid.is_not(None),
+            )
+        ).all()
+    summary.digests_sent = len(sent)
+    if sent:  # as the worker read it
+        row, name = min(sent, key=lambda pair: pair[0].idempotency_key)
+        context = {**(row.field_values or {}), "display_name": name}
+        summary.digest_example = render(row.body or "", row.template_variables, context).text
 
 
 async def _inbound(emulator: EmulatorThread, row: OutboxMessage, sender: str, body: str) -> None:

@@ -58,9 +58,12 @@ def describe(
     calls: list[Any],
 ) -> str:
     truth = manifest["notifications"]
+    quota = Counter(kind for plant in truth.get("quota", []) for kind in plant["kinds"])
     planted = {
         "wellbeing_decline": truth["wellbeing"]["declining"],
         "bulk_opt_out": len(truth["bulk_opt_outs"]),
+        "quota_warning": quota["quota_warning"],
+        "quota_reached": quota["quota_reached"],
     }
     lines = ["  notifications (notifications_due → inbox, local SMTP, signed webhook):"]
     for kind in sorted(set(claimed) | set(planted)):

@@ -18,7 +18,8 @@ from orchestration.runs import ingest, transform
 from tests.coaching.simulator.truth import store_table
 from tests.conftest import make_settings
 
-END = date(2026, 11, 1)
+# The 3rd, so the as-of month holds two simulated days (the quotas planted in it are reached).
+END = date(2026, 11, 3)
 
 
 def build_world(home: Path) -> tuple[Settings, dict[str, Any], Any]:

@@ -49,6 +49,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         '"{{ title }}" to {{ destination }} failed {{ attempts }} times and was given up: '
         "{{ error }}",
     ),
+    NotificationKind.CHECK_FAILED: (
+        "Blocking check failed: {{ check }}",
+        "The check {{ check }} on {{ asset }} failed in run {{ run_id }} of {{ job }}, so what "
+        "depends on it was not built: {{ description }}",
+    ),
     NotificationKind.RUN_FAILED: (
         "Pipeline run failed: {{ job }}",
         "Run {{ run_id }} of {{ job }} failed: {{ error }}",

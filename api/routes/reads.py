@@ -5,20 +5,21 @@ must see real classes in the route signatures.)
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from api.crud import load
-from api.deps import PrincipalDep, RowId, TenantSessionDep
+from api.deps import Principal, PrincipalDep, RowId, TenantSessionDep, reader
 from api.marts import CURSOR_PATTERN, Marts
 from api.problems import RESPONSES, Problem
 from api.resources import SEGMENTS
 from api.routing import StoreRouter
 from api.schemas import SegmentPreview, SegmentPreviewRequest
 from api.schemas.experiments import ExperimentPlan, ExperimentPlanRequest
+from coaching.domain import PROGRAM_ROLES, Role
 from coaching.segments.catalog import FEATURES
 from coaching.segments.rules import SegmentRule
 from coaching.segments.sql import to_sql
@@ -44,9 +45,11 @@ class FeatureRead(BaseModel):
 class MartRead:
     path: str
     mart: str
-    order: tuple[str, ...]
+    order: tuple[str, ...]  # a leading '-' sorts that column descending
     filters: tuple[str, ...]
     summary: str
+    readers: frozenset[Role] | None = None  # None: every role of the organization
+    types: tuple[tuple[str, type], ...] = ()  # filters that are not text: (name, type)
 
 
 READS = (
@@ -79,6 +82,33 @@ READS = (
         "Weekly cohorts: retention, reply rate, completion",
     ),
     MartRead(
+        "/reads/leaderboards",
+        "team_leaderboards",
+        ("-week_start", "team", "rank_in_team", "worker_id"),
+        ("team", "week_start", "worker_id"),
+        "Weekly team leaderboards: each worker's points and rank in the team, latest week first",
+        PROGRAM_ROLES,
+        (("week_start", date),),
+    ),
+    MartRead(
+        "/reads/engagement",
+        "worker_engagement",
+        ("-points_7d", "worker_id"),
+        ("team", "worker_id"),
+        "Each worker's points (all time, last 7 days) and streaks, most points first",
+        PROGRAM_ROLES,
+    ),
+    MartRead(
+        "/reads/wellbeing",
+        "wellbeing_checkins",
+        ("trend", "worker_id"),
+        ("worker_id", "is_declining"),
+        "Wellbeing check-ins per worker: latest score, the average before it and the trend, "
+        "steepest decline first (is_declining=true for the ones worth a conversation)",
+        PROGRAM_ROLES,
+        (("is_declining", bool),),
+    ),
+    MartRead(
         "/reads/experiment-results",
         "experiment_results",
         ("experiment_id", "metric", "dimension", "dimension_value", "variant_key"),
@@ -101,7 +131,13 @@ def _page_fields() -> dict[str, Any]:
 
 
 def _add_read(spec: MartRead) -> None:
-    fields = {name: (str | None, Field(default=None, max_length=120)) for name in spec.filters}
+    types = dict(spec.types)
+    fields = {
+        name: (types[name] | None, Field(default=None))
+        if name in types
+        else (str | None, Field(default=None, max_length=120))
+        for name in spec.filters
+    }
     Query_ = create_model(
         f"{spec.mart}_query", __config__=ConfigDict(extra="forbid"), **fields, **_page_fields()
     )
@@ -110,7 +146,7 @@ def _add_read(spec: MartRead) -> None:
     def read(
         request: Request,
         query: Annotated[Query_, Query()],  # type: ignore[valid-type]
-        principal: PrincipalDep,
+        principal: Annotated[Principal, reader(spec.readers, spec.path.removeprefix("/reads/"))],
     ) -> Any:
         values = query.model_dump()
         cursor, limit = values.pop("cursor"), values.pop("limit")

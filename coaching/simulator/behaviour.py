@@ -450,6 +450,7 @@ class Behaviour:
         self._count(
             w, prog, jvar, pvar, nudge, in_journey_exp, in_program_exp, delivered, reply, stop
         )
+        self.notices.record_sends(org, day, len(self.world.organizations))
         tally.messages += int((~nudge).sum())
         tally.follow_ups += int(nudge.sum())
         tally.delivered += int(delivered.sum())

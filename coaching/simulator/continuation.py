@@ -126,6 +126,8 @@ def continue_world(
     manifest["dirty"] = dict(sorted(dirty.items()))
     manifest["quarantine_expected"] = quarantine_expected(manifest["dirty"])
     manifest["store"] = previous.get("store", {})
+    # Quotas were planted once, for the first run's last month: that truth stays as it was.
+    manifest["notifications"]["quota"] = previous.get("notifications", {}).get("quota", [])
     _append_truth(settings, new_truth)
     write_text(json.dumps(manifest, indent=2, sort_keys=True), manifest_path)
     return manifest

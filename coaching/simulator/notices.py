@@ -2,7 +2,9 @@
 
 Two things are planted, each from its own random stream so every other draw of the world stays as
 it was: a share of workers whose wellbeing drops by two points on a day in the second half of the
-world, and one program where many workers opt out on one day. The truth is then counted from what
+world, and one program where many workers opt out on one day. A third is planted after the days
+are played: the two quietest client organizations get monthly quotas their last month's messages
+exceed (one past 80%, one past 100%), since the tiers' quotas are far above a simulated month. The truth is then counted from what
 the simulated days produced, by the same rules the warehouse applies (`coaching.notifications`),
 so a build of the world should raise exactly these.
 """
@@ -26,6 +28,8 @@ BULK_OPT_OUT_RATE = 0.3
 # What the warehouse calls a decline worth a human look (marts/wellbeing_checkins.sql).
 LOW_SCORE = 2
 DROP = -1.5
+# (share of the quota the as-of month's messages use, the notices that share should raise)
+QUOTA_PLANTS = ((0.9, ("quota_warning",)), (1.25, ("quota_warning", "quota_reached")))
 
 
 class PlantedNotices:
@@ -40,7 +44,38 @@ class PlantedNotices:
         self.bulk_program = programs - 1 if programs and config.days >= 3 else -1
         self.bulk_day = (2 * config.days) // 3
         self.start_date = config.start_date
+        self.as_of = config.end_date  # a build as of this day sees the whole world
         self._check_ins: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._sends: dict[int, np.ndarray] = {}  # day -> messages sent per organization
+
+    def record_sends(self, org: np.ndarray, day: int, organizations: int) -> None:
+        counts = np.bincount(org, minlength=organizations).astype(np.int64)
+        self._sends[day] = self._sends.get(day, 0) + counts
+
+    def plant_quotas(self, organization_ids: list[str], clients: list[int]) -> list[dict[str, Any]]:
+        """Quotas for the two quietest client organizations that their messages of the as-of
+        month use past each planted share; returns what to store and what it should raise.
+        Nothing is planted when the as-of month has no simulated day (a world ending on the 1st)."""
+        month = self.as_of.replace(day=1)
+        first = max(0, (month - self.start_date).days)
+        days = [self._sends[d] for d in sorted(self._sends) if d >= first]
+        if not days:
+            return []
+        sends = np.sum(days, axis=0)
+        quiet = sorted((int(sends[o]), o) for o in clients if sends[o] > 0)
+        plants = []
+        for (share, kinds), (sent, o) in zip(QUOTA_PLANTS, quiet, strict=False):
+            quota = max(1, round(sent / share))
+            plants.append(
+                {
+                    "organization_id": organization_ids[o],
+                    "month": month.isoformat()[:7],
+                    "messages": sent,
+                    "quota": quota,
+                    "kinds": list(kinds),
+                }
+            )
+        return plants
 
     def wellbeing_shift(self, w: np.ndarray, day: int) -> np.ndarray:
         return np.where(day >= self.decline_day[w], -WELLBEING_DROP, 0.0)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
 
 from coaching.domain import EnrollmentStatus
 from coaching.errors import ConfigurationError, InputError
@@ -205,11 +205,21 @@ def _run(
         connection, population, behaviour,
         population.opted_out_day != NO_DAY, finished_mask(population, behaviour),
     )  # fmt: skip
-    return manifest_of(config, world, population, behaviour, planter, counts, event_counts, final, {
+    quotas = behaviour.notices.plant_quotas(
+        [o.id for o in world.organizations], [o.index for o in world.client_organizations]
+    )
+    for plant in quotas:
+        connection.execute(
+            text("update organizations set monthly_message_quota = :quota where id = :id"),
+            {"quota": plant["quota"], "id": plant["organization_id"]},
+        )
+    manifest = manifest_of(config, world, population, behaviour, planter, counts, event_counts, final, {
         "message_events": event_files,
         "hr_rosters": [f"{LANDING_HR}/{p.parent.name}/{p.name}" for p in roster.paths],
         "hr_performance": hr_files,
     })  # fmt: skip
+    manifest["notifications"]["quota"] = quotas
+    return manifest
 
 
 def store_events(connection: Connection, block: pa.Table) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import pytest
@@ -75,10 +76,54 @@ def store(tmp_path: Path) -> str:
     return url
 
 
-def test_a_failed_run_is_told_to_the_operators_once(tmp_path: Path, store: str) -> None:
+def _sense_failure(tmp_path: Path, store: str, job: Any, hook: Any, smtp: Any) -> None:
+    """Run `job` to its failure, then the run-failure sensor on it twice (it may see a failure
+    more than once), with the operators' channels set."""
+    import os
+
     from orchestration.defs.activation.sensors import run_failure_notice
     from orchestration.resources import ActivationResource
 
+    instance = dg.DagsterInstance.ephemeral()
+    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
+    env = {
+        "COACH_OPS_EMAILS": '["ops@platform.example.org"]',
+        "COACH_OPS_WEBHOOK_URL": hook.url,
+        "COACH_OPS_WEBHOOK_SECRET": SECRET,
+        "COACH_SMTP_HOST": "127.0.0.1",
+        "COACH_SMTP_PORT": str(smtp.port),
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        resource = ActivationResource(
+            home=str(tmp_path),
+            database_url=store,
+            lake_dir=str(tmp_path / "lake"),
+            twilio_account_sid="AC" + "0" * 32,
+            twilio_auth_token="t" * 32,
+            twilio_api_url="http://127.0.0.1:1",
+        )
+        for _ in range(2):
+            context = dg.build_run_status_sensor_context(
+                sensor_name="run_failure_notice",
+                dagster_event=failure,
+                dagster_instance=instance,
+                dagster_run=result.dagster_run,
+                resources={"activation": resource},
+            ).for_run_failure()
+            run_failure_notice(context)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def test_a_failed_run_is_told_to_the_operators_once(tmp_path: Path, store: str) -> None:
     @dg.op
     def breaks() -> None:
         raise RuntimeError("the lake is gone")
@@ -88,46 +133,36 @@ def test_a_failed_run_is_told_to_the_operators_once(tmp_path: Path, store: str) 
         breaks()
 
     with LocalWebhookReceiver(SECRET) as hook, LocalSMTPServer() as smtp:
-        instance = dg.DagsterInstance.ephemeral()
-        result = fragile.execute_in_process(instance=instance, raise_on_error=False)
-        assert not result.success
-        failure = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
-        import os
+        _sense_failure(tmp_path, store, fragile, hook, smtp)
+    assert len(hook.calls) == 1
+    assert hook.calls[0].payload["notification"]["kind"] == "run_failed"
+    assert "the lake is gone" in hook.calls[0].payload["notification"]["body"]
+    assert [m.recipients for m in smtp.mails] == [["ops@platform.example.org"]]
 
-        env = {
-            "COACH_OPS_EMAILS": '["ops@platform.example.org"]',
-            "COACH_OPS_WEBHOOK_URL": hook.url,
-            "COACH_OPS_WEBHOOK_SECRET": SECRET,
-            "COACH_SMTP_HOST": "127.0.0.1",
-            "COACH_SMTP_PORT": str(smtp.port),
-        }
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        try:
-            resource = ActivationResource(
-                home=str(tmp_path),
-                database_url=store,
-                lake_dir=str(tmp_path / "lake"),
-                twilio_account_sid="AC" + "0" * 32,
-                twilio_auth_token="t" * 32,
-                twilio_api_url="http://127.0.0.1:1",
-            )
-            for _ in range(2):  # the sensor may see the same failure twice
-                context = dg.build_run_status_sensor_context(
-                    sensor_name="run_failure_notice",
-                    dagster_event=failure,
-                    dagster_instance=instance,
-                    dagster_run=result.dagster_run,
-                    resources={"activation": resource},
-                ).for_run_failure()
-                run_failure_notice(context)
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
-        assert len(hook.calls) == 1
-        assert hook.calls[0].payload["notification"]["kind"] == "run_failed"
-        assert "the lake is gone" in hook.calls[0].payload["notification"]["body"]
-        assert [m.recipients for m in smtp.mails] == [["ops@platform.example.org"]]
+
+def test_a_failed_blocking_check_is_a_notice_of_its_own(tmp_path: Path, store: str) -> None:
+    @dg.asset
+    def bronze_messages() -> int:
+        return 1
+
+    @dg.asset_check(asset=bronze_messages, blocking=True)
+    def quarantine_share() -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(passed=False, description="12% of rows quarantined (limit 5%)")
+
+    @dg.asset(deps=[bronze_messages])
+    def messages() -> None:
+        return None
+
+    job = dg.Definitions(
+        assets=[bronze_messages, messages],
+        asset_checks=[quarantine_share],
+        jobs=[dg.define_asset_job("ingest_and_build")],
+    ).resolve_job_def("ingest_and_build")
+    with LocalWebhookReceiver(SECRET) as hook, LocalSMTPServer() as smtp:
+        _sense_failure(tmp_path, store, job, hook, smtp)
+    kinds = sorted(call.payload["notification"]["kind"] for call in hook.calls)
+    assert kinds == ["check_failed", "run_failed"]  # once each, though sensed twice
+    check = next(c for c in hook.calls if c.payload["notification"]["kind"] == "check_failed")
+    assert "quarantine_share" in check.payload["notification"]["title"]
+    assert "12% of rows quarantined" in check.payload["notification"]["body"]
+    assert len(smtp.mails) == 2

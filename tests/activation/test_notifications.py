@@ -109,21 +109,37 @@ def test_each_trigger_raises_what_the_world_planted(world, smtp) -> None:
     assert bulk == {(b["program_id"], b["date"]) for b in truth["bulk_opt_outs"]}
     assert any(b["planted"] for b in truth["bulk_opt_outs"])
 
-    # Each went to the program's manager, in the inbox and by email, and the mail arrived.
+    # The quotas planted tight: past 80% (a warning) and past 100% (a warning and reached).
+    quota = {
+        (n.organization_id, n.kind)
+        for kind in (NotificationKind.QUOTA_WARNING, NotificationKind.QUOTA_REACHED)
+        for n in _notifications(engine, kind)
+    }
+    assert quota == {(q["organization_id"], k) for q in truth["quota"] for k in q["kinds"]}
+    assert len(truth["quota"]) == 2
+
+    # Each went to the program's manager (quota notices: the admins), in the inbox and by email,
+    # and the mail arrived.
     with transaction(engine) as session:
         managers = dict(session.execute(select(Program.id, Program.manager_id)).all())
         roles = dict(session.execute(select(User.id, User.role)).all())
+        kinds = dict(session.execute(select(Notification.id, Notification.kind)).all())
     deliveries = _deliveries(engine)
     for delivery in deliveries:
-        assert roles[delivery.user_id] == Role.PROGRAM_MANAGER
+        to_admins = kinds[delivery.notification_id].startswith("quota")
+        assert roles[delivery.user_id] == (Role.ADMIN if to_admins else Role.PROGRAM_MANAGER)
         assert delivery.status == DeliveryStatus.SENT
-    assert {d.user_id for d in deliveries} <= set(managers.values())
+    assert {d.user_id for d in deliveries if roles[d.user_id] != Role.ADMIN} <= set(
+        managers.values()
+    )
     assert Counter(d.channel for d in deliveries) == {
         "inbox": report.claimed.claimed,
         "email": report.claimed.claimed,
     }
+    with transaction(engine) as session:
+        titles = dict(session.execute(select(Notification.id, Notification.title)).all())
     assert sorted(m.subject for m in smtp.mails) == sorted(
-        n.title for n in declines + _notifications(engine, NotificationKind.BULK_OPT_OUT)
+        titles[d.notification_id] for d in deliveries if d.channel == "email"
     )
     assert all("{" not in n.body for n in declines)  # every variable was filled
 

@@ -98,3 +98,40 @@ def test_journey_states_are_read_by_the_rule_that_moved_each_worker(api: Api) ->
     answer = api.client.get("/reads/journey-states?rule_kind=quiz_answer", headers=mine.admin)
     assert answer.status_code == 200
     assert sorted(r["enrollment_id"] for r in answer.json()["items"]) == ["e0", "e2", "e4"]
+
+
+def test_leaderboards_engagement_and_wellbeing_are_for_managers(api: Api) -> None:
+    org, other = api.organization(), api.organization()
+    publish(
+        api,
+        "team_leaderboards",
+        f"""select * from (values
+            ('{org.id}', 'Coast A', date '2026-10-19', 'w1', 30::hugeint, 1::bigint),
+            ('{org.id}', 'Coast A', date '2026-10-26', 'w2', 50::hugeint, 1::bigint),
+            ('{org.id}', 'Coast A', date '2026-10-26', 'w1', 20::hugeint, 2::bigint),
+            ('{other.id}', 'Coast A', date '2026-10-26', 'x', 99::hugeint, 1::bigint))
+            as t(organization_id, team, week_start, worker_id, points, rank_in_team)""",
+    )
+    publish(
+        api,
+        "wellbeing_checkins",
+        f"""select * from (values
+            ('w1', '{org.id}', 4::bigint, 2, -1.7, true),
+            ('w2', '{org.id}', 3::bigint, 4, 0.3, false))
+            as t(worker_id, organization_id, check_ins, latest_score, trend, is_declining)""",
+    )
+    pm = org.headers["program_manager"]
+    board = api.client.get("/reads/leaderboards", headers=pm).json()["items"]
+    assert [(r["week_start"], r["worker_id"]) for r in board] == [
+        ("2026-10-26", "w2"), ("2026-10-26", "w1"), ("2026-10-19", "w1")
+    ]  # fmt: skip
+    week = api.client.get("/reads/leaderboards?week_start=2026-10-19", headers=pm).json()
+    assert [r["points"] for r in week["items"]] == [30]
+    declining = api.client.get("/reads/wellbeing?is_declining=true", headers=pm).json()
+    assert [r["worker_id"] for r in declining["items"]] == ["w1"]
+    for bad in ("/reads/wellbeing?is_declining=maybe", "/reads/leaderboards?week_start=soon"):
+        answer = api.client.get(bad, headers=pm)
+        assert answer.status_code == 422 and "query." in answer.text, answer.text
+    for path in ("/reads/leaderboards", "/reads/wellbeing", "/reads/engagement"):
+        refused = api.client.get(path, headers=org.headers["content_specialist"])
+        assert refused.status_code == 403, path

@@ -1,6 +1,9 @@
-"""`run_failure_notice`: a failed run (a failed blocking asset check fails its run too) is told to
-the platform's operators by email (COACH_OPS_EMAILS) and webhook (COACH_OPS_WEBHOOK_URL), once per
-run, through the notifier's outbox. It starts no runs, so it ships running."""
+"""`run_failure_notice`: a failed run is told to the platform's operators by email
+(COACH_OPS_EMAILS) and webhook (COACH_OPS_WEBHOOK_URL), once per run, through the notifier's
+outbox; each blocking asset check that failed in it (and so stopped what depends on it) is told as
+a notice of its own, naming the check and what it found. It starts no runs, so it ships running."""
+
+from typing import Any
 
 import dagster as dg
 
@@ -31,6 +34,37 @@ def run_failure_notice(context: dg.RunFailureSensorContext, activation: Activati
         "failed",
         {"job": run.job_name, "run_id": run.run_id, "error": error[:2000]},
     )
+    checks = 0
+    for check in failed_blocking_checks(context.instance, run.run_id):
+        name = f"{check.asset_key.to_user_string()}:{check.check_name}"
+        checks += raise_platform_notice(
+            activation.settings(),
+            NotificationKind.CHECK_FAILED,
+            name,
+            run.run_id,
+            {
+                "check": check.check_name,
+                "asset": check.asset_key.to_user_string(),
+                "job": run.job_name,
+                "run_id": run.run_id,
+                "description": (check.description or "no description")[:2000],
+            },
+        )
     context.log.info(
-        f"run {run.run_id} failed; operators {'told' if raised else 'not told (no channel set)'}"
+        f"run {run.run_id} failed ({checks} blocking checks); operators "
+        f"{'told' if raised else 'not told (no channel set)'}"
     )
+
+
+def failed_blocking_checks(instance: dg.DagsterInstance, run_id: str) -> list[Any]:
+    """The blocking asset checks that failed in a run, as Dagster recorded their evaluations."""
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    found = []
+    for record in records:
+        event = record.event_log_entry.dagster_event
+        evaluation = event.event_specific_data if event else None
+        if evaluation is not None and not evaluation.passed and evaluation.blocking:
+            found.append(evaluation)
+    return found
