@@ -158,6 +158,12 @@ CONTENT = operational(
     Column("kind", required=True, allowed=_values(ContentKind), description="text or template."),
     Column("description", multiline=True, description="Free description."),
     Column("correct_answer", description="For quiz content: the option that counts as correct."),
+    Column(
+        "is_urgent",
+        "BOOLEAN",
+        required=True,
+        description="Urgent content may go out past the monthly quota, up to the tier's grace.",
+    ),
 )
 CONTENT_VARIANTS = operational(
     "content_variants",

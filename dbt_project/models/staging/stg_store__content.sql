@@ -12,6 +12,7 @@ renamed as (
         kind,
         description,
         correct_answer,
+        is_urgent,
         {{ audit_columns() }}
     from source
 )
