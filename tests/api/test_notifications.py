@@ -151,3 +151,21 @@ def _due(organization_id: str, kind: str, subject_type: str, recipient: str) -> 
         "reference": 0.02 if kind == "bulk_opt_out" else 4.0,
         "detail": "5 of 100",
     }
+
+
+def test_an_invalid_email_is_refused_when_the_user_is_created(api: Api) -> None:
+    """Notifications go by email: an address no mail server could take never reaches the store."""
+    org = api.organization()
+    for bad in (
+        "grace",
+        "grace@",
+        "@example.org",
+        "grace@example",
+        "gr ace@example.org",
+        "a@b@c.org",
+    ):
+        body = {**create_body("users", {}), "email": bad}
+        answer = api.client.post("/users", json=body, headers=org.admin)
+        assert answer.status_code == 422 and "body.email" in answer.text, bad
+    users = api.client.get("/users", headers=org.admin).json()["items"]
+    assert all("@" in u["email"] and "." in u["email"].split("@")[1] for u in users)
