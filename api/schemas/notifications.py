@@ -17,7 +17,7 @@ WebhookUrl = Annotated[
     Field(
         min_length=10,
         max_length=500,
-        pattern=r"^https?://[^\s/?#@]+(/[^\s]*)?$",
+        pattern=r"^https?://[^\x00-\x20\x7f/?#@]+(/[^\x00-\x20\x7f]*)?$",
         examples=["https://chat.example.org/hooks/coach"],
     ),
 ]

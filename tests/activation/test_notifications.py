@@ -227,6 +227,8 @@ def test_faults_are_retried_then_delivered_once_or_dead_lettered(world, smtp) ->
         assert {c.payload["notification"]["kind"] for c in hook.calls} <= {
             "wellbeing_decline",
             "bulk_opt_out",
+            "quota_warning",
+            "quota_reached",
         }
 
         # An endpoint that keeps failing is given up after the last attempt, and the admins are
