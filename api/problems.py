@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import compile_path
 
 MEDIA_TYPE = "application/problem+json"
@@ -194,6 +195,14 @@ def install(app: FastAPI) -> None:
     async def _busy(_: Request, exc: SQLAlchemyTimeout) -> JSONResponse:
         log.warning("store connection pool exhausted: %s", exc)
         return response(503, "the store is busy; retry shortly", headers={"Retry-After": "1"})
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, _: ClientDisconnect) -> JSONResponse:
+        # The caller stopped waiting while its body was read (Twilio gives up on a slow webhook
+        # and retries it later): nothing was stored and nobody reads an answer, so it is no
+        # server error and earns no traceback.
+        log.info("client went away during %s %s", request.method, request.url.path)
+        return response(400, "the client closed the connection")
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -53,7 +53,7 @@ class LoopSummary:
     sent_to_holdouts: int = 0
     # The weekly digests due by the replayed day, those sent, and one as Twilio received it.
     digests_due: int = 0
-    digests_sent: int = 0
+    digests: Counter[str] = field(default_factory=Counter)  # outbox status -> digests
     digest_example: str = ""
 
     @property
@@ -223,26 +223,28 @@ def run_loop(
 
 
 def _digests(settings: Settings, session: Any, summary: LoopSummary) -> None:
-    """How many of the week's digests were due and sent, and what one of them said."""
+    """How many of the week's digests were due, what became of them, and what one said."""
     path = settings.lake_dir / "gold" / "worker_digests.parquet"
     if not path.exists():
         return
     with duckdb.connect() as con:
         keys = [k for (k,) in con.execute("select idempotency_key from read_parquet(?) where is_due", [str(path)]).fetchall()]  # fmt: skip
     summary.digests_due = len(keys)
-    sent = []
+    rows = []
     for start in range(0, len(keys), 5000):
-        sent += session.execute(
+        rows += session.execute(
             select(OutboxMessage, Worker.display_name)
             .join(Worker, Worker.id == OutboxMessage.worker_id)
-            .where(
-                OutboxMessage.idempotency_key.in_(keys[start : start + 5000]),
-                OutboxMessage.message_sid.is_not(None),
-            )
+            .where(OutboxMessage.idempotency_key.in_(keys[start : start + 5000]))
         ).all()
-    summary.digests_sent = len(sent)
-    if sent:  # as the worker read it
-        row, name = min(sent, key=lambda pair: pair[0].idempotency_key)
+    summary.digests = Counter(row.status for row, _ in rows)
+    sent = [(row, name) for row, name in rows if row.message_sid]
+    if sent:  # as the worker read it: one who earned points, if anyone did
+        row, name = max(
+            sent,
+            key=lambda pair: (int((pair[0].field_values or {}).get("week_points", 0)),
+                              pair[0].idempotency_key),
+        )  # fmt: skip
         context = {**(row.field_values or {}), "display_name": name}
         summary.digest_example = render(row.body or "", row.template_variables, context).text
 

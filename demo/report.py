@@ -162,9 +162,9 @@ def describe_loop(summary: LoopSummary) -> str:
             f"  replies {summary.replies} (opt-outs {summary.opt_outs}); outbox: {outbox}",
             f"  exactly once: Twilio accepted {summary.accepted_by_twilio} messages for "
             f"{summary.sent_rows} sent outbox rows ({summary.double_sent} double-sent)",
-            f"  weekly digests (worker_digests): {summary.digests_due} due this week, "
-            f"{summary.digests_sent} sent"
-            + (f"; e.g. {summary.digest_example}" if summary.digest_example else ""),
+            f"  weekly digests (worker_digests): {summary.digests_due} due this week; "
+            + (", ".join(f"{k} {v}" for k, v in sorted(summary.digests.items())) or "none claimed"),
+            *([f'    e.g. "{summary.digest_example}"'] if summary.digest_example else []),
         ]
     )
 

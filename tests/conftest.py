@@ -29,6 +29,31 @@ def pytest_configure(config: pytest.Config) -> None:
     prepare_manifest()
 
 
+# The files that take minutes (measured with --durations), longest first. Two processes share the
+# files (`--dist loadfile` hands them out in collection order): started first, the long ones run
+# beside the many short ones instead of leaving one process alone with a long file at the end.
+LONGEST_FIRST = (
+    "tests/demo/test_loop.py",
+    "tests/api/test_fuzz.py",
+    "tests/orchestration/test_memory_limits.py",
+    "tests/orchestration/test_transform.py",
+    "tests/orchestration/test_incremental.py",
+    "tests/activation/test_notifications.py",
+    "tests/activation/test_crash.py",
+    "tests/api/test_isolation.py",
+    "tests/orchestration/test_ui.py",
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::")[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: each file keeps its own order
+
+
 @contextmanager
 def postgres_database(base: str) -> Iterator[str]:
     """A new, empty PostgreSQL database on the server of `base`, dropped afterwards."""

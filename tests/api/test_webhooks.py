@@ -203,3 +203,29 @@ def test_another_organizations_number_cannot_be_taken_and_its_stop_stays_its_own
         headers=taker.admin,
     )
     assert both.status_code == 200, "one organization may send on one number by both channels"
+
+
+def test_a_caller_that_goes_away_mid_body_is_no_server_error(api: Api, caplog) -> None:
+    """Twilio gives up on a webhook that answers slowly and retries it: the abandoned request
+    raises no error out of the application (the server would log a traceback for each)."""
+    import anyio
+
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "http_version": "1.1", "method": "POST", "scheme": "http",
+        "path": "/webhooks/twilio/status", "raw_path": b"/webhooks/twilio/status",
+        "query_string": b"", "root_path": "", "client": ("127.0.0.1", 1), "server": ("t", 80),
+        "headers": [(b"content-type", b"application/x-www-form-urlencoded"),
+                    (b"content-length", b"200"), (b"x-twilio-signature", b"x")],
+    }  # fmt: skip
+    with caplog.at_level("INFO", logger="api.problems"):
+        anyio.run(api.client.app, scope, receive, send)  # raises nothing
+    assert sent[0]["status"] == 400
+    assert "client went away" in caplog.text and "unhandled" not in caplog.text
