@@ -3,8 +3,9 @@
 Two things are planted, each from its own random stream so every other draw of the world stays as
 it was: a share of workers whose wellbeing drops by two points on a day in the second half of the
 world, and one program where many workers opt out on one day. A third is planted after the days
-are played: the two quietest client organizations get monthly quotas their last month's messages
-exceed (one past 80%, one past 100%), since the tiers' quotas are far above a simulated month. The truth is then counted from what
+are played: the two smallest client organizations get monthly quotas their last month's messages
+exceed (one past 80%, one past 100%), since the tiers' quotas are far above a simulated month. The
+largest, where the demo's program manager starts a program, keeps its tier's quota. The truth is then counted from what
 the simulated days produced, by the same rules the warehouse applies (`coaching.notifications`),
 so a build of the world should raise exactly these.
 """
@@ -53,8 +54,9 @@ class PlantedNotices:
         self._sends[day] = self._sends.get(day, 0) + counts
 
     def plant_quotas(self, organization_ids: list[str], clients: list[int]) -> list[dict[str, Any]]:
-        """Quotas for the two quietest client organizations that their messages of the as-of
-        month use past each planted share; returns what to store and what it should raise.
+        """Quotas for the two smallest client organizations (the last ones: worker shares fall
+        with the index) that their messages of the as-of month use past each planted share;
+        returns what to store and what it should raise.
         Nothing is planted when the as-of month has no simulated day (a world ending on the 1st)."""
         month = self.as_of.replace(day=1)
         first = max(0, (month - self.start_date).days)
@@ -62,9 +64,10 @@ class PlantedNotices:
         if not days:
             return []
         sends = np.sum(days, axis=0)
-        quiet = sorted((int(sends[o]), o) for o in clients if sends[o] > 0)
+        smallest = [o for o in reversed(clients[1:]) if sends[o] > 0]
         plants = []
-        for (share, kinds), (sent, o) in zip(QUOTA_PLANTS, quiet, strict=False):
+        for (share, kinds), o in zip(QUOTA_PLANTS, reversed(smallest[:2]), strict=False):
+            sent = int(sends[o])
             quota = max(1, round(sent / share))
             plants.append(
                 {
