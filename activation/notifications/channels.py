@@ -17,6 +17,7 @@ import json
 import smtplib
 import time
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
@@ -28,6 +29,9 @@ from coaching.settings import Settings
 SIGNATURE_HEADER = "X-Coach-Signature"
 DELIVERY_HEADER = "X-Coach-Delivery"
 RETRYABLE_HTTP = frozenset({408, 425, 429})
+# CRLF lines up to RFC 5322's 998: Python's default folding at 78 breaks a long subject before
+# its first word, and mail clients then show it with a leading space.
+MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ class EmailChannel:
                 client.close()
 
     def send(self, key: str, to: str, subject: str, body: str) -> SendResult:
-        message = EmailMessage()
+        message = EmailMessage(policy=MAIL_POLICY)
         message["From"] = self.settings.smtp_sender
         message["To"] = to
         message["Subject"] = subject

@@ -51,6 +51,18 @@ def test_smtp_replies_are_classified(tmp_path: Path) -> None:
     assert not gone.ok and gone.retryable
 
 
+def test_a_long_or_accented_subject_arrives_as_it_was_written(tmp_path: Path) -> None:
+    subjects = [
+        "Kenya Agri Extension Cooperative has used 90% of this month's messages",
+        "Wellbeing check-in: Amélie Nyambura-Ochieng of Lagos Community Health may need a talk",
+    ]
+    with LocalSMTPServer() as smtp:
+        channel = EmailChannel(Settings(home=tmp_path, smtp_host="127.0.0.1", smtp_port=smtp.port))
+        for i, subject in enumerate(subjects):
+            assert channel.send(f"s{i}", "a@x.org", subject, "Body").ok
+        assert [m.subject for m in smtp.mails] == subjects
+
+
 def test_webhook_answers_are_classified() -> None:
     with LocalWebhookReceiver(SECRET) as hook:
         channel = WebhookChannel(timeout=2)
