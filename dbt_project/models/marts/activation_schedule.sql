@@ -110,10 +110,7 @@ contents as (
         and not variants.is_deleted
     qualify row_number() over (
         partition by with_variant.enrollment_id, with_variant.touchpoint_id, with_variant.attempt
-        order by
-            variants.language = with_variant.language desc,
-            variants.language = 'en' desc,
-            variants.language
+        order by {{ language_preference('variants.language', 'with_variant.language') }}
     ) = 1
 ),
 

@@ -58,10 +58,7 @@ contents as (
         and not variants.is_deleted
     qualify row_number() over (
         partition by recipients.worker_id
-        order by
-            variants.language = recipients.language desc,
-            variants.language = 'en' desc,
-            variants.language
+        order by {{ language_preference('variants.language', 'recipients.language') }}
     ) = 1
 ),
 
