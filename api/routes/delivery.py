@@ -21,6 +21,7 @@ from api.routing import StoreRouter
 from api.schemas.delivery import Usage, WorkerMessagePage
 from coaching import clock
 from coaching.domain import PROGRAM_ROLES, STATUS_RANK, TWILIO_ERRORS, EventKind, MessageStatus
+from coaching.quota import Allowance
 from coaching.store import usage
 from coaching.store.tables import (
     Enrollment,
@@ -179,10 +180,10 @@ def _replies(
 def month_usage(principal: Manager, session: TenantSessionDep) -> Any:
     now = clock.now()
     organization = session.get(Organization, principal.organization_id)
-    allowance = usage.allowances(session, now, [principal.organization_id])[
-        principal.organization_id
-    ]
     by_channel = usage.used_by_channel(session, now, [principal.organization_id])
+    allowance = Allowance.for_tier(
+        organization.tier, organization.monthly_message_quota, sum(by_channel.values())
+    )
     return Usage(
         month=now.strftime("%Y-%m"),
         tier=organization.tier,
