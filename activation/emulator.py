@@ -11,6 +11,17 @@ What it does as Twilio does:
 - status callbacks in Twilio's order (queued, sent, delivered, read; or failed / undelivered with an
   ErrorCode), form-encoded and signed with X-Twilio-Signature, with I-Twilio-Idempotency-Token.
 
+Content and media, as Twilio does them on WhatsApp:
+- the Content API (POST/GET https://content.twilio.com/v1/Content, fetch by sid): quick-reply,
+  list-picker, media and text templates, checked against WhatsApp's limits (400 with the field);
+- a ContentSid it created renders its body with ContentVariables (21656 when they are not a JSON
+  object); a list picker outside the 24-hour window fails with 63016 (it cannot be approved);
+  a sid it never saw is taken as a template approved elsewhere (the console);
+- MediaUrl on create (21620 for a URL that is not http(s); a type WhatsApp does not take, by the
+  file's extension, fails later with 12300), listed under Messages/{sid}/Media.json;
+- inbound messages with a tapped button (ButtonPayload, ButtonText), a list item (ListId,
+  ListTitle) and files (NumMedia, MediaUrl0, MediaContentType0).
+
 Faults (`Faults`, also settable at run time with POST /_emulator/faults): 429s, 5xxs, timeouts,
 latency, dropped callbacks, delivery failures per number. Every accepted message is appended to a
 JSON-lines log (GET /_emulator/log), which tests read to prove each message was sent exactly once;
@@ -40,10 +51,11 @@ import aiohttp
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 
-from coaching import clock
+from coaching import clock, interactive
 from coaching.domain import TWILIO_ERRORS
 
 API = "/2010-04-01/Accounts/{account}/Messages"
+CONTENT_API = "/v1/Content"
 E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 SESSION_WINDOW = timedelta(hours=24)
 SENDER_RATE = 80.0  # messages per second per sender, Twilio's WhatsApp default
@@ -131,6 +143,9 @@ class Emulator:
         self._http: aiohttp.ClientSession | None = None
         self.callbacks_posted = 0
         self.requests: Counter[str] = Counter()  # create requests per recipient, faults included
+        self.contents: dict[str, dict[str, Any]] = {}  # Content API templates by sid
+        self.content_order: list[str] = []
+        self.media: dict[str, list[dict[str, Any]]] = {}  # message sid -> its media
 
     # --- the application ---------------------------------------------------------------------
 
@@ -140,6 +155,10 @@ class Emulator:
         app.router.add_post(f"{base}.json", self.create)
         app.router.add_get(f"{base}.json", self.list)
         app.router.add_get(base + "/{sid}.json", self.fetch)
+        app.router.add_get(base + "/{sid}/Media.json", self.list_media)
+        app.router.add_post(CONTENT_API, self.create_content)
+        app.router.add_get(CONTENT_API, self.list_content)
+        app.router.add_get(CONTENT_API + "/{sid}", self.fetch_content)
         app.router.add_get("/_emulator/log", self.read_log)
         app.router.add_get("/_emulator/requests", self.read_requests)
         app.router.add_get("/_emulator/health", self.health)
@@ -197,6 +216,7 @@ class Emulator:
             return _error(401, 20003, "Authenticate")
         form = await request.post()
         params = {key: str(value) for key, value in form.items()}
+        media_urls = [str(value) for value in form.getall("MediaUrl", [])]
         self.requests[params.get("To", "")] += 1  # every request, refused or accepted
         if failure := await self._faults_before_answer():
             return failure
@@ -207,8 +227,13 @@ class Emulator:
             return _error(400, 21604, "A 'To' and a 'From' phone number are required")
         if not E164.match(number):
             return _error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
-        if not params.get("Body") and not params.get("ContentSid"):
+        if not params.get("Body") and not params.get("ContentSid") and not media_urls:
             return _error(400, 21602, "Message body is required.")
+        if any(not interactive.URL_PATTERN.match(url) for url in media_urls):
+            return _error(400, 21620)
+        rendered = self._render_content(params)
+        if isinstance(rendered, web.Response):
+            return rendered
         if number in self.opted_out:
             return _error(400, 21610)
         bucket = self.buckets.setdefault(sender, Bucket(SENDER_RATE, SENDER_RATE, time.monotonic()))
@@ -221,10 +246,10 @@ class Emulator:
             "account_sid": self.account_sid,
             "from": sender,
             "to": to,
-            "body": params.get("Body") or "",
+            "body": rendered if rendered is not None else params.get("Body") or "",
             "status": "queued",
             "num_segments": "1",
-            "num_media": "0",
+            "num_media": str(len(media_urls)),
             "direction": "outbound-api",
             "api_version": "2010-04-01",
             "date_created": _rfc2822(now),
@@ -242,6 +267,8 @@ class Emulator:
         }
         self.messages[sid] = message
         self.order.append(sid)
+        if media_urls:
+            self.media[sid] = [self._media_item(sid, url, now) for url in media_urls]
         record = {
             "sid": sid,
             "to": to,
@@ -249,13 +276,14 @@ class Emulator:
             "body": params.get("Body"),
             "content_sid": params.get("ContentSid"),
             "content_variables": params.get("ContentVariables"),
+            "media_urls": media_urls,
             "status_callback": params.get("StatusCallback"),
             "validity_period": params.get("ValidityPeriod"),
             "created_at": now.isoformat(),
         }
         if self._log:
             self._log.write(json.dumps(record) + "\n")  # flushed by the log reader and on exit
-        final = self._final_status(number, channel, params, now)
+        final = self._final_status(number, channel, params, now, media_urls)
         callback = params.get("StatusCallback")
         if callback:
             task = asyncio.ensure_future(self._progress(message, callback, final))
@@ -277,12 +305,25 @@ class Emulator:
             message.update(error_code=code, error_message=TWILIO_ERRORS.get(code))
 
     def _final_status(
-        self, number: str, channel: str, params: dict[str, str], now: datetime
+        self,
+        number: str,
+        channel: str,
+        params: dict[str, str],
+        now: datetime,
+        media_urls: list[str] | None = None,
     ) -> tuple[str, int | None]:
-        free_text = not params.get("ContentSid")
+        template = self.contents.get(params.get("ContentSid") or "")
+        # Free text, and list pickers (which WhatsApp never approves), only inside the window.
+        session_only = not params.get("ContentSid") or (
+            template is not None and "twilio/list-picker" in template["types"]
+        )
         last = self.sessions.get(number)
-        if channel == "whatsapp" and free_text and (last is None or now - last > SESSION_WINDOW):
+        outside = last is None or now - last > SESSION_WINDOW
+        if channel == "whatsapp" and session_only and outside:
             return "failed", 63016
+        for url in media_urls or []:
+            if interactive.media_type_of(url) not in interactive.ACCEPTED_MEDIA:
+                return "failed", 12300
         if number in self.faults.failures:
             code = self.faults.failures[number]
             return ("failed" if code == 63016 else "undelivered"), code
@@ -410,6 +451,152 @@ class Emulator:
             return _error(404, 20404, "The requested resource was not found")
         return web.json_response(message)
 
+    # --- media and the Content API ------------------------------------------------------------
+
+    def _media_item(self, message_sid: str, url: str, now: datetime) -> dict[str, Any]:
+        sid = "ME" + secrets.token_hex(16)
+        base = API.format(account=self.account_sid)
+        return {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "parent_sid": message_sid,
+            "content_type": interactive.media_type_of(url) or "application/octet-stream",
+            "date_created": _rfc2822(now),
+            "date_updated": _rfc2822(now),
+            "uri": f"{base}/{message_sid}/Media/{sid}.json",
+            "source_url": url,  # not Twilio's: what was asked for, for tests
+        }
+
+    async def list_media(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 20003, "Authenticate")
+        sid = request.match_info["sid"]
+        if sid not in self.messages:
+            return _error(404, 20404, "The requested resource was not found")
+        items = self.media.get(sid, [])
+        uri = f"{API.format(account=self.account_sid)}/{sid}/Media.json"
+        return web.json_response(
+            {
+                "media_list": items,
+                "page": 0,
+                "page_size": 50,
+                "start": 0,
+                "end": max(0, len(items) - 1),
+                "uri": uri,
+                "first_page_uri": uri,
+                "next_page_uri": None,
+                "previous_page_uri": None,
+            }
+        )
+
+    def _render_content(self, params: dict[str, str]) -> str | web.Response | None:
+        """The body a known ContentSid renders to with its ContentVariables (None for a sid this
+        emulator did not create); a 400 when the variables are not a JSON object of strings."""
+        template = self.contents.get(params.get("ContentSid") or "")
+        if template is None:
+            return None
+        raw = params.get("ContentVariables") or "{}"
+        try:
+            given = json.loads(raw)
+        except ValueError:
+            return _error(400, 21656)
+        if not isinstance(given, dict):
+            return _error(400, 21656)
+        variables = {
+            **(template.get("variables") or {}),
+            **{str(k): str(v) for k, v in given.items()},
+        }
+        types = template["types"]
+        body = next(
+            (t["body"] for t in types.values() if isinstance(t, dict) and t.get("body")), ""
+        )
+        return re.sub(
+            r"\{\{\s*([^}\s]+)\s*\}\}", lambda m: variables.get(m.group(1), m.group(0)), body
+        )
+
+    async def create_content(self, request: web.Request) -> web.Response:
+        if not self._authorized_basic(request):
+            return _error(401, 20003, "Authenticate")
+        try:
+            document = await request.json()
+        except ValueError:
+            return _error(400, 20001, "The request body is not JSON")
+        problem = content_problem(document)
+        if problem:
+            return _error(400, 20001, problem)
+        sid = "HX" + secrets.token_hex(16)
+        now = _rfc2822(clock.now())
+        content = {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "friendly_name": document.get("friendly_name"),
+            "language": document.get("language") or "en",
+            "variables": document.get("variables") or {},
+            "types": {k: v for k, v in document["types"].items() if v is not None},
+            "date_created": now,
+            "date_updated": now,
+            "url": f"https://content.twilio.com/v1/Content/{sid}",
+            "links": {
+                "approval_create": f"https://content.twilio.com/v1/Content/{sid}/ApprovalRequests/whatsapp",
+                "approval_fetch": f"https://content.twilio.com/v1/Content/{sid}/ApprovalRequests",
+            },
+        }
+        self.contents[sid] = content
+        self.content_order.append(sid)
+        return web.json_response(content, status=201)
+
+    async def fetch_content(self, request: web.Request) -> web.Response:
+        if not self._authorized_basic(request):
+            return _error(401, 20003, "Authenticate")
+        content = self.contents.get(request.match_info["sid"])
+        if content is None:
+            return _error(404, 20404, "The requested resource was not found")
+        return web.json_response(content)
+
+    async def list_content(self, request: web.Request) -> web.Response:
+        if not self._authorized_basic(request):
+            return _error(401, 20003, "Authenticate")
+        try:
+            size = _bounded(request.query.get("PageSize", "50"), 1, 1000)
+            page = _bounded(request.query.get("Page", "0"), 0, 1_000_000)
+        except ValueError as exc:
+            return _error(400, 20001, str(exc))
+        ordered = [self.contents[sid] for sid in reversed(self.content_order)]
+        items = ordered[page * size : (page + 1) * size]
+        base = "https://content.twilio.com/v1/Content"
+
+        def url(number: int) -> str:
+            return f"{base}?PageSize={size}&Page={number}"
+
+        more = (page + 1) * size < len(ordered)
+        return web.json_response(
+            {
+                "contents": items,
+                "meta": {
+                    "page": page,
+                    "page_size": size,
+                    "first_page_url": url(0),
+                    "previous_page_url": url(page - 1) if page else None,
+                    "url": url(page),
+                    "next_page_url": url(page + 1) if more else None,
+                    "key": "contents",
+                },
+            }
+        )
+
+    def _authorized_basic(self, request: web.Request) -> bool:
+        """The Content API has no account in its path: the credentials alone."""
+        auth = request.headers.get("Authorization", "")
+        try:
+            decoded = aiohttp.BasicAuth.decode(auth) if auth.startswith("Basic ") else None
+        except ValueError:
+            return False
+        return (
+            decoded is not None
+            and decoded.login == self.account_sid
+            and decoded.password == self.auth_token
+        )
+
     # --- the emulator's own controls ---------------------------------------------------------
 
     async def health(self, _: web.Request) -> web.Response:
@@ -454,15 +641,37 @@ class Emulator:
         return web.json_response({"sessions": len(self.sessions)})
 
     async def inbound(self, request: web.Request) -> web.Response:
-        """A worker writes to an organization's number (see `receive`)."""
+        """A worker writes to an organization's number (see `receive`): {"from", "to", "body",
+        "url"?, "button": {"payload", "text"}?, "list_item": {"id", "title"}?, "media":
+        [{"url", "content_type"}]?}."""
         body = await request.json()
-        sid = await self.receive(body["from"], body["to"], body.get("body", ""), body.get("url"))
+        sid = await self.receive(
+            body["from"],
+            body["to"],
+            body.get("body", ""),
+            body.get("url"),
+            button=body.get("button"),
+            list_item=body.get("list_item"),
+            media=body.get("media"),
+        )
         return web.json_response({"sid": sid})
 
-    async def receive(self, sender: str, to: str, text: str, url: str | None = None) -> str:
-        """Open the sender's 24-hour window and post the signed inbound webhook, as Twilio does."""
+    async def receive(
+        self,
+        sender: str,
+        to: str,
+        text: str,
+        url: str | None = None,
+        *,
+        button: dict[str, str] | None = None,
+        list_item: dict[str, str] | None = None,
+        media: list[dict[str, str]] | None = None,
+    ) -> str:
+        """Open the sender's 24-hour window and post the signed inbound webhook, as Twilio does:
+        a tapped button's payload and label (its label is also the Body), a chosen list item,
+        and each file's URL and type."""
         self.sessions[sender.removeprefix("whatsapp:")] = clock.now()
-        sid = "SM" + secrets.token_hex(16)
+        sid = "MM" + secrets.token_hex(16) if media else "SM" + secrets.token_hex(16)
         params = {
             "MessageSid": sid,
             "SmsSid": sid,
@@ -470,12 +679,68 @@ class Emulator:
             "From": sender,
             "To": to,
             "Body": text,
-            "NumMedia": "0",
+            "NumMedia": str(len(media or [])),
             "ApiVersion": "2010-04-01",
+            "MessageType": "text",
         }
+        if button:
+            params.update(
+                ButtonPayload=button["payload"],
+                ButtonText=button.get("text", text),
+                MessageType="button",
+            )
+        if list_item:
+            params.update(
+                ListId=list_item["id"],
+                ListTitle=list_item.get("title", text),
+                MessageType="interactive",
+            )
+        for i, item in enumerate(media or []):
+            params[f"MediaUrl{i}"] = item["url"]
+            params[f"MediaContentType{i}"] = item["content_type"]
+            params["MessageType"] = item["content_type"].split("/")[0]
         if url or self.inbound_url:
             await self._post(url or self.inbound_url or "", params)
         return sid
+
+
+def content_problem(document: Any) -> str | None:
+    """What the Content API would refuse of a create request, as its message; None when fine."""
+    if not isinstance(document, dict) or not isinstance(document.get("types"), dict):
+        return "Types is required"
+    types = {k: v for k, v in document["types"].items() if v is not None}
+    if not types:
+        return "Types must name at least one content type"
+    quick = types.get("twilio/quick-reply")
+    if quick is not None:
+        actions = quick.get("actions") or []
+        if not 1 <= len(actions) <= interactive.MAX_OPTIONS:
+            return f"twilio/quick-reply takes 1 to {interactive.MAX_OPTIONS} actions"
+        for action in actions:
+            if not action.get("title") or len(action["title"]) > interactive.BUTTON_TITLE:
+                return f"twilio/quick-reply action titles are 1 to {interactive.BUTTON_TITLE} characters"
+            if not action.get("id") or len(action["id"]) > interactive.PAYLOAD:
+                return f"twilio/quick-reply action ids are 1 to {interactive.PAYLOAD} characters"
+    picker = types.get("twilio/list-picker")
+    if picker is not None:
+        items = picker.get("items") or []
+        if not 1 <= len(items) <= interactive.MAX_OPTIONS:
+            return f"twilio/list-picker takes 1 to {interactive.MAX_OPTIONS} items"
+        if not picker.get("button") or len(picker["button"]) > interactive.LIST_BUTTON:
+            return f"twilio/list-picker button is 1 to {interactive.LIST_BUTTON} characters"
+        for item in items:
+            if not item.get("item") or len(item["item"]) > interactive.LIST_ITEM:
+                return f"twilio/list-picker items are 1 to {interactive.LIST_ITEM} characters"
+            if len(item.get("description") or "") > interactive.LIST_DESCRIPTION:
+                return f"twilio/list-picker descriptions are at most {interactive.LIST_DESCRIPTION} characters"
+    for name in ("twilio/quick-reply", "twilio/list-picker"):
+        body = (types.get(name) or {}).get("body") or ""
+        if name in types and not 1 <= len(body) <= interactive.INTERACTIVE_BODY:
+            return f"{name} body is 1 to {interactive.INTERACTIVE_BODY} characters"
+    media = types.get("twilio/media")
+    if media is not None and not media.get("media"):
+        return "twilio/media needs a media URL"
+    return None
 
 
 def run(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from api.problems import FieldProblem, Problem
 from api.schemas import JourneyStructure
 from api.schemas.journeys import InSegment, TouchpointSpec
+from coaching import interactive
 from coaching.journey_rules import StepSpec, graph_problems
 from coaching.store.tables import (
     Content,
@@ -87,6 +88,56 @@ def structure_problems(session: Session, journey: Journey) -> list[str]:
                     f"{content_id} has no variant in {', '.join(missing)}"
                 )
     return problems
+
+
+def variant_problems(
+    content: Content, variant: ContentVariant, path: str
+) -> list[interactive.Problem]:
+    """What WhatsApp would refuse of one variant of `content`: option labels that name no option
+    or do not fit, media of a type or size it does not take, a body too long above buttons."""
+    options = interactive.parse_options(content.options)
+    found = interactive.translation_problems(
+        options, variant.option_texts or {}, f"{path}.option_texts"
+    )
+    found += interactive.media_problems(
+        variant.media_url, variant.media_type, variant.media_bytes, path
+    )
+    if options and variant.body and len(variant.body) > interactive.INTERACTIVE_BODY:
+        found.append(
+            interactive.Problem(
+                f"{path}.body",
+                f"at most {interactive.INTERACTIVE_BODY} characters above options",
+            )
+        )
+    return found
+
+
+def content_problems(session: Session, journey: Journey) -> list[interactive.Problem]:
+    """Every touchpoint's content checked against the channel's limits before it is published,
+    each problem with its path in the journey: `touchpoints[2].content[quiz_1].options[0].text`;
+    a quiz needs one correct option, a check-in a score on each."""
+    found: list[interactive.Problem] = []
+    for touchpoint in _rows(session, Touchpoint, journey.id):
+        sent = [(touchpoint.content_id, True)]
+        if touchpoint.follow_up:
+            sent.append((touchpoint.follow_up["content_id"], False))
+        for content_id, main in sent:
+            content = session.get(Content, content_id)
+            if content is None:
+                continue
+            at = f"touchpoints[{touchpoint.position}].content[{content.key}]"
+            options = interactive.parse_options(content.options)
+            found += interactive.option_problems(options, f"{at}.options")
+            if main:
+                found += interactive.kind_problems(touchpoint.kind, options, f"{at}.options")
+            for variant in session.scalars(
+                select(ContentVariant).where(
+                    ContentVariant.content_id == content.id, ContentVariant.deleted_at.is_(None)
+                )
+            ):
+                where = f"{at}.variants[{variant.variant_key}:{variant.language}]"
+                found += variant_problems(content, variant, where)
+    return found
 
 
 def _touchpoints(structure: JourneyStructure) -> list[tuple[str, TouchpointSpec]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -57,6 +58,16 @@ def not_found(what: str) -> Problem:
 
 def field_problem(path: str, reason: str, status: int = 422) -> Problem:
     return Problem(status, f"{path}: {reason}", [FieldProblem(path=path, reason=reason)])
+
+
+def field_problems(found: Sequence[tuple[str, str]], status: int = 422) -> Problem:
+    """Every (path, reason) at once, so a client fixes them all in one go; the detail names the
+    first few."""
+    errors = [FieldProblem(path=path, reason=reason) for path, reason in found]
+    detail = "; ".join(f"{e.path}: {e.reason}" for e in errors[:5])
+    if len(errors) > 5:
+        detail += f"; and {len(errors) - 5} more"
+    return Problem(status, detail, errors)
 
 
 _NOT_NULL = (

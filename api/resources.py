@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from api import schemas as s
 from api.crud import Resource
 from api.deps import Principal
-from api.journey_structure import structure_problems
-from api.problems import field_problem
+from api.journey_structure import content_problems, structure_problems, variant_problems
+from api.problems import field_problem, field_problems
 from api.schemas.notifications import WebhookCreate, WebhookRead, WebhookUpdate
 from api.security import hash_password
-from coaching import entitlements
+from coaching import entitlements, interactive
 from coaching.domain import (
     ADMINS,
     CONTENT_ROLES,
@@ -73,8 +73,19 @@ def _check_user(session: Session, principal: Principal, user: User) -> None:
         raise field_problem("body.role", refusal)
 
 
+def _check_content(session: Session, _: Principal, content: Content) -> None:
+    """Options WhatsApp would refuse, or that are ambiguous, with the path of each."""
+    found = interactive.option_problems(interactive.parse_options(content.options), "body.options")
+    if found:
+        raise field_problems([(problem.path, problem.reason) for problem in found])
+
+
 def _check_variant(session: Session, _: Principal, variant: ContentVariant) -> None:
     content = session.get(Content, variant.content_id)
+    if content is not None:
+        found = variant_problems(content, variant, "body")
+        if found:
+            raise field_problems([(problem.path, problem.reason) for problem in found])
     if content is not None and content.kind == ContentKind.TEMPLATE and not variant.template_sid:
         raise field_problem("body.template_sid", "template content needs a template_sid")
     if content is not None and content.kind == ContentKind.TEXT and not variant.body:
@@ -92,8 +103,12 @@ def _check_journey(session: Session, principal: Principal, journey: Journey) -> 
 
     if journey.status == JourneyStatus.PUBLISHED:
         session.flush()
-        if problems := structure_problems(session, journey):
-            raise field_problem("body.status", "cannot publish: " + "; ".join(problems))
+        found = [
+            ("body.status", f"cannot publish: {p}") for p in structure_problems(session, journey)
+        ]
+        found += [(p.path, p.reason) for p in content_problems(session, journey)]
+        if found:
+            raise field_problems(found)
     if journey.is_marketplace_listed:
         if principal.organization_type != "expert":
             raise field_problem(
@@ -322,6 +337,7 @@ CONTENT = Resource(
     writers=CONTENT_ROLES,
     filters=("kind", "key"),
     sorts=("created_at", "key"),
+    check=_check_content,
 )
 
 CONTENT_VARIANTS = Resource(

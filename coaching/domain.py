@@ -210,6 +210,10 @@ TWILIO_ERRORS: dict[int, str] = {
     30007: "Message filtered",
     30008: "Unknown error",
     63016: "Failed to send freeform message because you are outside the allowed window",
+    21620: "Invalid media URL(s)",
+    21655: "The ContentSid is Invalid",
+    21656: "The ContentVariables Parameter is invalid",
+    12300: "Invalid Content-Type",
     20429: "Too many requests",
 }
 

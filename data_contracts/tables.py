@@ -164,6 +164,13 @@ CONTENT = operational(
         required=True,
         description="Urgent content may go out past the monthly quota, up to the tier's grace.",
     ),
+    Column(
+        "options",
+        required=True,
+        is_json=True,
+        description="What a worker can answer, tapped or typed (JSON list: payload, text, and "
+        "for quizzes `correct`, for check-ins `score`).",
+    ),
 )
 CONTENT_VARIANTS = operational(
     "content_variants",
@@ -176,6 +183,15 @@ CONTENT_VARIANTS = operational(
     Column(
         "template_variables", required=True, is_json=True, description="Template variables (JSON)."
     ),
+    Column(
+        "option_texts",
+        required=True,
+        is_json=True,
+        description="The content's option labels in this variant's language, by payload (JSON).",
+    ),
+    Column("media_url", description="Media sent with the text (image, audio, document)."),
+    Column("media_type", description="The media's type (image/jpeg, audio/ogg, ...)."),
+    Column("media_bytes", "BIGINT", description="The media's size in bytes."),
     conditions=(("missing:body_or_template", "body is not null or template_sid is not null"),),
 )
 JOURNEYS = operational(
@@ -490,6 +506,15 @@ MESSAGE_EVENTS = Contract(
             description="Whether an outbound message was a follow-up nudge.",
         ),
         Column("body", multiline=True, description="Message text."),
+        Column(
+            "button_payload",
+            description="The payload of the quick-reply button or list item a worker tapped.",
+        ),
+        Column(
+            "media_count",
+            "INTEGER",
+            description="How many files (photos, voice notes, documents) an inbound message carried.",
+        ),
         Column(
             "occurred_at",
             "TIMESTAMPTZ",

@@ -25,6 +25,7 @@ from coaching.quota import Allowance
 from coaching.store import usage
 from coaching.store.tables import (
     Enrollment,
+    InboundMedia,
     MessageEvent,
     Organization,
     OutboxMessage,
@@ -114,6 +115,7 @@ def worker_messages(
                 "is_follow_up": message.is_follow_up,
                 "body": message.body,
                 "template_sid": message.template_sid,
+                "media_url": message.media_url,
                 "status": message.status,
                 "delivery_status": final["status"] if final else None,
                 "error_code": code,
@@ -158,16 +160,39 @@ def _replies(
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     if not sent:
         return found
-    statement = select(MessageEvent.occurred_at, MessageEvent.body, MessageEvent.channel).where(
+    statement = select(
+        MessageEvent.id,
+        MessageEvent.occurred_at,
+        MessageEvent.body,
+        MessageEvent.channel,
+        MessageEvent.button_payload,
+    ).where(
         MessageEvent.kind == EventKind.INBOUND,
         MessageEvent.worker_id == worker_id,
         MessageEvent.occurred_at >= sent[0][0],
     )
     if newer_sent is not None:
         statement = statement.where(MessageEvent.occurred_at < newer_sent)
-    for at, body, channel in session.execute(statement.order_by(MessageEvent.occurred_at)):
+    events = list(session.execute(statement.order_by(MessageEvent.occurred_at)))
+    files: dict[int, list[dict[str, str]]] = defaultdict(list)
+    if events:
+        for event_id, url, content_type in session.execute(
+            select(InboundMedia.message_event_id, InboundMedia.url, InboundMedia.content_type)
+            .where(InboundMedia.message_event_id.in_([event[0] for event in events]))
+            .order_by(InboundMedia.message_event_id, InboundMedia.position)
+        ):
+            files[event_id].append({"url": url, "content_type": content_type})
+    for event_id, at, body, channel, button_payload in events:
         owner = [message_id for sent_at, message_id in sent if sent_at <= at][-1]
-        found[owner].append({"at": at, "body": body, "channel": channel})
+        found[owner].append(
+            {
+                "at": at,
+                "body": body,
+                "channel": channel,
+                "button_payload": button_payload,
+                "media": files.get(event_id, []),
+            }
+        )
     return found
 
 

@@ -7,10 +7,14 @@ Order of work, each step for a reason:
 3. the event and its delivery identities (I-Twilio-Idempotency-Token, MessageSid:status) are
    committed together before answering, so a retry finds its receipt and stores nothing twice;
 4. a STOP-style keyword opts the worker out in the same transaction, before the next send.
+
+A tapped button or list item keeps its payload beside the text (the models read it as the answer);
+files a worker sends are kept as references (URL and type) in `inbound_media`, never fetched here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import Depends, Header, Request, Response
@@ -34,6 +38,7 @@ from coaching.domain import (
 from coaching.settings import Settings
 from coaching.store.tables import (
     Enrollment,
+    InboundMedia,
     MessageEvent,
     Organization,
     OutboxMessage,
@@ -99,10 +104,31 @@ def _organization(session: Session, our_number: str | None) -> Organization:
     raise not_found(f"organization for number {our_number}")
 
 
-def _store(session: Session, event: MessageEvent, keys: list[str]) -> bool:
-    """Commit the event with its receipts; False when Twilio already delivered it."""
+def _store(
+    session: Session,
+    event: MessageEvent,
+    keys: list[str],
+    media: Sequence[tuple[str, str]] = (),
+) -> bool:
+    """Commit the event with its receipts (and references to the files it carried); False when
+    Twilio already delivered it."""
     session.add(event)
     session.flush()
+    for position, (url, content_type) in enumerate(media):
+        session.add(
+            InboundMedia(
+                organization_id=event.organization_id,
+                message_event_id=event.id,
+                message_sid=event.message_sid,
+                worker_id=event.worker_id,
+                position=position,
+                url=url,
+                content_type=content_type,
+                received_at=event.occurred_at,
+                created_by=ACTOR,
+                updated_by=ACTOR,
+            )
+        )
     for key in keys:
         session.add(
             WebhookReceipt(
@@ -207,6 +233,7 @@ def inbound_message(
     ours, _ = _number(params.get("To"))
     organization = _organization(platform, ours)
     body = params.get("Body", "")
+    media = inbound_media(params)
     with tenant_session(engine, organization.id, ACTOR) as session:
         worker = _worker(session, theirs)
         event = MessageEvent(
@@ -220,10 +247,34 @@ def inbound_message(
             to_number=ours,
             worker_id=worker.id if worker else None,
             body=body,
+            # A tapped quick-reply button comes as ButtonPayload, a list item as ListId.
+            button_payload=(params.get("ButtonPayload") or params.get("ListId") or None),
+            button_text=(params.get("ButtonText") or params.get("ListTitle") or None),
+            media_count=len(media),
             payload=params,
             occurred_at=clock.now(),
         )
         if worker is not None:
             _apply_keyword(session, worker, body)
-        _store(session, event, _keys(token, sid, MessageStatus.RECEIVED))
+        _store(session, event, _keys(token, sid, MessageStatus.RECEIVED), media)
     return Response(EMPTY_TWIML, media_type="text/xml")
+
+
+MAX_MEDIA = 10  # Twilio sends at most ten files with one message
+
+
+def inbound_media(params: dict[str, str]) -> list[tuple[str, str]]:
+    """(url, content type) of each file Twilio says came with the message (NumMedia,
+    MediaUrl0.., MediaContentType0..); 422 when the count and the fields disagree."""
+    raw = params.get("NumMedia") or "0"
+    if not raw.isdigit() or int(raw) > MAX_MEDIA:
+        raise Problem(422, f"NumMedia must be a number from 0 to {MAX_MEDIA}, not {raw!r}")
+    found = []
+    for i in range(int(raw)):
+        url, content_type = params.get(f"MediaUrl{i}"), params.get(f"MediaContentType{i}")
+        if not url or not content_type:
+            raise Problem(
+                422, f"NumMedia is {raw} but MediaUrl{i} or MediaContentType{i} is missing"
+            )
+        found.append((url[:2000], content_type[:100]))
+    return found

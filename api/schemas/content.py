@@ -20,7 +20,9 @@ from api.schemas.common import (
     Language,
     Ref,
     Stored,
+    whole,
 )
+from coaching import interactive
 from coaching.domain import (
     ContentKind,
 )
@@ -31,18 +33,49 @@ URGENT = Field(
 )
 
 
+Payload = Annotated[str, Field(pattern=interactive.PAYLOAD_PATTERN.pattern)]
+OptionText = Annotated[str, Field(min_length=1, max_length=interactive.LIST_ITEM)]
+
+
+class OptionSpec(Input):
+    """One answer a worker can tap (or type: its payload, its text or its number in the list)."""
+
+    payload: Payload = Field(description="Sent back when the option is tapped; stable.")
+    text: OptionText = Field(
+        description="The label: at most 20 characters as a button (up to three options), 24 as a "
+        "list item (four to ten)."
+    )
+    description: (
+        Annotated[str, Field(min_length=1, max_length=interactive.LIST_DESCRIPTION)] | None
+    ) = None
+    correct: Flag = Field(False, description="For quizzes: the right answer (exactly one).")
+    score: whole(-100, 100) | None = Field(None, description="For check-ins: the score it means.")
+
+
+Options = Annotated[
+    list[OptionSpec],
+    Field(
+        max_length=interactive.MAX_OPTIONS,
+        description="What a worker can answer by tapping: up to three are quick-reply buttons, "
+        "four to ten a list picker inside the 24-hour window (buttons outside it).",
+    ),
+]
+
+
 class ContentCreate(Input):
     key: Key
     kind: ContentKind
     description: Annotated[str, Field(max_length=2000)] | None = None
     correct_answer: Annotated[str, Field(max_length=16)] | None = None
     is_urgent: Annotated[Flag, URGENT] = False
+    options: Options = []
 
 
 class ContentUpdate(Input):
     description: Annotated[str, Field(max_length=2000)] | None = None
     correct_answer: Annotated[str, Field(max_length=16)] | None = None
     is_urgent: Annotated[Flag, URGENT] | MISSING = MISSING
+    options: Options | MISSING = MISSING
 
 
 class ContentRead(Stored):
@@ -51,6 +84,33 @@ class ContentRead(Stored):
     description: str | None
     correct_answer: str | None
     is_urgent: bool
+    options: list[dict[str, Any]]
+
+
+OptionTexts = Annotated[
+    dict[Payload, OptionText],
+    Field(
+        max_length=interactive.MAX_OPTIONS,
+        description="The content's option labels in this variant's language, by payload.",
+    ),
+]
+MediaUrl = Annotated[
+    str,
+    Field(
+        max_length=2000,
+        pattern=r"^https?://[^\s]+$",
+        description="Media sent with the text; over SMS it is sent as a link.",
+    ),
+]
+MediaType = Annotated[
+    str,
+    Field(
+        max_length=100,
+        description="The media's type; WhatsApp accepts "
+        + ", ".join(sorted(interactive.ACCEPTED_MEDIA)),
+    ),
+]
+MediaBytes = Annotated[int, Field(ge=1, le=10**10, description="The media's size in bytes.")]
 
 
 class ContentVariantCreate(Input):
@@ -84,6 +144,10 @@ class ContentVariantCreate(Input):
         dict[Annotated[str, Field(max_length=8)], Annotated[str, Field(max_length=200)]],
         Field(max_length=20),
     ] = {}
+    option_texts: OptionTexts = {}
+    media_url: MediaUrl | None = None
+    media_type: MediaType | None = None
+    media_bytes: MediaBytes | None = None
 
     @model_validator(mode="after")
     def _something_to_send(self) -> ContentVariantCreate:
@@ -102,6 +166,10 @@ class ContentVariantUpdate(Input):
         ]
         | MISSING
     ) = MISSING
+    option_texts: OptionTexts | MISSING = MISSING
+    media_url: MediaUrl | None = None
+    media_type: MediaType | None = None
+    media_bytes: MediaBytes | None = None
 
 
 class ContentVariantRead(Stored):
@@ -111,3 +179,7 @@ class ContentVariantRead(Stored):
     body: str | None
     template_sid: str | None
     template_variables: dict[str, Any]
+    option_texts: dict[str, str]
+    media_url: str | None
+    media_type: str | None
+    media_bytes: int | None

@@ -17,10 +17,21 @@ class StatusChange(Output):
     error_code: int | None = None
 
 
+class InboundFile(Output):
+    url: str = Field(
+        description="Twilio's copy of the file (fetched with the account's credentials)."
+    )
+    content_type: str
+
+
 class Reply(Output):
     at: datetime
     body: str | None
     channel: str
+    button_payload: str | None = Field(
+        None, description="The payload of the button or list item the worker tapped."
+    )
+    media: list[InboundFile] = Field([], description="Files the worker sent (photos, voice notes).")
 
 
 class WorkerMessage(Output):
@@ -37,6 +48,7 @@ class WorkerMessage(Output):
     is_follow_up: bool
     body: str | None = Field(description="The text as scheduled (placeholders unfilled).")
     template_sid: str | None
+    media_url: str | None = Field(None, description="Media sent with the message.")
     status: str = Field(description="The outbox's state: pending, sent, held, skipped, failed...")
     delivery_status: str | None = Field(
         description="Twilio's final word from its status callbacks (delivered, read, failed...)."

@@ -22,7 +22,12 @@ import pyarrow.compute as pc
 
 from coaching.domain import Channel, EventKind, MessageStatus, TouchpointKind
 from coaching.journey_rules import RuleKind
-from coaching.simulator.catalog import QUIZ_OPTIONS, REPLY_PHRASES
+from coaching.simulator.catalog import (
+    CHECK_IN_OPTION_TEXTS,
+    QUIZ_OPTION_TEXTS,
+    QUIZ_OPTIONS,
+    REPLY_PHRASES,
+)
 from coaching.simulator.config import SimulationConfig
 from coaching.simulator.notices import PlantedNotices
 from coaching.simulator.population import NO_DAY, Population
@@ -49,6 +54,8 @@ EVENT_SCHEMA = pa.schema(
         ("experiment_variant_id", pa.string()),
         ("is_follow_up", pa.bool_()),
         ("body", pa.string()),
+        ("button_payload", pa.string()),
+        ("media_count", pa.int32()),
         ("occurred_at", UTC_TS),
     ]
 )
@@ -58,6 +65,8 @@ UNDELIVERED_RATE = 0.015
 WINDOW_FAILURE_RATE = 0.001
 READ_RATE = 0.78
 NUDGE_FACTOR = 0.6
+TAP_SHARE = 0.7  # answers to quizzes and check-ins given by tapping an option
+PHOTO_SHARE = 0.05  # free replies that carry a photo
 BAD_HANDSET_CODES = np.array([30003, 30005, 30006], np.int32)
 UNDELIVERED_CODES = np.array([30007, 30008], np.int32)
 US = 1_000_000
@@ -92,6 +101,13 @@ class Tally:
     opt_outs: int = 0
     out_of_order: int = 0
     events: int = 0
+    # Answers to quizzes and check-ins: touchpoint id -> option payload -> [typed, tapped].
+    answers: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    media: int = 0  # inbound files (photos of finished tasks)
+
+    def answer(self, touchpoint_id: str, payload: str, tapped: bool, count: int) -> None:
+        self.answers.setdefault(touchpoint_id, {}).setdefault(payload, [0, 0])[int(tapped)] += count
+
     # experiment id -> variant key -> [main messages delivered, replies within 24 h, opt-outs]
     arms: dict[str, dict[str, list[int]]] = field(default_factory=dict)
 
@@ -108,6 +124,8 @@ class Answers:
     check_in: np.ndarray  # answered a check-in
     score: np.ndarray
     keyword: np.ndarray  # replied with the coach keyword
+    button_payload: np.ndarray | None = None  # what a tap sent back (None: typed, or no tap)
+    media_count: np.ndarray | None = None  # files sent with a reply
 
     def subset(self, mask: np.ndarray) -> Answers:
         return Answers(
@@ -197,6 +215,8 @@ class Behaviour:
         self.notices = PlantedNotices(config, len(programs))
         self.sid_tag = f"{config.seed & 0xFFFFFFFF:08x}"
         self.sid_counter = 0
+        self._tap_day = -1
+        self._tap_rng = np.random.default_rng(0)
 
     def _init_experiment_tables(self) -> None:
         p_count = max(1, len(self.world.programs))
@@ -515,6 +535,8 @@ class Behaviour:
             "organization_id": common["organization_id"],
             "worker_id": outbound["worker_id"],
             "body": pa.array(bodies, pa.string()),
+            "button_payload": pa.array(answers.button_payload, pa.string()),
+            "media_count": pa.array(answers.media_count, pa.int32()),
             "occurred_at": np.where(stop, stop_t, reply_t),
         }
         parts.append(_table(inbound, inbound_mask, "received"))
@@ -572,7 +594,51 @@ class Behaviour:
         keyword = free & (self.rule_code[prog, t] == 4) & (pick % COACH_SHARE == 0)
         bodies[keyword] = COACH_KEYWORD
         bodies[stop] = "STOP"
-        return bodies, Answers(quiz, answer == self.correct[prog, t], check_in, score, keyword)
+        payloads, media = self._taps(day, prog, t, bodies, quiz, answer, check_in, score, free)
+        return bodies, Answers(
+            quiz, answer == self.correct[prog, t], check_in, score, keyword, payloads, media
+        )
+
+    def _taps(
+        self, day: int, prog: np.ndarray, t: np.ndarray, bodies: np.ndarray, quiz: np.ndarray,
+        answer: np.ndarray, check_in: np.ndarray, score: np.ndarray, free: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """Planted: most answers are tapped (the button's label comes back as the text, its
+        payload beside it), the rest typed (a letter or a number); now and then a free reply
+        carries a photo. A random stream of its own per day, so every other draw stays."""
+        if day != self._tap_day:
+            self._tap_day = day
+            self._tap_rng = np.random.default_rng(
+                np.random.SeedSequence([self.config.seed, 13, day])
+            )
+        s = len(bodies)
+        tapped = self._tap_rng.random(s) < TAP_SHARE
+        photo = free & (self._tap_rng.random(s) < PHOTO_SHARE)
+        payloads = np.full(s, None, dtype=object)
+        letters = np.array(QUIZ_OPTIONS, dtype=object)
+        quiz_tap = quiz & tapped
+        payloads[quiz_tap] = letters[answer[quiz_tap]]
+        bodies[quiz_tap] = np.array(QUIZ_OPTION_TEXTS, dtype=object)[answer[quiz_tap]]
+        check_tap = check_in & tapped
+        payloads[check_tap] = score[check_tap].astype(str).astype(object)
+        bodies[check_tap] = np.array(CHECK_IN_OPTION_TEXTS, dtype=object)[score[check_tap] - 1]
+        ids = self.touchpoint_ids[prog, t]
+        for mask, values in ((quiz, letters[answer]), (check_in, score.astype(str))):
+            for tap in (False, True):
+                chosen = mask & (tapped == tap)
+                if not chosen.any():
+                    continue
+                keys, counts = np.unique(
+                    np.char.add(
+                        ids[chosen].astype(str), np.char.add("|", values[chosen].astype(str))
+                    ),
+                    return_counts=True,
+                )
+                for key, count in zip(keys, counts, strict=True):
+                    touchpoint_id, payload = str(key).split("|")
+                    self.tally.answer(touchpoint_id, payload, tap, int(count))
+        self.tally.media += int(photo.sum())
+        return payloads, np.where(bodies == None, None, photo.astype(np.int32))  # noqa: E711
 
 
 def _table(columns: dict[str, object], mask: np.ndarray, key_suffix: str) -> pa.Table:

@@ -169,6 +169,9 @@ REPLY_PHRASES: dict[str, tuple[str, ...]] = {
     "es": ("Gracias", "ok", "Lo intentaré", "¡Muy útil!"),
 }
 QUIZ_OPTIONS = ("A", "B", "C", "D")
+# What each option says on its button (tapped, the label comes back as the reply's text).
+QUIZ_OPTION_TEXTS = ("A) Always", "B) Most days", "C) Sometimes", "D) Never")
+CHECK_IN_OPTION_TEXTS = ("1 Very hard", "2 Hard", "3 Okay", "4 Good", "5 Very good")
 
 MESSAGE_TEXT: dict[str, str] = {
     "en": "Hi {{1}}, today's tip: {{2}}",

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, func, select, text
 from coaching.domain import EnrollmentStatus
 from coaching.errors import ConfigurationError, InputError
 from coaching.settings import Settings
-from coaching.simulator.behaviour import EVENT_SCHEMA, Behaviour
+from coaching.simulator.behaviour import EVENT_SCHEMA, TAP_SHARE, Behaviour
 from coaching.simulator.config import SimulationConfig
 from coaching.simulator.dirty import (
     HR_QUARANTINE_KINDS,
@@ -425,6 +425,22 @@ def manifest_of(
             [p.id for p in world.programs],
             as_of_us,
         ),
+        # Answers to quizzes and check-ins by option, typed or tapped, and inbound photos.
+        "answers": {
+            "tap_share": TAP_SHARE,
+            "questions": [
+                {
+                    "touchpoint_id": touchpoint_id,
+                    "options": {
+                        payload: {"typed": typed, "tapped": tapped}
+                        for payload, (typed, tapped) in sorted(options.items())
+                    },
+                }
+                for touchpoint_id, options in sorted(tally.answers.items())
+            ],
+            "inbound_media": tally.media,
+        },
+        "language_gaps": world.language_gaps,
         "dirty": dirty,
         "quarantine_expected": quarantine_expected(dirty),
         "files": files,

@@ -29,7 +29,14 @@ from coaching.domain import (
     TouchpointKind,
 )
 from coaching.segments.rules import Condition, Group, Operator, SegmentRule
-from coaching.simulator.catalog import COUNTRIES, MESSAGE_TEXT, QUIZ_OPTIONS, SECTORS
+from coaching.simulator.catalog import (
+    CHECK_IN_OPTION_TEXTS,
+    COUNTRIES,
+    MESSAGE_TEXT,
+    QUIZ_OPTION_TEXTS,
+    QUIZ_OPTIONS,
+    SECTORS,
+)
 from coaching.simulator.config import SimulationConfig
 
 ACTOR = "system:simulator"
@@ -185,6 +192,8 @@ class World:
     organizations: list[OrganizationSpec]
     programs: list[ProgramSpec]
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Content variants left out on purpose: {content_id, organization_id, language}.
+    language_gaps: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def client_organizations(self) -> list[OrganizationSpec]:
@@ -301,7 +310,39 @@ def build_world(config: SimulationConfig) -> World:
         programs.append(program)
 
     _weekly_digests(config, rows, organizations, created)
-    return World(organizations=organizations, programs=programs, rows=rows)
+    gaps = _language_gap(rows, organizations)
+    return World(organizations=organizations, programs=programs, rows=rows, language_gaps=gaps)
+
+
+def _language_gap(
+    rows: dict[str, list[dict[str, Any]]], organizations: list[OrganizationSpec]
+) -> list[dict[str, str]]:
+    """Planted: the first multilingual client organization's first quiz has no variant in its
+    second language, so those workers get the journey's default language (and the marts count
+    it). Rows are removed after the fact, so no random draw of the world changes."""
+    org = next(
+        (o for o in organizations if o.type is OrganizationType.CLIENT and len(o.languages) > 1),
+        None,
+    )
+    if org is None:
+        return []
+    quiz = next(
+        (
+            row
+            for row in rows["content"]
+            if row["organization_id"] == org.id and row["key"].endswith("_quiz")
+        ),
+        None,
+    )
+    if quiz is None:
+        return []
+    language = org.languages[1]
+    rows["content_variants"] = [
+        row
+        for row in rows["content_variants"]
+        if not (row["content_id"] == quiz["id"] and row["language"] == language)
+    ]
+    return [{"content_id": quiz["id"], "organization_id": org.id, "language": language}]
 
 
 DIGEST_TEXT = (
@@ -337,6 +378,7 @@ def _weekly_digests(
                 "kind": ContentKind.TEMPLATE.value,
                 "description": "The weekly digest: points, streak and team rank",
                 "correct_answer": None,
+                "options": [],
                 **_audit(created),
             }
         )
@@ -436,6 +478,7 @@ def _content(
             "kind": ContentKind.TEMPLATE.value,
             "description": f"{kind.value} content {key}",
             "correct_answer": correct,
+            "options": answer_options(kind, correct),
             **_audit(created),
         }
     )
@@ -455,6 +498,22 @@ def _content(
                 }
             )
     return content_id, correct
+
+
+def answer_options(kind: TouchpointKind, correct: str | None) -> list[dict[str, Any]]:
+    """What a worker can tap: a quiz's four lettered answers (one correct; three buttons would not
+    hold them, so inside the window they are a list picker), a check-in's five scores."""
+    if kind is TouchpointKind.QUIZ:
+        return [
+            {"payload": letter, "text": text, "correct": letter == correct}
+            for letter, text in zip(QUIZ_OPTIONS, QUIZ_OPTION_TEXTS, strict=True)
+        ]
+    if kind is TouchpointKind.CHECK_IN:
+        return [
+            {"payload": str(score), "text": text, "score": score}
+            for score, text in enumerate(CHECK_IN_OPTION_TEXTS, start=1)
+        ]
+    return []
 
 
 def _journey(

@@ -200,6 +200,11 @@ class Content(TenantOwned, Base):
     is_urgent: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default=false()
     )
+    # What a worker can answer, tapped or typed (coaching.interactive.Option as JSON): payload,
+    # text, and for quizzes which is correct, for check-ins each option's score.
+    options: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONDocument, nullable=False, default=list, server_default="[]"
+    )
 
 
 class ContentVariant(TenantOwned, Base):
@@ -216,6 +221,35 @@ class ContentVariant(TenantOwned, Base):
     template_variables: Mapped[dict[str, Any]] = mapped_column(
         JSONDocument, nullable=False, default=dict
     )
+    # The content's option labels in this variant's language, by payload (the content's own
+    # text where a payload has none).
+    option_texts: Mapped[dict[str, str]] = mapped_column(
+        JSONDocument, nullable=False, default=dict, server_default="{}"
+    )
+    # Media sent with the text (an image, a voice note, a document), checked at publish against
+    # what WhatsApp accepts (coaching.interactive.ACCEPTED_MEDIA); SMS gets it as a link.
+    media_url: Mapped[str | None] = mapped_column(Text)
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    media_bytes: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ContentTemplate(TenantOwned, Base):
+    """A Twilio Content API template registered for a content variant by activation: quick-reply
+    buttons, a list picker or a media template (coaching.interactive.Layout). A changed variant
+    has a new digest, so it registers anew; the old row stays for the messages that used it."""
+
+    __tablename__ = "content_templates"
+    __table_args__ = (
+        tenant_index("content_templates", "content_variant_id", "layout", "digest", unique=True),
+    )
+
+    content_variant_id: Mapped[str] = mapped_column(
+        EntityId, ForeignKey("content_variants.id"), nullable=False
+    )
+    layout: Mapped[str] = mapped_column(String(16), nullable=False)
+    digest: Mapped[str] = mapped_column(String(64), nullable=False)
+    twilio_sid: Mapped[str] = mapped_column(String(34), nullable=False)
+    friendly_name: Mapped[str] = mapped_column(String(200), nullable=False)
 
 
 class Journey(TenantOwned, Base):
@@ -402,9 +436,34 @@ class MessageEvent(Base):
     experiment_variant_id: Mapped[str | None] = mapped_column(EntityId)
     is_follow_up: Mapped[bool | None] = mapped_column(Boolean)  # known on outbound rows only
     body: Mapped[str | None] = mapped_column(Text)
+    # A tapped quick-reply button or list item (ButtonPayload / ListId) and its label.
+    button_payload: Mapped[str | None] = mapped_column(String(200))
+    button_text: Mapped[str | None] = mapped_column(String(200))
+    media_count: Mapped[int | None] = mapped_column(Integer)  # NumMedia of an inbound message
     payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument, nullable=False, default=dict)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class InboundMedia(TenantOwned, Base):
+    """A file a worker sent (a photo of a finished task, a voice note): a reference to Twilio's
+    copy with its type, never the file itself, kept per tenant beside the message event."""
+
+    __tablename__ = "inbound_media"
+    __table_args__ = (
+        tenant_index("inbound_media", "worker_id", "received_at"),
+        tenant_index("inbound_media", "message_sid", "position", unique=True),
+    )
+
+    message_event_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("message_events.id"), nullable=False
+    )
+    message_sid: Mapped[str] = mapped_column(String(34), nullable=False)
+    worker_id: Mapped[str | None] = mapped_column(EntityId)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    url: Mapped[str] = mapped_column(Text, nullable=False)
+    content_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
 class EnrollmentSync(TenantOwned, Base):
@@ -465,6 +524,10 @@ class OutboxMessage(TenantOwned, Base):
     template_variables: Mapped[dict[str, Any]] = mapped_column(
         JSONDocument, nullable=False, default=dict
     )
+    # Interactive content: the template shown inside the 24-hour window (a list picker, or the
+    # quick-reply buttons that `template_sid` also sends outside it); media sent with free text.
+    session_template_sid: Mapped[str | None] = mapped_column(String(34))
+    media_url: Mapped[str | None] = mapped_column(Text)
     # Figures the warehouse computed for this recipient (a digest's points, streak, rank): they
     # fill placeholders as the worker's own fields do (coaching.rendering.FIELDS).
     field_values: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)

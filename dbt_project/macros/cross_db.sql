@@ -18,6 +18,17 @@
     get_json_object({{ column }}, '$.{{ field }}')
 {%- endmacro %}
 
+{#- The first element of a JSON array as text (a journey's default language). -#}
+{% macro json_first_text(column) -%}
+    {{ return(adapter.dispatch('json_first_text')(column)) }}
+{%- endmacro %}
+{% macro duckdb__json_first_text(column) -%}
+    json_extract_string({{ column }}, '$[0]')
+{%- endmacro %}
+{% macro default__json_first_text(column) -%}
+    get_json_object({{ column }}, '$[0]')
+{%- endmacro %}
+
 {#- A cast that gives null instead of failing on a value that does not convert. -#}
 {% macro try_cast_as(expression, type) -%}
     {{ return(adapter.dispatch('try_cast_as')(expression, type)) }}

@@ -23,6 +23,8 @@
         experiment_variant_id,
         is_follow_up,
         body,
+        button_payload,
+        media_count,
         occurred_at,
         _source_file as source_file,
         _ingested_at as ingested_at

@@ -64,6 +64,8 @@ inbound as (
         events.from_number as phone_e164,
         events.worker_id,
         events.body,
+        events.button_payload,
+        coalesce(events.media_count, 0) as media_count,
         {{ is_opt_out_keyword('events.body') }} as is_opt_out,
         events.occurred_at as received_at,
         events.ingested_at
@@ -85,6 +87,8 @@ attributed as (
         inbound.phone_e164,
         inbound.worker_id,
         inbound.body,
+        inbound.button_payload,
+        inbound.media_count,
         inbound.is_opt_out,
         inbound.received_at,
         messages.message_sid as in_reply_to_sid,

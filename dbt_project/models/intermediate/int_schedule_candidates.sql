@@ -24,6 +24,14 @@ organizations as (
     from {{ ref('stg_store__organizations') }}
 ),
 
+-- A journey's first language is its default: the variant a worker gets when the content has
+-- none in the worker's language.
+journey_languages as (
+    select programs.id as program_id, {{ json_first_text('journeys.languages') }} as journey_language
+    from {{ ref('stg_store__programs') }} as programs
+    inner join {{ ref('stg_store__journeys') }} as journeys on journeys.id = programs.journey_id
+),
+
 last_inbound as (
     select worker_id, max(received_at) as last_inbound_at
     from {{ ref('int_message_replies') }}
@@ -88,6 +96,7 @@ final as (
         candidates.local_send_time,
         workers.timezone,
         workers.language,
+        journey_languages.journey_language,
         workers.phone_e164,
         workers.can_receive_whatsapp,
         organizations.quiet_hours_start,
@@ -97,6 +106,7 @@ final as (
     inner join workers on workers.worker_id = candidates.worker_id
     inner join organizations on organizations.organization_id = candidates.organization_id
     left join last_inbound on last_inbound.worker_id = candidates.worker_id
+    left join journey_languages on journey_languages.program_id = candidates.program_id
     -- The program's timeline bounds every send: nothing before it starts or after it ends.
     where (candidates.program_starts_on is null or candidates.local_date >= candidates.program_starts_on)
         and (candidates.program_ends_on is null or candidates.local_date <= candidates.program_ends_on)

@@ -4,7 +4,8 @@
       the end of the organization's quiet hours when it falls inside them (windows may wrap
       midnight, e.g. 21:00-07:00);
     - content: the worker's journey-level experiment variant of the touchpoint, in the worker's
-      language (falling back to English, then to any language the content has);
+      language (falling back to the journey's default language, then English, then any language
+      the content has; a fallback is flagged and counted in `language_fallbacks`);
     - channel: WhatsApp free text inside 24 hours of the worker's last inbound message, an
       approved template outside it, SMS when the worker has no WhatsApp or the worker's
       program-level variant sends by SMS;
@@ -110,7 +111,7 @@ contents as (
         and not variants.is_deleted
     qualify row_number() over (
         partition by with_variant.enrollment_id, with_variant.touchpoint_id, with_variant.attempt
-        order by {{ language_preference('variants.language', 'with_variant.language') }}
+        order by {{ language_preference('variants.language', 'with_variant.language', 'with_variant.journey_language') }}
     ) = 1
 ),
 
@@ -133,6 +134,8 @@ final as (
         with_variant.content_id,
         with_variant.content_variant_key,
         contents.content_language,
+        with_variant.language as worker_language,
+        contents.content_language is distinct from with_variant.language as is_language_fallback,
         case
             when with_variant.can_receive_whatsapp and with_variant.channel_override is distinct from 'sms'
                 then 'whatsapp'

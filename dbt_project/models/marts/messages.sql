@@ -30,9 +30,14 @@ touchpoints as (
         touchpoints.id as touchpoint_id,
         touchpoints.kind as touchpoint_kind,
         touchpoints.name as touchpoint_name,
-        content.correct_answer
+        touchpoints.content_id,
+        content.correct_answer,
+        option_sets.options_digest
     from {{ ref('stg_store__touchpoints') }} as touchpoints
     left join {{ ref('stg_store__content') }} as content on content.id = touchpoints.content_id
+    left join (
+        select distinct content_id, options_digest from {{ ref('int_content_options') }}
+    ) as option_sets on option_sets.content_id = touchpoints.content_id
 ),
 
 {% if incremental_ready() -%}
@@ -92,8 +97,10 @@ stale as (
     where built.touchpoint_kind is distinct from touchpoints.touchpoint_kind
         or built.touchpoint_name is distinct from touchpoints.touchpoint_name
         or built.program_id is distinct from enrollments.program_id
+        or built.options_digest is distinct from touchpoints.options_digest
         or (
             touchpoints.touchpoint_kind = 'quiz' and built.first_reply_body is not null
+            and touchpoints.options_digest is null
             and built.quiz_answer_correct
                 is distinct from (upper(trim(built.first_reply_body)) = touchpoints.correct_answer)
         )
@@ -127,7 +134,9 @@ replies as (
         in_reply_to_sid as message_sid,
         min(received_at) filter (where not is_opt_out) as first_reply_at,
         {{ value_at_min('body', 'received_at') }} filter (where not is_opt_out) as first_reply_body,
+        {{ value_at_min('button_payload', 'received_at') }} filter (where not is_opt_out) as first_reply_button_payload,
         count(*) filter (where not is_opt_out) as replies,
+        sum(media_count) as reply_media_count,
         bool_or(is_opt_out) as opted_out_in_reply
     from {{ ref('int_message_replies') }}
     {%- if incremental_ready() %}
@@ -136,6 +145,41 @@ replies as (
     where in_reply_to_sid is not null
     {%- endif %}
     group by in_reply_to_sid
+),
+
+-- The option a first reply chose: the tapped payload, else typed text matched to an option by its
+-- payload ("B"), its label ("B) Most days") or its place in the list ("2"), in that order.
+answered as (
+    select
+        replies.message_sid,
+        options.payload as answer_payload,
+        options.is_correct as answer_is_correct,
+        options.score as answer_score,
+        case
+            when options.payload = replies.first_reply_button_payload then 'tap' else 'text'
+        end as answer_source
+    from replies
+    inner join messages on messages.message_sid = replies.message_sid
+    inner join touchpoints on touchpoints.touchpoint_id = messages.touchpoint_id
+    inner join {{ ref('int_content_options') }} as options
+        on options.content_id = touchpoints.content_id
+    where options.payload = replies.first_reply_button_payload
+        or upper(trim(replies.first_reply_body)) in (
+            upper(options.payload),
+            upper(trim(options.option_text)),
+            cast(options.position as varchar)
+        )
+    qualify row_number() over (
+        partition by replies.message_sid
+        order by
+            case
+                when options.payload = replies.first_reply_button_payload then 0
+                when upper(trim(replies.first_reply_body)) = upper(options.payload) then 1
+                when upper(trim(replies.first_reply_body)) = upper(trim(options.option_text)) then 2
+                else 3
+            end,
+            options.position
+    ) = 1
 ),
 
 final as (
@@ -166,14 +210,25 @@ final as (
             replies.first_reply_at <= {{ dbt.dateadd('hour', 24, 'coalesce(messages.delivered_at, messages.sent_at)') }},
             false
         ) as replied_within_24h,
+        answered.answer_payload,
+        answered.answer_source,
         case
             when touchpoints.touchpoint_kind = 'quiz' and replies.first_reply_body is not null
-                then upper(trim(replies.first_reply_body)) = touchpoints.correct_answer
+                then case
+                    when touchpoints.options_digest is not null
+                        then coalesce(answered.answer_is_correct, false)
+                    else upper(trim(replies.first_reply_body)) = touchpoints.correct_answer
+                end
         end as quiz_answer_correct,
         case
             when touchpoints.touchpoint_kind = 'check_in'
-                then {{ try_cast_as('trim(replies.first_reply_body)', 'integer') }}
+                then coalesce(
+                    answered.answer_score,
+                    {{ try_cast_as('trim(replies.first_reply_body)', 'integer') }}
+                )
         end as check_in_score,
+        cast(coalesce(replies.reply_media_count, 0) as integer) as reply_media_count,
+        touchpoints.options_digest,
         coalesce(replies.opted_out_in_reply, false) as opted_out_in_reply,
         messages.had_out_of_order_callbacks,
         now() as built_at
@@ -181,6 +236,7 @@ final as (
     left join replies on replies.message_sid = messages.message_sid
     left join enrollments on enrollments.enrollment_id = messages.enrollment_id
     left join touchpoints on touchpoints.touchpoint_id = messages.touchpoint_id
+    left join answered on answered.message_sid = messages.message_sid
 )
 
 select * from final

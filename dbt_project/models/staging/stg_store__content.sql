@@ -13,6 +13,7 @@ renamed as (
         description,
         correct_answer,
         is_urgent,
+        options,
         {{ audit_columns() }}
     from source
 )

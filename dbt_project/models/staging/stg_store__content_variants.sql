@@ -14,6 +14,10 @@ renamed as (
         body,
         template_sid,
         cast(template_variables as json) as template_variables,
+        option_texts,
+        media_url,
+        media_type,
+        media_bytes,
         {{ audit_columns() }}
     from source
 )

@@ -47,7 +47,7 @@ def all_events(settings: Settings) -> duckdb.DuckDBPyConnection:
     landing = Path(settings.landing_dir or "") / "message_events"
     con.execute(f"create table events as select * from read_parquet('{landing}/*.parquet')")
     store_events = store_table(settings, "message_events").drop_columns(
-        ["id", "payload", "received_at"]
+        ["id", "payload", "received_at", "button_text"]  # the store's own columns
     )
     con.register("store_events", store_events)
     con.execute("insert into events by name select * from store_events")
