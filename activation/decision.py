@@ -103,17 +103,25 @@ def decide(
         if not org.whatsapp_sender:
             return Plan(Action.FAIL, "the organization has no WhatsApp sender")
         params.update(to=whatsapp(row.to_number), from_=whatsapp(org.whatsapp_sender))
-    if row.channel == Channel.SMS or (row.body and policy.window_open(last_inbound, now)):
+    in_window = row.channel == Channel.WHATSAPP and policy.window_open(last_inbound, now)
+    # Interactive content inside the window: its buttons or list picker; outside it, the
+    # template (buttons approved for it, or the variant's own template); else free text.
+    template = (row.session_template_sid if in_window else None) or (
+        None if in_window and row.body else row.template_sid
+    )
+    if row.channel == Channel.SMS or (in_window and row.body and not row.session_template_sid):
         rendered = render(row.body or "", names, context)
         if not rendered.complete:
             unfilled = ", ".join("{{" + name + "}}" for name in rendered.missing)
             return Plan(Action.FAIL, f"the text would hold unfilled placeholders {unfilled}")
         params["body"] = rendered.text
-    elif row.template_sid:
+        if row.media_url and row.channel == Channel.WHATSAPP:
+            params["media_url"] = [row.media_url]
+    elif template:
         filled = fill(names, context)
         if filled.missing:
             return Plan(Action.FAIL, "missing template variables " + ", ".join(filled.missing))
-        params.update(content_sid=row.template_sid, content_variables=json.dumps(filled.values))
+        params.update(content_sid=template, content_variables=json.dumps(filled.values))
     else:
         return Plan(Action.SKIP, "outside the 24-hour window and no template")
     if quota_left <= 0:

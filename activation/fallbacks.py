@@ -1,6 +1,6 @@
 """Failures Twilio reported later, by status callback, that deserve one more try another way:
 63016 (the 24-hour window closed) once more as a template; 30007/30008 (filtered, unknown) by
-SMS where the organization allows it. Each fallback is its own outbox row with a derived
+SMS where the organization allows it (a file it carried as a link). Each fallback is its own outbox row with a derived
 idempotency key, so it is queued once however often this runs."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, and_, select
 
 from activation import outbox
+from coaching import interactive
 from coaching.domain import Channel, EventKind, MessageStatus, OutboxStatus
 from coaching.store.engine import transaction
 from coaching.store.tables import MessageEvent, Organization, OutboxMessage
@@ -59,7 +60,12 @@ def queue_fallbacks(engine: Engine, now: datetime) -> int:
                         "is_follow_up": row.is_follow_up,
                         "channel": Channel.SMS if kind == "sms" else row.channel,
                         "to_number": row.to_number,
-                        "body": None if kind == "template" else row.body,
+                        # Over SMS a file goes as a link.
+                        "body": (
+                            None
+                            if kind == "template"
+                            else interactive.sms_text(row.body or "", [], None, row.media_url)
+                        ),
                         "template_sid": row.template_sid if kind == "template" else None,
                         "template_variables": row.template_variables,
                         "due_at": now,

@@ -25,6 +25,7 @@ import duckdb
 from sqlalchemy import Engine, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from activation import content_templates
 from coaching.domain import EventKind, MessageStatus, OutboxStatus
 from coaching.duckdb_limits import DuckDBLimits
 from coaching.quota import Allowance
@@ -161,10 +162,18 @@ def enqueue(engine: Engine, rows: Sequence[dict[str, Any]], now: datetime) -> En
                 )
             ).all()
         )
+        sends = content_templates.sends_for(session, fresh)
         values, events = [], []
         for row in fresh:
             reason = rejection(row, workers, templates)
-            values.append(outbox_values(row, now, reason))
+            variant = (
+                row.get("content_id"),
+                row.get("content_variant_key"),
+                row.get("content_language"),
+            )
+            values.append(
+                content_templates.apply(outbox_values(row, now, reason), sends.get(variant))
+            )  # type: ignore[arg-type]
             if reason:
                 events.append(_rejection_event(row, reason, now))
         inserted: set[str] = set()
@@ -202,6 +211,8 @@ def outbox_values(row: dict[str, Any], now: datetime, reason: str | None) -> dic
         "body": row.get("body"),
         "template_sid": row.get("template_sid"),
         "template_variables": _safe_variables(row.get("template_variables")),
+        "session_template_sid": None,
+        "media_url": None,
         "field_values": _safe_variables(row.get("field_values")) or None,
         "status": OutboxStatus.FAILED if reason else OutboxStatus.PENDING,
         "last_error": reason,

@@ -44,6 +44,8 @@ class PassOutcome(StrEnum):
     RECONCILED_REQUEUED = "reconciled_requeued"
     FALLBACKS = "fallbacks"
     RELEASED = "released"
+    TEMPLATES_REGISTERED = "templates_registered"  # Content API templates created this pass
+    TEMPLATES_REFUSED = "templates_refused"  # ... and refused by Twilio (tried again next pass)
 
 
 # The row state an action other than a send leaves behind, and how it is counted.

@@ -24,7 +24,7 @@ from sqlalchemy import Engine, func, select
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from activation import outbox
+from activation import content_templates, outbox
 from activation.buckets import make_buckets
 from activation.decision import Action, Plan, decide
 from activation.fallbacks import queue_fallbacks
@@ -117,6 +117,10 @@ class Sender:
         report = PassReport()
         report.outcomes[PassOutcome.EXPIRED] += outbox.expire(self.engine, now)
         if enqueue:
+            # Interactive and media variants registered with Twilio before their rows are claimed.
+            templates = await content_templates.register(self.engine, self.client)
+            report.outcomes[PassOutcome.TEMPLATES_REGISTERED] += templates.registered
+            report.outcomes[PassOutcome.TEMPLATES_REFUSED] += len(templates.failed)
             report.enqueued = outbox.enqueue(
                 self.engine,
                 outbox.read_due(self.settings.lake_dir, now, self.settings.duckdb_limits),

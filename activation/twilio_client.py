@@ -65,12 +65,16 @@ class RebasedAsyncHttpClient(AsyncTwilioHttpClient):
         headers = dict(headers or {})
         if auth is not None:
             headers["Authorization"] = aiohttp.encode_basic_auth(auth[0], auth[1])
+        # JSON APIs (the Content API) take the body as JSON, as the SDK's own clients send it.
+        body = (
+            {"json": data} if headers.get("Content-Type") == "application/json" else {"data": data}
+        )
         async with self.session.request(
             method.upper(),
             rebase(url, self.base),
             params=params,
-            data=data,
             headers=headers,
+            **body,  # type: ignore[arg-type]
             allow_redirects=allow_redirects,
             timeout=bound,
         ) as answer:

@@ -385,3 +385,88 @@ def test_weekly_digests_reach_every_active_worker_with_their_figures(built) -> N
     ).fetchall()[0]
     assert mismatched[:4] == (0, 0, 0, 0)
     assert 0 < mismatched[4] < mismatched[5]  # some earned points last week, not everybody
+
+
+def test_quiz_and_check_in_answers_spread_over_the_options_as_the_workers_answered(built) -> None:
+    """Tapped or typed, each answer lands on the option the simulator planted; the tap share is
+    the planted one. (A few replies are quarantined as dirty rows, so counts may only fall short.)"""
+    settings, manifest, _ = built
+    planted = {
+        (q["touchpoint_id"], payload): counts
+        for q in manifest["answers"]["questions"]
+        for payload, counts in q["options"].items()
+    }
+    rows = (
+        gold(settings, "question_answers")
+        .aggregate(
+            "touchpoint_id, answer_payload, sum(answers)::int, sum(tapped)::int, sum(typed)::int,"
+            " any_value(touchpoint_kind), max(correct_share), bool_or(is_correct)",
+            "touchpoint_id, answer_payload",
+        )
+        .fetchall()
+    )
+    assert {(t, p) for t, p, *_ in rows if p is not None} >= set(planted)
+    tapped_total = answered_total = 0
+    for touchpoint_id, payload, answers, tapped, typed, kind, _, _ in rows:
+        if payload is None:
+            continue  # replies to other messages that matched no option
+        truth = planted.get((touchpoint_id, payload), {"tapped": 0, "typed": 0})
+        assert truth["tapped"] - 2 <= tapped <= truth["tapped"], (touchpoint_id, payload)
+        assert truth["typed"] - 2 <= typed <= truth["typed"] + 2, (touchpoint_id, payload)
+        assert answers == tapped + typed and kind in ("quiz", "check_in")
+        tapped_total += tapped
+        answered_total += answers
+    assert abs(tapped_total / answered_total - manifest["answers"]["tap_share"]) < 0.05
+    # A quiz's correct share is its correct option's share of the question's answers.
+    by_question: dict[str, list[tuple]] = {}
+    for row in gold(settings, "question_answers").fetchall():
+        by_question.setdefault(row[2], []).append(row)
+    columns = gold(settings, "question_answers").columns
+    at = {name: i for i, name in enumerate(columns)}
+    for question in by_question.values():
+        if question[0][at["touchpoint_kind"]] != "quiz":
+            continue
+        right = sum(r[at["answers"]] for r in question if r[at["is_correct"]])
+        total = question[0][at["question_answers"]]
+        assert question[0][at["correct_share"]] == pytest.approx(right / total)
+
+
+def test_photos_workers_sent_are_counted_with_the_message_they_answer(built) -> None:
+    settings, manifest, _ = built
+    (counted,) = gold(settings, "messages").aggregate("sum(reply_media_count)::int").fetchall()[0]
+    planted = manifest["answers"]["inbound_media"]
+    assert planted > 0 and 0.95 * planted <= counted <= planted
+
+
+def test_a_missing_translation_falls_back_to_the_journey_default_and_is_counted(built) -> None:
+    settings, manifest, _ = built
+    (gap,) = manifest["language_gaps"]
+    schedule = gold(settings, "activation_schedule").filter(
+        f"content_id = '{gap['content_id']}' and worker_language = '{gap['language']}'"
+    )
+    rows = schedule.aggregate(
+        "count(*)::int, bool_and(is_language_fallback), list_distinct(list(content_language))"
+    ).fetchall()[0]
+    assert rows[0] > 0 and rows[1] is True and rows[2] == ["en"]  # the journey's first language
+    fallbacks = gold(settings, "language_fallbacks").fetchall()
+    assert [(f[3], f[4], f[5], f[6]) for f in fallbacks] == [
+        (gap["content_id"], gap["language"], "en", rows[0])
+    ]
+
+
+def test_each_workers_quiz_score_adds_up_week_by_week(built) -> None:
+    settings, _, _ = built
+    scores = (
+        gold(settings, "worker_quiz_scores")
+        .aggregate("sum(quizzes_answered)::int, sum(quizzes_correct)::int")
+        .fetchall()[0]
+    )
+    messages = (
+        gold(settings, "messages")
+        .filter(
+            "touchpoint_kind = 'quiz' and first_reply_body is not null and worker_id is not null"
+        )
+        .aggregate("count(*)::int, count(*) filter (where quiz_answer_correct)::int")
+        .fetchall()[0]
+    )
+    assert scores == messages and scores[0] > 0
