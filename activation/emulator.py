@@ -146,6 +146,7 @@ class Emulator:
         self.contents: dict[str, dict[str, Any]] = {}  # Content API templates by sid
         self.content_order: list[str] = []
         self.media: dict[str, list[dict[str, Any]]] = {}  # message sid -> its media
+        self.content_of: dict[str, str] = {}  # message sid -> the ContentSid it was sent with
 
     # --- the application ---------------------------------------------------------------------
 
@@ -269,6 +270,8 @@ class Emulator:
         self.order.append(sid)
         if media_urls:
             self.media[sid] = [self._media_item(sid, url, now) for url in media_urls]
+        if params.get("ContentSid"):
+            self.content_of[sid] = params["ContentSid"]
         record = {
             "sid": sid,
             "to": to,

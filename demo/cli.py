@@ -41,6 +41,7 @@ def demo(
         describe_marts,
         describe_planted,
         describe_program_sends,
+        describe_questions,
         describe_recorded,
         describe_seen,
         summary_of,
@@ -73,6 +74,7 @@ def demo(
     built = run_transform(settings, dagster_instance(settings), progress=_echo)
     typer.echo(describe_marts(settings, built))
     typer.echo(describe_journey_rules(settings, manifest))
+    typer.echo(describe_questions(settings, manifest))
     typer.echo(describe_experiments(settings, manifest))
     typer.echo(tell_people(settings, manifest))
     typer.echo(

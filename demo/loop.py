@@ -55,6 +55,10 @@ class LoopSummary:
     digests_due: int = 0
     digests: Counter[str] = field(default_factory=Counter)  # outbox status -> digests
     digest_example: str = ""
+    # Interactive content and media this run sent, and how the workers answered.
+    sent_as: Counter[str] = field(default_factory=Counter)  # buttons, list, media, text
+    answers: Counter[str] = field(default_factory=Counter)  # tap, text
+    photos: int = 0
 
     @property
     def double_sent(self) -> int:
@@ -187,14 +191,18 @@ def run_loop(
             rng = random.Random(seed)
             messages = emulator.emulator.messages
             for row in sent:
+                template = _template_of(emulator, row.message_sid)
+                summary.sent_as[_sent_as(template, emulator, row.message_sid)] += 1
                 if (
                     messages[row.message_sid]["status"] in ("delivered", "read")
                     and rng.random() < reply_share
                 ):
-                    body = "STOP" if rng.random() < 0.03 else rng.choice(REPLIES)
-                    emulator.call(_inbound(emulator, row, orgs[row.organization_id], body))
+                    reply = _reply(rng, template)
+                    emulator.call(_inbound(emulator, row, orgs[row.organization_id], reply))
                     summary.replies += 1
-                    summary.opt_outs += body == "STOP"
+                    summary.opt_outs += reply.text == "STOP"
+                    summary.answers[reply.answered_by] += bool(reply.answered_by)
+                    summary.photos += bool(reply.media)
             progress(f"{summary.replies} workers replied through the inbound webhook")
             time.sleep(0.5)  # the last callbacks' retries, if any
             summary.statuses = Counter(messages[sid]["status"] for sid in sids)
@@ -249,6 +257,65 @@ def _digests(settings: Settings, session: Any, summary: LoopSummary) -> None:
         summary.digest_example = render(row.body or "", row.template_variables, context).text
 
 
-async def _inbound(emulator: EmulatorThread, row: OutboxMessage, sender: str, body: str) -> None:
+TAP_SHARE = 0.7  # of answers to buttons and lists, tapped rather than typed
+PHOTO_SHARE = 0.1  # of other replies, with a photo of the finished task
+
+
+@dataclass
+class Reply:
+    text: str
+    button: dict[str, str] | None = None
+    list_item: dict[str, str] | None = None
+    media: list[dict[str, str]] = field(default_factory=list)
+    answered_by: str = ""  # tap or text, for an answer to options
+
+
+def _template_of(emulator: EmulatorThread, sid: str) -> dict[str, Any] | None:
+    return emulator.emulator.contents.get(emulator.emulator.content_of.get(sid, ""))
+
+
+def _sent_as(template: dict[str, Any] | None, emulator: EmulatorThread, sid: str) -> str:
+    if template is None:
+        return "media" if sid in emulator.emulator.media else "text"
+    if "twilio/list-picker" in template["types"]:
+        return "list"
+    return "buttons" if "twilio/quick-reply" in template["types"] else "media"
+
+
+def _reply(rng: random.Random, template: dict[str, Any] | None) -> Reply:
+    """What a worker answers: to buttons or a list, mostly a tap, else the option typed; to
+    anything else a word, now and then with a photo, and rarely STOP."""
+    types = (template or {}).get("types", {})
+    if "twilio/list-picker" in types:
+        choices = [(i["id"], i["item"]) for i in types["twilio/list-picker"]["items"]]
+    elif "twilio/quick-reply" in types:
+        choices = [(a["id"], a["title"]) for a in types["twilio/quick-reply"]["actions"]]
+    else:
+        choices = []
+    if choices:
+        payload, label = rng.choice(choices)
+        if rng.random() >= TAP_SHARE:
+            return Reply(payload, answered_by="text")  # typed: the letter or the number
+        if "twilio/list-picker" in types:
+            return Reply(label, list_item={"id": payload, "title": label}, answered_by="tap")
+        return Reply(label, button={"payload": payload, "text": label}, answered_by="tap")
+    if rng.random() < 0.03:
+        return Reply("STOP")
+    text = rng.choice(REPLIES)
+    if rng.random() < PHOTO_SHARE:
+        photo = {"url": f"https://media.example.org/{rng.getrandbits(64):016x}.jpg",
+                 "content_type": "image/jpeg"}  # fmt: skip
+        return Reply(text, media=[photo])
+    return Reply(text)
+
+
+async def _inbound(emulator: EmulatorThread, row: OutboxMessage, sender: str, reply: Reply) -> None:
     """A worker's reply as Twilio delivers it: opens the window and posts the signed webhook."""
-    await emulator.emulator.receive(f"whatsapp:{row.to_number}", f"whatsapp:{sender}", body)
+    await emulator.emulator.receive(
+        f"whatsapp:{row.to_number}",
+        f"whatsapp:{sender}",
+        reply.text,
+        button=reply.button,
+        list_item=reply.list_item,
+        media=reply.media,
+    )

@@ -148,6 +148,56 @@ def describe_journey_rules(settings: Settings, manifest: dict) -> str:
     return "\n".join(lines)
 
 
+def describe_questions(settings: Settings, manifest: dict) -> str:
+    """Per question of the demo world (a journey touchpoint, every program together): how the
+    answers spread over the options in question_answers, beside the simulator's planted answers;
+    the share tapped; inbound photos and the planted missing translation, counted."""
+    gold = Path(settings.lake_dir or "") / "gold"
+    with duckdb.connect() as con:
+        rows = con.execute(
+            f"select touchpoint_id, touchpoint_name, answer_payload, option_text, option_position, "
+            f"answers, tapped from '{gold}/question_answers.parquet' where answer_payload is not null"
+        ).fetchall()
+        (photos,) = con.execute(
+            f"select coalesce(sum(reply_media_count), 0) from '{gold}/messages.parquet'"
+        ).fetchall()[0]
+        fallbacks = con.execute(
+            f"select worker_language, content_language, sum(scheduled) "
+            f"from '{gold}/language_fallbacks.parquet' group by all"
+        ).fetchall()
+    planted = {
+        (q["touchpoint_id"], payload): counts["tapped"] + counts["typed"]
+        for q in manifest["answers"]["questions"]
+        for payload, counts in q["options"].items()
+    }
+    measured: dict[str, dict[tuple[int, str], list[int]]] = {}
+    tapped = answered = 0
+    for touchpoint_id, name, payload, text, position, answers, taps in rows:
+        cell = measured.setdefault(name, {}).setdefault((position, text), [0, 0])
+        cell[0] += answers
+        cell[1] += planted.get((touchpoint_id, payload), 0)
+        tapped += taps
+        answered += answers
+    lines = ["  quizzes and check-ins (question_answers beside the simulator's planted answers):"]
+    for name in sorted(measured, key=lambda n: int(n.split()[1])):
+        cells = "  ".join(
+            f"{text} {got} ({want})" for (_, text), (got, want) in sorted(measured[name].items())
+        )
+        lines.append(f"    {name:<15} {cells}")
+    share = tapped / answered if answered else 0.0
+    lines.append(
+        f"    answered by tap {share:.0%} (planted {manifest['answers']['tap_share']:.0%}), "
+        f"the rest typed; photos received {photos} (planted {manifest['answers']['inbound_media']})"
+    )
+    for gap in manifest["language_gaps"]:
+        counted = ", ".join(f"{w}→{c} {n}" for w, c, n in fallbacks) or "none"
+        lines.append(
+            f"    planted: a quiz without its '{gap['language']}' variant; language_fallbacks "
+            f"counts {counted} scheduled sends in the journey's default"
+        )
+    return "\n".join(lines)
+
+
 def describe_loop(summary: LoopSummary) -> str:
     a = summary.activation
     statuses = ", ".join(f"{k} {v}" for k, v in sorted(summary.statuses.items()))
@@ -160,6 +210,10 @@ def describe_loop(summary: LoopSummary) -> str:
             f"deferred {a.get('deferred', 0)}, failed {a.get('failed', 0) + a.get('opted_out', 0)}",
             f"  final status by callback: {statuses or 'none'}",
             f"  replies {summary.replies} (opt-outs {summary.opt_outs}); outbox: {outbox}",
+            "  sent as: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(summary.sent_as.items()))
+            + f"; answers to options by tap {summary.answers['tap']}, typed "
+            f"{summary.answers['text']}; photos from workers {summary.photos}",
             f"  exactly once: Twilio accepted {summary.accepted_by_twilio} messages for "
             f"{summary.sent_rows} sent outbox rows ({summary.double_sent} double-sent)",
             f"  weekly digests (worker_digests): {summary.digests_due} due this week; "
@@ -183,12 +237,21 @@ def describe_seen(settings: Settings, summary: LoopSummary) -> str:
             "join ours using (message_sid) group by all order by 1",
             [str(path)],
         ).fetchall()
+        answered = dict(
+            con.execute(
+                "select coalesce(answer_source, 'media'), count(*) from read_parquet(?) "
+                "join ours using (message_sid) where answer_source is not null "
+                "or reply_media_count > 0 group by all",
+                [str(path)],
+            ).fetchall()
+        )
     seen = sum(count for _, count, _ in rows)
     by_status = ", ".join(f"{status} {count}" for status, count, _ in rows)
     replied = sum(r for _, _, r in rows)
     return (
         f"  messages now holds {seen} of the {len(sids)} messages sent: {by_status}; "
-        f"{replied} with a reply"
+        f"{replied} with a reply; answers read from a tap {answered.get('tap', 0)}, from "
+        f"typed text {answered.get('text', 0)}; replies with a photo {answered.get('media', 0)}"
     )
 
 

@@ -109,3 +109,65 @@ transitions = con.sql(
     """
 ).df()
 print(transitions.to_string(index=False))
+
+# %% [markdown]
+# ## Quizzes and check-ins: how each question was answered
+# `question_answers` spreads each question's first replies over its options: tapped (a button or
+# a list item) or typed (a letter, a number or the label). A quiz's correct share is the share of
+# its answers on the right option; replies that matched no option are counted apart.
+
+# %%
+answers = con.sql(
+    f"""
+    select touchpoint_name, touchpoint_kind, coalesce(option_text, '(no option)') as option,
+           coalesce(option_position, 99) as position, sum(answers)::int as answers,
+           sum(tapped)::int as tapped, sum(typed)::int as typed
+    from '{gold}/question_answers.parquet'
+    group by all order by touchpoint_kind, touchpoint_name, position
+    """
+).df()
+print(answers.drop(columns="position").to_string(index=False))
+correct = con.sql(
+    f"""
+    select touchpoint_name, sum(answers)::int as answers,
+           round(sum(answers) filter (where is_correct) / sum(answers), 3) as correct_share
+    from '{gold}/question_answers.parquet'
+    where touchpoint_kind = 'quiz'
+    group by touchpoint_name order by touchpoint_name
+    """
+).df()
+print(correct.to_string(index=False))
+
+# %%
+by_question = answers.pivot_table(
+    index="touchpoint_name", columns="option", values="answers", aggfunc="sum", fill_value=0
+)
+shares = by_question.div(by_question.sum(axis=1), axis=0)
+ax = shares.plot(kind="barh", stacked=True, figsize=(9, 0.5 * len(shares) + 1.5), colormap="tab20")
+ax.set_xlabel("share of the question's answers")
+ax.set_title("Answers by option, per question")
+ax.legend(title="option", fontsize=7, bbox_to_anchor=(1.02, 1), loc="upper left")
+plt.tight_layout()
+
+# %% [markdown]
+# ## Each worker's quiz score over time
+# `worker_quiz_scores` holds each worker's quizzes week by week; the running share is every quiz
+# answered so far. Below, the median worker's running share week by week, and how many workers
+# answered a quiz that week.
+
+# %%
+scores = con.sql(
+    f"""
+    select week_start, median(running_correct_share) as median_running_share,
+           count(*) filter (where quizzes_answered > 0) as workers_answering
+    from '{gold}/worker_quiz_scores.parquet'
+    group by week_start order by week_start
+    """
+).df()
+print(scores.to_string(index=False))
+fig, ax = plt.subplots(figsize=(9, 3))
+ax.plot(scores["week_start"], scores["median_running_share"], marker="o")
+ax.set_ylim(0, 1.05)
+ax.set_ylabel("median running correct share")
+ax.set_title("Quiz scores over time")
+plt.tight_layout()

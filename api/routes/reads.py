@@ -109,6 +109,33 @@ READS = (
         (("is_declining", bool),),
     ),
     MartRead(
+        "/reads/question-answers",
+        "question_answers",
+        ("program_id", "touchpoint_id", "option_position", "answer_payload"),
+        ("program_id", "touchpoint_id", "touchpoint_kind"),
+        "Quizzes and check-ins per question: how the answers spread over the options, tapped or "
+        "typed, and the share answered correctly",
+        PROGRAM_ROLES,
+    ),
+    MartRead(
+        "/reads/quiz-scores",
+        "worker_quiz_scores",
+        ("worker_id", "-week_start"),
+        ("worker_id", "week_start"),
+        "Each worker's quiz score and check-ins week by week, latest week first",
+        PROGRAM_ROLES,
+        (("week_start", date),),
+    ),
+    MartRead(
+        "/reads/language-fallbacks",
+        "language_fallbacks",
+        ("program_id", "touchpoint_id", "worker_language"),
+        ("program_id", "touchpoint_id", "worker_language"),
+        "Scheduled sends whose content has no variant in the worker's language (the journey's "
+        "default went instead): the translations missing",
+        PROGRAM_ROLES,
+    ),
+    MartRead(
         "/reads/experiment-results",
         "experiment_results",
         ("experiment_id", "metric", "dimension", "dimension_value", "variant_key"),

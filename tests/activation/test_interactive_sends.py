@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from sqlalchemy import select
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest.content.v1.content import ContentList
 
@@ -217,3 +218,36 @@ def _sender(rig: Rig) -> str:
         number = session.get(Organization, rig.organization_id).whatsapp_sender
     engine.dispose()
     return number
+
+
+def test_a_photo_message_twilio_could_not_deliver_goes_again_by_sms_as_a_link(rig: Rig) -> None:
+    from activation.fallbacks import queue_fallbacks
+    from coaching.store.tables import OutboxMessage
+
+    worker = rig.workers[0]
+    now = datetime.now(UTC)
+    engine = rig.engine
+    with transaction(engine) as session:
+        session.add(
+            OutboxMessage(
+                organization_id=rig.organization_id, idempotency_key="photo-1",
+                worker_id=worker["id"], to_number=worker["phone"], body="Look at this",
+                media_url=PHOTO, status="sent", due_at=now, sent_at=now, attempts=1,
+                message_sid="SM" + "9" * 32,
+            )
+        )  # fmt: skip
+        session.add(
+            MessageEvent(
+                organization_id=rig.organization_id, event_key="SM" + "9" * 32 + ":undelivered",
+                kind="status", message_sid="SM" + "9" * 32, status="undelivered",
+                error_code=30008, worker_id=worker["id"], occurred_at=now,
+            )
+        )  # fmt: skip
+    assert queue_fallbacks(engine, now) == 1
+    with transaction(engine) as session:
+        sms = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.idempotency_key == "photo-1:sms")
+        ).one()
+    engine.dispose()
+    assert sms.channel == "sms" and sms.media_url is None
+    assert sms.body.splitlines() == ["Look at this", PHOTO]

@@ -135,3 +135,38 @@ def test_leaderboards_engagement_and_wellbeing_are_for_managers(api: Api) -> Non
     for path in ("/reads/leaderboards", "/reads/wellbeing", "/reads/engagement"):
         refused = api.client.get(path, headers=org.headers["content_specialist"])
         assert refused.status_code == 403, path
+
+
+def test_question_answers_and_quiz_scores_are_for_managers(api: Api) -> None:
+    org, other = api.organization(), api.organization()
+    publish(
+        api,
+        "question_answers",
+        f"""select * from (values
+            ('{org.id}', 'p1', 't1', 'quiz', 'B', 2, 6::bigint, 5::bigint, 1::bigint, 0.6, 0.6),
+            ('{org.id}', 'p1', 't1', 'quiz', 'A', 1, 4::bigint, 1::bigint, 3::bigint, 0.4, 0.6),
+            ('{org.id}', 'p1', 't2', 'check_in', '3', 3, 2::bigint, 2::bigint, 0::bigint, 1.0, null),
+            ('{other.id}', 'p9', 't1', 'quiz', 'A', 1, 9::bigint, 9::bigint, 0::bigint, 1.0, 1.0))
+            as t(organization_id, program_id, touchpoint_id, touchpoint_kind, answer_payload,
+                 option_position, answers, tapped, typed, answer_share, correct_share)""",
+    )
+    publish(
+        api,
+        "worker_quiz_scores",
+        f"""select * from (values
+            ('{org.id}', 'w1', date '2026-10-19', 2::bigint, 1::bigint, 0.5),
+            ('{org.id}', 'w1', date '2026-10-26', 1::bigint, 1::bigint, 1.0))
+            as t(organization_id, worker_id, week_start, quizzes_answered, quizzes_correct,
+                 correct_share)""",
+    )
+    pm = org.headers["program_manager"]
+    quiz = api.client.get("/reads/question-answers?touchpoint_id=t1", headers=pm).json()["items"]
+    assert [(r["answer_payload"], r["tapped"], r["typed"]) for r in quiz] == [
+        ("A", 1, 3),
+        ("B", 5, 1),
+    ]  # in the order the worker sees the options, and only this organization's
+    weeks = api.client.get("/reads/quiz-scores?worker_id=w1", headers=pm).json()["items"]
+    assert [r["week_start"] for r in weeks] == ["2026-10-26", "2026-10-19"]
+    assert api.client.get("/reads/quiz-scores?week_start=soon", headers=pm).status_code == 422
+    for path in ("/reads/question-answers", "/reads/quiz-scores", "/reads/language-fallbacks"):
+        assert api.client.get(path, headers=org.headers["content_specialist"]).status_code == 403
