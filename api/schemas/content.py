@@ -56,8 +56,20 @@ Options = Annotated[
     list[OptionSpec],
     Field(
         max_length=interactive.MAX_OPTIONS,
-        description="What a worker can answer by tapping: up to three are quick-reply buttons, "
-        "four to ten a list picker inside the 24-hour window (buttons outside it).",
+        description="What a worker can answer by tapping: up to three are quick-reply buttons "
+        "(labels of 20 characters at most), four to ten a list picker inside the 24-hour window "
+        "(labels of 24), buttons outside it. Payloads (in any case) and labels are unique, and at "
+        "most one option is correct.",
+        # The layout rule, published: up to three options, each label fits a button.
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "maxItems": interactive.SESSION_BUTTONS,
+                    "items": {"properties": {"text": {"maxLength": interactive.BUTTON_TITLE}}},
+                },
+                {"minItems": interactive.SESSION_BUTTONS + 1},
+            ]
+        },
     ),
 ]
 
@@ -92,6 +104,7 @@ OptionTexts = Annotated[
     Field(
         max_length=interactive.MAX_OPTIONS,
         description="The content's option labels in this variant's language, by payload.",
+        json_schema_extra={"additionalProperties": False},  # keys are payloads, nothing else
     ),
 ]
 MediaUrl = Annotated[

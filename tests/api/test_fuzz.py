@@ -29,6 +29,10 @@ CATALOG_CHECKED = {"/segments", "/segments/{row_id}", "/segments/preview"}
 # A CSV upload is a string to OpenAPI; whether it parses as CSV (a bare carriage return inside a
 # field, say) no schema can say, so a schema-valid upload may be refused, with a 422 naming why.
 CONTENT_CHECKED = {"/workers/import"}
+# Answer options must have unique payloads (in any case) and labels, and one correct at most:
+# uniqueness of a field across a list's items is beyond JSON Schema (the layout's label lengths
+# are published), so a schema-valid list of options may be refused, with the path of each clash.
+OPTIONS_CHECKED = {"/content", "/content/{row_id}"}
 
 
 def _fuzz_app() -> Any:
@@ -64,8 +68,8 @@ def test_no_server_errors_and_responses_match_the_schema(case: Any) -> None:
     CASES[key] = CASES.get(key, 0) + 1
     # No `checks=`: every check schemathesis has. Only where validity depends on what no schema
     # can publish (the feature catalog a rule's features and values are checked against; a CSV's
-    # grammar) is a schema-valid request allowed to be refused.
-    checked = CATALOG_CHECKED | CONTENT_CHECKED
+    # grammar; unique answer options) is a schema-valid request allowed to be refused.
+    checked = CATALOG_CHECKED | CONTENT_CHECKED | OPTIONS_CHECKED
     excluded = [positive_data_acceptance] if case.path in checked else []
     case.call_and_validate(headers=APP.state.fuzz_headers, excluded_checks=excluded)
 

@@ -23,7 +23,7 @@ from tests.conftest import make_settings
 
 MODELS = ["message_status_ranks", "stg_lake__message_events", "int_message_statuses",
           "int_message_replies", "stg_store__enrollments", "stg_store__touchpoints",
-          "stg_store__content", "messages"]  # fmt: skip
+          "stg_store__content", "int_content_options", "messages"]  # fmt: skip
 COMPARED = {
     "int_message_statuses": "select * exclude (ingested_at, built_at) "
     "from intermediate.int_message_statuses",
