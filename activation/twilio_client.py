@@ -1,8 +1,9 @@
 """The real `twilio` SDK, pointed at COACH_TWILIO_API_URL.
 
-The SDK builds https://api.twilio.com/... URLs; these HTTP clients send the same requests to the
-configured base instead (the local emulator by default, https://api.twilio.com in production,
-where the rewrite is a no-op). Everything else, from request signing to error parsing, is the SDK's.
+The SDK builds https://api.twilio.com/... (and https://content.twilio.com/...) URLs; these HTTP
+clients send the same requests to the configured base instead (the local emulator by default,
+which serves both APIs; with https://api.twilio.com in production the URLs are left as the SDK
+built them). Everything else, from request signing to error parsing, is the SDK's.
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ from coaching.settings import Settings
 
 
 def rebase(url: str, base: str) -> str:
-    """`url` with the scheme and host of `base`."""
+    """`url` with the scheme and host of `base`; unchanged when `base` is Twilio itself, whose
+    APIs live on hosts of their own (api.twilio.com, content.twilio.com)."""
     target = urlsplit(base)
+    if target.hostname == "twilio.com" or (target.hostname or "").endswith(".twilio.com"):
+        return url
     parts = urlsplit(url)
     return urlunsplit((target.scheme, target.netloc, parts.path, parts.query, parts.fragment))
 

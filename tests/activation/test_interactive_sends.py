@@ -251,3 +251,16 @@ def test_a_photo_message_twilio_could_not_deliver_goes_again_by_sms_as_a_link(ri
     engine.dispose()
     assert sms.channel == "sms" and sms.media_url is None
     assert sms.body.splitlines() == ["Look at this", PHOTO]
+
+
+def test_urls_go_to_the_emulator_and_are_left_alone_for_twilio_itself() -> None:
+    from activation.twilio_client import rebase
+
+    content = "https://content.twilio.com/v1/Content/HX1?PageSize=5"
+    assert (
+        rebase(content, "http://127.0.0.1:8765")
+        == "http://127.0.0.1:8765/v1/Content/HX1?PageSize=5"
+    )
+    assert rebase(content, "https://api.twilio.com") == content
+    messages = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json"
+    assert rebase(messages, "https://api.twilio.com") == messages
