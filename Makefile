@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format lock clean bench dagster docs venv api
+.PHONY: demo test lint format lock clean bench dagster docs venv api browser
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,9 +20,20 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/coach demo
 
+# Debian's chromium, which the browser tests drive (tests/api/test_console_browser.py); installed
+# once from the machine's package registry (Playwright's own browser download is not used).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser tests"
+	@if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -q >/dev/null && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+
+browser: $(CHROMIUM)
+
 # Two processes (pytest-xdist; a test file stays on one, so its fixtures are built once).
 TEST_WORKERS ?= 2
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The Dagster UI on http://127.0.0.1:3000, with the demo's runs (instance under var/dagster).

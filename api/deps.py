@@ -100,13 +100,11 @@ def _principal(session: Session, organization_id: str, role: Role, actor: str) -
     )
 
 
-def get_principal(
-    request: Request,
-    engine: EngineDep,
-    token: Annotated[str | None, Depends(oauth2)],
-) -> Principal:
-    """Who is calling. Uses its own short session, returned to the pool before the route runs,
-    so a request never holds two connections at once."""
+def principal_for_token(request: Request, engine: Engine, token: str | None) -> Principal:
+    """Who holds `token` (an access token or an API key), checked against the store as it is now.
+
+    Uses its own short session, returned to the pool before the route runs, so a request never
+    holds two connections at once. The console calls it with its cookie's token."""
     if not token:
         raise _unauthorized()
     with platform_session(engine) as session:
@@ -120,6 +118,15 @@ def get_principal(
             raise _unauthorized("the user is no longer active")
         # The role is read from the store, not the token: a demotion takes effect at once.
         return _principal(session, user.organization_id, Role(user.role), f"user:{user.id}")
+
+
+def get_principal(
+    request: Request,
+    engine: EngineDep,
+    token: Annotated[str | None, Depends(oauth2)],
+) -> Principal:
+    """Who is calling, from the bearer token."""
+    return principal_for_token(request, engine, token)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -152,8 +159,13 @@ def reader(roles: frozenset[Role] | None, what: str) -> Any:
     """A dependency giving the caller, who must hold one of `roles` (None: any role)."""
 
     def check(principal: PrincipalDep) -> Principal:
-        if roles is not None and principal.role not in roles:
-            raise Problem(403, f"{principal.role} may not read {what}")
-        return principal
+        return may_read(principal, roles, what)
 
     return Depends(check)
+
+
+def may_read(principal: Principal, roles: frozenset[Role] | None, what: str) -> Principal:
+    """`principal`, if one of `roles` (None: any role) may read `what`; 403 otherwise."""
+    if roles is not None and principal.role not in roles:
+        raise Problem(403, f"{principal.role} may not read {what}")
+    return principal

@@ -7,10 +7,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
+from api.console import pages as console_pages
 from api.crud import crud_router
 from api.resources import RESOURCES
 from api.routes import (
@@ -94,6 +97,53 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
+# The pages a browser renders may load only what this server serves: the packaged reference
+# scripts and the console's stylesheet. A browser then never asks the network for anything
+# (ReDoc's footer logo points at its CDN; the policy stops that request before it is made).
+REFERENCE_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; font-src 'self' data:; "
+    "frame-ancestors 'none'"
+)
+CONSOLE_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def page_policy(path: str) -> str | None:
+    if path in ("/docs", "/redoc", "/docs/oauth2-redirect"):
+        return REFERENCE_POLICY
+    if path == "/" or path == "/console" or path.startswith("/console/"):
+        return CONSOLE_POLICY
+    return None
+
+
+class PagePolicy:
+    """Adds the Content-Security-Policy of the HTML pages (JSON routes pass untouched)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        policy = page_policy(scope["path"]) if scope["type"] == "http" else None
+        if policy is None:
+            await self.app(scope, receive, send)
+            return
+
+        async def with_policy(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"content-security-policy", policy.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, with_policy)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = make_engine(settings.database_url or "", pool_size=API_POOL_SIZE)
@@ -112,21 +162,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(
+    # /docs and /redoc from the scripts fastapi-offline packages: they load with no network.
+    app = FastAPIOffline(
         title="ABCD coaching admin API",
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        static_url="/docs-assets",
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.secret_key = secret_key(settings)
-    problems.install(app)
+    problems.install(app, pages=console_pages.error_page)
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
+    app.add_middleware(PagePolicy)
 
     @app.get("/health", tags=["health"], summary="Liveness")
     def health() -> dict[str, Any]:
         return {"status": "ok"}
+
+    @app.get("/", include_in_schema=False)
+    def index(request: Request) -> Any:
+        return console_pages.render(request, "index.html", None)
+
+    app.mount(
+        "/console/static",
+        StaticFiles(directory=console_pages.HERE / "static"),
+        name="console-static",
+    )
+    app.include_router(console_pages.router)
 
     app.include_router(auth.router)
     app.include_router(api_keys.router)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
@@ -174,23 +174,34 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted({m for params, ms in matches if params == fewest for m in ms})
 
 
-def install(app: FastAPI) -> None:
+# Pages answer for themselves: given the request, a status and a detail, a page's own error
+# response, or None when the path is not theirs (the console renders HTML, not problem+json).
+PageErrors = Callable[[Request, int, str | None], Response | None]
+
+
+def install(app: FastAPI, pages: PageErrors = lambda *_: None) -> None:
     @app.exception_handler(Problem)
-    async def _problem(_: Request, exc: Problem) -> JSONResponse:
+    async def _problem(request: Request, exc: Problem) -> Response:
+        if (page := pages(request, exc.status, exc.detail)) is not None:
+            return page
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return response(exc.status, exc.detail, exc.errors, headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             FieldProblem(path=location(e.get("loc", ())), reason=_reason(e)) for e in exc.errors()
         ]
         detail = "; ".join(f"{e.path}: {e.reason}" for e in errors[:5])
+        if (page := pages(request, 422, detail)) is not None:
+            return page
         return response(422, detail, errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else None
+        if (page := pages(request, exc.status_code, detail)) is not None:
+            return page
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(allowed_methods(request))

@@ -53,7 +53,13 @@ def login(
     scope: Annotated[str, Form(max_length=1000)] = "",
 ) -> Token:
     """The OAuth2 password flow's form (RFC 6749 4.3), with the bounds every parameter has."""
-    user = session.scalar(select(User).where(User.email == username.lower()))
+    return sign_in(session, settings, username, password)
+
+
+def sign_in(session: Any, settings: Any, email: str, password: str) -> Token:
+    """An access token for the user with this email and password (401 otherwise): the API's
+    password flow and the console's sign-in form both come here."""
+    user = session.scalar(select(User).where(User.email == email.lower()))
     valid = verify_password(password, user.password_hash if user else None)
     if not valid or user is None or not user.is_active or user.deleted_at is not None:
         raise Problem(401, "wrong email or password")

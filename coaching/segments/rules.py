@@ -127,3 +127,48 @@ class SegmentRule(BaseModel):
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+
+_OPERATOR_WORDS = {
+    Operator.EQ: "is",
+    Operator.NEQ: "is not",
+    Operator.IN: "is one of",
+    Operator.NOT_IN: "is none of",
+    Operator.GT: ">",
+    Operator.GTE: "≥",
+    Operator.LT: "<",
+    Operator.LTE: "≤",
+    Operator.CONTAINS: "contains",
+    Operator.IS_NULL: "is unknown",
+    Operator.NOT_NULL: "is known",
+}
+
+
+def _value_words(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_value_words(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _node_words(node: Condition | Group, nested: bool) -> str:
+    if isinstance(node, Condition):
+        feature = node.feature.replace("_", " ")
+        if node.operator is Operator.BETWEEN:
+            low, high = node.value  # type: ignore[misc]
+            return f"{feature} between {_value_words(low)} and {_value_words(high)}"
+        words = f"{feature} {_OPERATOR_WORDS[node.operator]}"
+        return words if node.value is None else f"{words} {_value_words(node.value)}"
+    text = f" {node.combinator} ".join(_node_words(child, True) for child in node.rules)
+    return f"({text})" if nested and len(node.rules) > 1 else text
+
+
+def describe_rule(document: Any) -> str:
+    """A stored rule in words ("tenure days ≥ 90 and (region is Coast or team is A)") for people
+    reading a segment; a document no reader expects says so instead of failing the page."""
+    try:
+        rule = SegmentRule.model_validate(document)
+    except ValueError as error:
+        return f"(a rule this version cannot read: {str(error).splitlines()[0]})"
+    return _node_words(rule.root, nested=False)

@@ -138,3 +138,42 @@ def api(api_store_url: str, tmp_path: Path) -> Iterator[Api]:
     engine.dispose()
     with TestClient(create_app(settings)) as client:
         yield Api(client, settings)
+
+
+@dataclass
+class ConsoleWorld:
+    """The built world's marts with a copy of its store whose users have a password."""
+
+    settings: Settings
+    organization_id: str
+    other_organization_id: str
+    emails: dict[Role, str]
+
+
+@pytest.fixture
+def console_world(built_world, tmp_path: Path) -> ConsoleWorld:
+    import shutil
+
+    from sqlalchemy import select, update
+
+    settings = built_world[0]
+    store = tmp_path / "coach.db"
+    shutil.copy(Path(settings.home) / "coach.db", store)
+    mine = settings.model_copy(update={"database_url": f"sqlite:///{store}", "home": tmp_path})
+    engine = make_engine(mine.database_url or "")
+    with platform_session(engine) as session:
+        session.execute(update(User).values(password_hash=_HASH))
+        # The client organization with the most programs, and another one.
+        clients = list(
+            session.scalars(
+                select(Organization.id)
+                .where(Organization.type == OrganizationType.CLIENT)
+                .order_by(Organization.slug)
+            )
+        )
+        users = list(session.scalars(select(User).where(User.organization_id == clients[0])))
+        session.commit()
+    engine.dispose()
+    return ConsoleWorld(
+        mine, clients[0], clients[1], {Role(u.role): u.email for u in users if u.is_active}
+    )
