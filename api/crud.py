@@ -78,6 +78,11 @@ class Resource:
 CURSOR_PATTERN = r"^[0-9a-f][0-9a-f-]{0,63}$"
 
 
+def article(noun: str) -> str:
+    """ "an enrollment", "a worker": the summaries people read in the API reference."""
+    return f"{'an' if noun[:1].lower() in 'aeio' else 'a'} {noun}"  # 'a user'
+
+
 def list_query_model(resource: Resource) -> type[BaseModel]:
     """The list endpoint's query parameters: equality filters, sort, cursor and page size."""
     fields: dict[str, Any] = {}
@@ -223,7 +228,7 @@ def crud_router(resource: Resource) -> StoreRouter:
     ) -> Any:
         return page(session, resource, query)
 
-    @router.get("/{row_id}", response_model=Read, summary=f"Read a {label}")
+    @router.get("/{row_id}", response_model=Read, summary=f"Read {article(label)}")
     def read_row(row_id: RowId, _: Reader, session: TenantSessionDep) -> Any:
         return readable(Read, load(session, resource, row_id), label)
 
@@ -241,11 +246,11 @@ def crud_router(resource: Resource) -> StoreRouter:
         return answer(session, Read, row)
 
     if resource.creatable:
-        router.post("", response_model=Read, status_code=201, summary=f"Create a {label}")(
+        router.post("", response_model=Read, status_code=201, summary=f"Create {article(label)}")(
             create_row
         )
 
-    @router.patch("/{row_id}", response_model=Read, summary=f"Change a {label}")
+    @router.patch("/{row_id}", response_model=Read, summary=f"Change {article(label)}")
     def update_row(
         row_id: RowId,
         body: Update,  # type: ignore[valid-type]
@@ -261,7 +266,7 @@ def crud_router(resource: Resource) -> StoreRouter:
             resource.check(session, principal, row)
         return answer(session, Read, row, values)
 
-    @router.delete("/{row_id}", status_code=204, summary=f"Delete a {label} (soft)")
+    @router.delete("/{row_id}", status_code=204, summary=f"Delete {article(label)} (soft)")
     def delete_row(row_id: RowId, _: Writer, session: TenantSessionDep) -> Response:
         row = load(session, resource, row_id)
         row.deleted_at = datetime.now(UTC)

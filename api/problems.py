@@ -52,6 +52,23 @@ class Problem(Exception):
         self.errors = errors or []
 
 
+class NestedProblems(ValueError):
+    """Raised by a validator that found several problems inside one field (a segment rule's
+    conditions): each is reported at its own path under the field, not as one message."""
+
+    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{path}: {reason}" for path, reason in problems))
+        self.problems = list(problems)
+
+
+def _field_problems(error: Any) -> list[FieldProblem]:
+    path = location(error.get("loc", ()))
+    nested = (error.get("ctx") or {}).get("error")
+    if isinstance(nested, NestedProblems):
+        return [FieldProblem(path=f"{path}.{inner}", reason=why) for inner, why in nested.problems]
+    return [FieldProblem(path=path, reason=_reason(error))]
+
+
 def not_found(what: str) -> Problem:
     return Problem(404, f"{what} not found")
 
@@ -189,9 +206,7 @@ def install(app: FastAPI, pages: PageErrors = lambda *_: None) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = [
-            FieldProblem(path=location(e.get("loc", ())), reason=_reason(e)) for e in exc.errors()
-        ]
+        errors = [problem for e in exc.errors() for problem in _field_problems(e)]
         detail = "; ".join(f"{e.path}: {e.reason}" for e in errors[:5])
         if (page := pages(request, 422, detail)) is not None:
             return page

@@ -145,6 +145,15 @@ EXPERIMENT_METRICS = (
     "replies_per_worker",
 )
 GUARDRAIL_METRICS = ("opt_out_rate", "delivery_failure_rate")
+# The breakdowns experiment_results reads each metric by, and the decisions it can reach.
+EXPERIMENT_DIMENSIONS = ("all", "region", "language", "assignment_week")
+EXPERIMENT_DECISIONS = (
+    "too_early", "ship", "keep_running", "stop_for_futility", "inconclusive", "investigate_srm",
+    "invalid", "no_readout",
+)  # fmt: skip
+# Where worker_progress puts an enrollment, and how journey_states decided the next step.
+PROGRESS_STATES = ("on_track", "behind", "dropped", "completed", "holdout")
+JOURNEY_TRANSITIONS = ("start", "rule", "flow", "finished", "ended_by_rule")
 
 
 class Channel(StrEnum):

@@ -20,7 +20,9 @@ router = StoreRouter(prefix="/audit-log", tags=["audit"], responses=RESPONSES)
 
 class AuditPage(BaseModel):
     items: list[AuditEntryRead]
-    next_cursor: int | None = Field(default=None, description="Pass as `before` for older entries.")
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for older entries; absent on the last page."
+    )
 
 
 class AuditQuery(BaseModel):
@@ -28,7 +30,9 @@ class AuditQuery(BaseModel):
     entity: str | None = Field(default=None, max_length=64)
     entity_id: str | None = Field(default=None, max_length=64)
     actor: str | None = Field(default=None, max_length=120)
-    before: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    cursor: str | None = Field(
+        default=None, pattern=r"^[0-9]{1,18}$", description="`next_cursor` of a page."
+    )
     limit: int = Field(default=50, ge=1, le=200)
 
 
@@ -42,9 +46,9 @@ def audit_log(
     for name in ("entity", "entity_id", "actor"):
         if (value := getattr(query, name)) is not None:
             statement = statement.where(getattr(AuditEntry, name) == value)
-    if query.before is not None:
-        statement = statement.where(AuditEntry.id < query.before)
+    if query.cursor is not None:
+        statement = statement.where(AuditEntry.id < int(query.cursor))
     rows = list(session.scalars(statement.order_by(AuditEntry.id.desc()).limit(query.limit + 1)))
     more = len(rows) > query.limit
     rows = rows[: query.limit]
-    return {"items": rows, "next_cursor": rows[-1].id if more else None}
+    return {"items": rows, "next_cursor": str(rows[-1].id) if more else None}

@@ -4,9 +4,9 @@
 must see real classes in the route signatures.)
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -14,12 +14,24 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from api.crud import load
 from api.deps import Principal, PrincipalDep, RowId, TenantSessionDep, reader
 from api.marts import CURSOR_PATTERN, Marts
+from api.names import with_names
 from api.problems import RESPONSES, Problem
 from api.resources import SEGMENTS
 from api.routing import StoreRouter
 from api.schemas import SegmentPreview, SegmentPreviewRequest
 from api.schemas.experiments import ExperimentPlan, ExperimentPlanRequest
-from coaching.domain import PROGRAM_ROLES, Role
+from coaching.domain import (
+    EXPERIMENT_DECISIONS,
+    EXPERIMENT_DIMENSIONS,
+    EXPERIMENT_METRICS,
+    JOURNEY_TRANSITIONS,
+    PROGRAM_ROLES,
+    PROGRESS_STATES,
+    ProgramStatus,
+    Role,
+    TouchpointKind,
+)
+from coaching.journey_rules import RuleKind
 from coaching.segments.catalog import FEATURES
 from coaching.segments.rules import SegmentRule
 from coaching.segments.sql import to_sql
@@ -49,7 +61,9 @@ class MartRead:
     filters: tuple[str, ...]
     summary: str
     readers: frozenset[Role] | None = None  # None: every role of the organization
-    types: tuple[tuple[str, type], ...] = ()  # filters that are not text: (name, type)
+    # Filters that are not free text: (name, type); a value outside a vocabulary answers 422
+    # (a typo must not read as "no rows").
+    types: tuple[tuple[str, Any], ...] = ()
 
 
 READS = (
@@ -59,6 +73,7 @@ READS = (
         ("enrollment_id",),
         ("program_id", "worker_id", "state"),
         "Each enrollment's progress through its journey",
+        types=(("state", Literal[PROGRESS_STATES]),),
     ),
     MartRead(
         "/reads/journey-states",
@@ -66,6 +81,7 @@ READS = (
         ("enrollment_id",),
         ("program_id", "worker_id", "transition", "rule_kind"),
         "Where each enrollment stands in its journey, the rule that moved it, and what comes next",
+        types=(("transition", Literal[JOURNEY_TRANSITIONS]), ("rule_kind", RuleKind)),
     ),
     MartRead(
         "/reads/program-progress",
@@ -73,6 +89,7 @@ READS = (
         ("program_id",),
         ("program_id", "status"),
         "Each program against its objectives: completion share and reply rate",
+        types=(("status", ProgramStatus),),
     ),
     MartRead(
         "/reads/cohort-metrics",
@@ -116,6 +133,7 @@ READS = (
         "Quizzes and check-ins per question: how the answers spread over the options, tapped or "
         "typed, and the share answered correctly",
         PROGRAM_ROLES,
+        (("touchpoint_kind", TouchpointKind),),
     ),
     MartRead(
         "/reads/quiz-scores",
@@ -141,6 +159,11 @@ READS = (
         ("experiment_id", "metric", "dimension", "dimension_value", "variant_key"),
         ("experiment_id", "metric", "dimension", "decision"),
         "Bayesian results per experiment, metric and breakdown, with the decision and why",
+        types=(
+            ("metric", Literal[EXPERIMENT_METRICS]),
+            ("dimension", Literal[EXPERIMENT_DIMENSIONS]),
+            ("decision", Literal[EXPERIMENT_DECISIONS]),
+        ),
     ),
 )
 
@@ -174,13 +197,15 @@ def _add_read(spec: MartRead) -> None:
         request: Request,
         query: Annotated[Query_, Query()],  # type: ignore[valid-type]
         principal: Annotated[Principal, reader(spec.readers, spec.path.removeprefix("/reads/"))],
+        session: TenantSessionDep,
     ) -> Any:
         values = query.model_dump()
         cursor, limit = values.pop("cursor"), values.pop("limit")
         filters = {k: v for k, v in values.items() if v is not None}
-        return _marts(request).rows(
+        page = _marts(request).rows(
             spec.mart, principal.organization_id, filters, spec.order, limit, cursor
         )
+        return replace(page, items=with_names(session, page.items))
 
 
 for _spec in READS:
@@ -206,7 +231,7 @@ def segment_members(
     session: TenantSessionDep,
 ) -> Any:
     load(session, SEGMENTS, row_id)  # 404 for another organization's segment
-    return _marts(request).rows(
+    page = _marts(request).rows(
         "segment_membership",
         principal.organization_id,
         {"segment_id": row_id},
@@ -214,6 +239,7 @@ def segment_members(
         query.limit,
         query.cursor,
     )
+    return replace(page, items=with_names(session, page.items))
 
 
 @router.post(

@@ -18,6 +18,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from api.problems import NestedProblems
 from coaching.segments.catalog import validate_rule
 from coaching.segments.rules import MAX_RULE_DEPTH, Condition, SegmentRule
 
@@ -161,7 +162,7 @@ def _valid_rule(value: Any) -> SegmentRule:
         raise ValueError(f"{untyped}: every group and condition names its type")
     rule, problems = validate_rule(value)
     if rule is None:
-        raise ValueError("; ".join(f"{p.path}: {p.reason}" for p in problems))
+        raise NestedProblems([(p.path, p.reason) for p in problems])
     return rule
 
 

@@ -84,7 +84,7 @@ def test_every_parameter_and_body_field_is_bounded(document: dict[str, Any]) -> 
 @pytest.mark.parametrize(
     "url",
     [
-        "/audit-log?before=" + "9" * 30,
+        "/audit-log?cursor=" + "9" * 30,
         "/workers?team=" + "x" * 5000,
         "/workers/" + "a" * 5000,
         "/audit-log?limit=" + "9" * 30,

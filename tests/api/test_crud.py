@@ -32,6 +32,23 @@ def test_cursor_pages_cover_every_row_once_in_order(api: Api) -> None:
     assert gone.status_code == 404
 
 
+def test_the_audit_log_pages_by_cursor_as_every_list_does(api: Api) -> None:
+    org = api.organization()
+    for _ in range(5):
+        api.client.post("/segments", json=create_body("segments", {}), headers=org.admin)
+    seen, cursor = [], None
+    while True:
+        page = api.client.get(
+            "/audit-log", params={"limit": 2, **({"cursor": cursor} if cursor else {})},
+            headers=org.admin,
+        ).json()  # fmt: skip
+        seen += [entry["id"] for entry in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert len(seen) == len(set(seen)) >= 5 and seen == sorted(seen, reverse=True)
+    assert api.client.get("/audit-log?before=3", headers=org.admin).status_code == 422
+
+
 def test_soft_delete_hides_the_row_and_the_audit_log_tells_who(api: Api) -> None:
     org = api.organization()
     created = api.client.post("/workers", json=create_body("workers", {}), headers=org.admin).json()
@@ -97,13 +114,21 @@ def test_rule_trees_are_checked_against_the_catalog_and_depth(api: Api) -> None:
         "root": {
             "type": "group",
             "combinator": "and",
-            "rules": [{"type": "condition", "feature": "shoe_size", "operator": "eq", "value": 4}],
+            "rules": [
+                {"type": "condition", "feature": "shoe_size", "operator": "eq", "value": 4},
+                {"type": "condition", "feature": "region", "operator": "gt", "value": 4},
+            ],
         }
     }
     answer = api.client.post(
         "/segments", json={"name": "x", "kind": "location", "rule": unknown}, headers=org.admin
     )
-    assert answer.status_code == 422 and "root.rules[0].feature" in answer.text
+    assert answer.status_code == 422
+    # Each problem at its own path inside the rule, not all of them behind `body.rule`.
+    assert [e["path"] for e in answer.json()["errors"]] == [
+        "body.rule.root.rules[0].feature",
+        "body.rule.root.rules[1].operator",
+    ]
     very_deep = "[" * 100_000 + "]" * 100_000
     answer = api.client.post(
         "/segments",

@@ -26,7 +26,7 @@ def test_reads_are_scoped_paged_and_explain_a_missing_mart(api: Api) -> None:
         "worker_progress",
         f"select 'e' || i as enrollment_id, case when i % 2 = 0 then '{mine.id}' else '{theirs.id}' end "
         "as organization_id, 'p1' as program_id, 'w' || i as worker_id, i / 10.0 as percent_complete, "
-        "case when i % 4 = 0 then 'stalled' else 'on_track' end as state from range(20) t(i)",
+        "case when i % 4 = 0 then 'behind' else 'on_track' end as state from range(20) t(i)",
     )
     seen, cursor = [], None
     while True:
@@ -37,7 +37,7 @@ def test_reads_are_scoped_paged_and_explain_a_missing_mart(api: Api) -> None:
         if not cursor:
             break
     assert len(seen) == 10 and {r["organization_id"] for r in seen} == {mine.id}
-    stalled = api.client.get("/reads/worker-progress?state=stalled", headers=mine.admin).json()
+    stalled = api.client.get("/reads/worker-progress?state=behind", headers=mine.admin).json()
     assert len(stalled["items"]) == 5
     # A cursor outlives a republish only as a clear 409.
     first = api.client.get("/reads/worker-progress?limit=4", headers=mine.admin).json()
@@ -170,3 +170,31 @@ def test_question_answers_and_quiz_scores_are_for_managers(api: Api) -> None:
     assert api.client.get("/reads/quiz-scores?week_start=soon", headers=pm).status_code == 422
     for path in ("/reads/question-answers", "/reads/quiz-scores", "/reads/language-fallbacks"):
         assert api.client.get(path, headers=org.headers["content_specialist"]).status_code == 403
+
+
+def test_reads_name_what_their_ids_point_at_and_refuse_unknown_values(api: Api) -> None:
+    mine, theirs = api.organization(), api.organization()
+    ids, foreign = seed(api.client, mine.admin), seed(api.client, theirs.admin)
+    publish(
+        api,
+        "experiment_results",
+        f"select '{ids['experiments']}' as experiment_id, '{mine.id}' as organization_id, "
+        "'reply_rate_24h' as metric, 'all' as dimension, 'all' as dimension_value, "
+        "'B' as variant_key, 'keep_running' as decision "
+        f"union all select '{foreign['experiments']}', '{mine.id}', 'reply_rate_24h', 'all', "
+        "'all', 'B', 'ship'",  # a foreign id in my rows (never happens) gets no foreign name
+    )
+    rows = api.client.get(
+        "/reads/experiment-results?metric=reply_rate_24h&dimension=all", headers=mine.admin
+    ).json()["items"]
+    experiment = api.client.get(f"/experiments/{ids['experiments']}", headers=mine.admin).json()
+    names = {r["experiment_id"]: r["experiment_name"] for r in rows}
+    assert names == {ids["experiments"]: experiment["name"], foreign["experiments"]: None}
+    for bad in ("metric=reply_rate", "dimension=regions", "decision=shipped"):
+        answer = api.client.get(f"/reads/experiment-results?{bad}", headers=mine.admin)
+        assert answer.status_code == 422, bad
+        assert answer.json()["errors"][0]["path"] == f"query.{bad.split('=')[0]}"
+    assert (
+        api.client.get("/reads/worker-progress?state=stalled", headers=mine.admin).status_code
+        == 422
+    )
