@@ -117,6 +117,58 @@ def db_current() -> None:
 
 
 @app.command()
+def orgs() -> None:
+    """List the organizations: slug (what `coach api-key` takes), name, type, tier, approval,
+    active workers and users, and who can sign in to the console."""
+    from sqlalchemy import func, select
+
+    from coaching.store import migrate
+    from coaching.store.tables import Organization, User, Worker
+
+    engine = _engine()
+    if migrate.current_revision(engine) is None:
+        engine.dispose()
+        typer.echo("no organizations yet: the store is empty (`coach simulate` makes a world)")
+        return
+    with engine.connect() as connection:
+        workers = dict(
+            connection.execute(
+                select(Worker.organization_id, func.count())
+                .where(Worker.deleted_at.is_(None))
+                .group_by(Worker.organization_id)
+            ).all()
+        )
+        users: dict[str, list[tuple[str, str, bool]]] = {}
+        for organization_id, email, role, has_password in connection.execute(
+            select(User.organization_id, User.email, User.role, User.password_hash.is_not(None))
+            .where(User.deleted_at.is_(None), User.is_active)
+            .order_by(User.email)
+        ):
+            users.setdefault(organization_id, []).append((email, role, has_password))
+        organizations = connection.execute(
+            select(Organization)
+            .where(Organization.deleted_at.is_(None))
+            .order_by(Organization.slug)
+        ).all()
+    engine.dispose()
+    if not organizations:
+        typer.echo(
+            "no organizations yet: `coach simulate` makes a world, or POST /organizations/register"
+        )
+        return
+    width = max(len(o.slug) for o in organizations)
+    typer.echo(f"{'slug':<{width}}  {'type':<7} {'tier':<9} {'approval':<9} {'workers':>8}  name")
+    for o in organizations:
+        typer.echo(
+            f"{o.slug:<{width}}  {o.type:<7} {o.tier:<9} {o.approval_status:<9} "
+            f"{workers.get(o.id, 0):>8,}  {o.name}"
+        )
+        for email, role, has_password in users.get(o.id, []):
+            sign_in = "can sign in" if has_password else "no password: coach set-password"
+            typer.echo(f"{'':<{width}}    {role:<19} {email} ({sign_in})")
+
+
+@app.command()
 def settings() -> None:
     """Print the effective settings (secrets hidden)."""
     from coaching.settings import get_settings

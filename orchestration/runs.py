@@ -115,16 +115,20 @@ def _failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
 
 
 def _run(
-    assets: list, selection: list[dg.AssetKey], resources: dict, instance: dg.DagsterInstance,
-    span: tuple[str, str] | None = None, raise_on_error: bool = True,
+    job: str, assets: list, selection: list[dg.AssetKey], resources: dict,
+    instance: dg.DagsterInstance, span: tuple[str, str] | None = None, raise_on_error: bool = True,
 ) -> dg.ExecuteInProcessResult:  # fmt: skip
-    """One in-process run; `span` makes it a single-run backfill of that partition range."""
-    return dg.materialize(
-        assets,
-        selection=selection,
+    """One in-process run under the name of the code location's job that runs the same assets
+    (so ops find it in the Dagster UI by that name); `span` makes it a single-run backfill of
+    that partition range."""
+    definitions = dg.Definitions(
+        assets=assets,
+        jobs=[dg.define_asset_job(job, selection=dg.AssetSelection.assets(*selection))],
         resources=resources,
-        instance=instance,
+    )
+    return definitions.resolve_job_def(job).execute_in_process(
         run_config=QUIET,
+        instance=instance,
         tags={RANGE_START: span[0], RANGE_END: span[1]} if span else None,
         raise_on_error=raise_on_error,
     )
@@ -147,19 +151,24 @@ def ingest(
     instance = instance or dg.DagsterInstance.ephemeral()
     summary = IngestSummary()
     progress("ingest: operational tables, store events and landing files")
-    unpartitioned = [
-        *(a.key for a in operational_assets),
-        landing_files.key,
-        store_message_events.key,
-    ]
-    _collect(_run(INGEST_ASSETS, unpartitioned, resources, instance), summary)
+    store = [*(a.key for a in operational_assets), store_message_events.key]
+    _collect(_run("hourly_ingest_job", INGEST_ASSETS, store, resources, instance), summary)
+    _collect(
+        _run("landing_intake_job", INGEST_ASSETS, [landing_files.key], resources, instance),
+        summary,
+    )
     lake = resources["lake"].lake  # type: ignore[attr-defined]
     days = event_days(lake) if full_refresh else stale_event_days(lake)
     if days:
         progress(f"ingest: message events for {len(days)} days")
     for first, last in contiguous(days):
         span = (first.isoformat(), last.isoformat())
-        _collect(_run(INGEST_ASSETS, [message_events.key], resources, instance, span), summary)
+        _collect(
+            _run(
+                "bronze_events_job", INGEST_ASSETS, [message_events.key], resources, instance, span
+            ),
+            summary,
+        )
     for asset in hr_assets:
         table = asset.key.path[-1]
         files = hr_files(lake, table)
@@ -175,7 +184,8 @@ def ingest(
             # to the same partitions).
             positions = [ordered.index(f) for f in wanted]
             span = (ordered[min(positions)], ordered[max(positions)])
-            _collect(_run(INGEST_ASSETS, [asset.key], resources, instance, span), summary)
+            job = f"bronze_{table}_job"
+            _collect(_run(job, INGEST_ASSETS, [asset.key], resources, instance, span), summary)
     return summary
 
 
@@ -202,6 +212,7 @@ def transform(
     dbt_log = io.StringIO()
     with contextlib.redirect_stdout(dbt_log):
         result = _run(
+            "transform_job",
             [*INGEST_ASSETS, dbt_models, published_marts],
             [*dbt_models.keys, *published_marts.keys],
             resources, instance, raise_on_error=False,
@@ -245,6 +256,7 @@ def activate(settings: Settings, instance: dg.DagsterInstance | None = None) -> 
 
     resources = default_resources(settings, landing_settle_seconds=0)
     result = _run(
+        "activation_job",
         [enrollment_sync, activation_sends, published_marts],
         [ACTIVATION_ENROLLMENTS, ACTIVATION_SENDS],
         resources,

@@ -27,6 +27,8 @@ def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
         ["api"],
         ["api-key"],
         ["set-password"],
+        ["orgs"],
+        ["build"],
     ],
 )
 def test_every_command_has_help(command: list[str]) -> None:
@@ -60,3 +62,26 @@ def test_bad_arguments_are_reported(tmp_path: Path) -> None:
     result = run("simulate", "--workers", "0", env=env, cwd=tmp_path)
     assert result.returncode == 2
     assert "--workers" in result.stderr
+
+
+def test_orgs_lists_each_organization_with_its_slug_and_who_can_sign_in(tmp_path: Path) -> None:
+    import os
+    from datetime import date
+
+    from coaching.simulator.config import SimulationConfig
+    from coaching.simulator.run import simulate
+    from tests.conftest import make_settings
+
+    env = {**os.environ, "COACH_HOME": str(tmp_path)}
+    empty = run("orgs", env=env, cwd=tmp_path)
+    assert empty.returncode == 0 and "no organizations yet" in empty.stdout
+    settings = make_settings(tmp_path)
+    manifest = simulate(
+        settings, SimulationConfig(seed=2, workers=80, days=2, end_date=date(2026, 11, 1))
+    )
+    result = run("orgs", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    listed = [line.split()[0] for line in result.stdout.splitlines()[1:] if line[:1] != " "]
+    slugs = sorted(o["slug"] for o in manifest["organizations"])
+    assert listed == slugs
+    assert "no password: coach set-password" in result.stdout

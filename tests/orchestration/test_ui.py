@@ -1,4 +1,5 @@
-"""The Dagster UI starts as `make dagster` starts it and lists the project's assets."""
+"""The Dagster UI starts as `make dagster` starts it, lists the project's assets, and on a world
+with files waiting in its landing folder launches no run by itself."""
 
 from __future__ import annotations
 
@@ -20,9 +21,30 @@ QUERY = """
   workspaceOrError { ... on Workspace { locationEntries { name } } }
 }
 """
+AUTOMATION = """
+{
+  workspaceOrError { ... on Workspace { locationEntries { locationOrLoadError {
+    ... on RepositoryLocation { repositories {
+      sensors { name sensorState { status } }
+      schedules { name scheduleState { status } }
+    } }
+  } } } }
+  runsOrError { ... on Runs { results { runId jobName } } }
+}
+"""
+# What ships running: it reacts to failed runs and launches none.
+SHIPS_RUNNING = {"run_failure_notice"}
 
 
 def test_dagster_ui_lists_assets_by_layer(tmp_path: Path) -> None:
+    from datetime import date
+
+    from coaching.simulator.config import SimulationConfig
+    from coaching.simulator.run import simulate
+    from tests.conftest import make_settings
+
+    world = make_settings(tmp_path / "coach")  # landing files wait for the landing sensor
+    simulate(world, SimulationConfig(seed=5, workers=60, days=3, end_date=date(2026, 11, 1)))
     home = tmp_path / "dagster"
     home.mkdir()
     (home / "dagster.yaml").write_text((REPO / "orchestration" / "dagster.yaml").read_text())
@@ -57,5 +79,19 @@ def test_dagster_ui_lists_assets_by_layer(tmp_path: Path) -> None:
         assert {"raw", "bronze", "staging", "marts", "gold"} <= {n["groupName"] for n in nodes}
         page = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
         assert page.status_code == 200 and "Dagster" in page.text
+
+        automation = httpx.post(
+            f"http://127.0.0.1:{port}/graphql", json={"query": AUTOMATION}, timeout=30
+        ).json()["data"]
+        (entry,) = automation["workspaceOrError"]["locationEntries"]
+        (repository,) = entry["locationOrLoadError"]["repositories"]
+        running = {
+            s["name"] for s in repository["sensors"] if s["sensorState"]["status"] == "RUNNING"
+        }
+        running |= {
+            s["name"] for s in repository["schedules"] if s["scheduleState"]["status"] == "RUNNING"
+        }
+        assert running == SHIPS_RUNNING
+        assert automation["runsOrError"]["results"] == []
     finally:
         stop(server, 30, group=True)

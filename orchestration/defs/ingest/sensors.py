@@ -13,6 +13,7 @@ import dagster as dg
 
 from orchestration.defs.ingest.jobs import bronze_events_job, hr_jobs, landing_intake_job
 from orchestration.defs.ingest.partitions import HR_FILE_PARTITIONS
+from orchestration.lib.automation import START
 from orchestration.lib.bronze_build import contiguous, hr_files, raw_event_index
 from orchestration.lib.intake import pending_files
 from orchestration.resources import LakeResource
@@ -21,8 +22,10 @@ from orchestration.resources import LakeResource
 @dg.sensor(
     job=landing_intake_job,
     minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Starts an intake run when the set of files waiting in the landing folder changes.",
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Starts an intake run when the set of files waiting in the landing folder changes. "
+    + "Ships stopped (a laptop's `make dagster` starts no run by itself): "
+    + START.format(kind="sensor", name="landing_files_sensor"),
 )
 def landing_files_sensor(context: dg.SensorEvaluationContext, lake: LakeResource):
     files = pending_files(lake.landing, lake.landing_settle_seconds)
@@ -39,9 +42,11 @@ def landing_files_sensor(context: dg.SensorEvaluationContext, lake: LakeResource
 
 @dg.sensor(
     minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    default_status=dg.DefaultSensorStatus.STOPPED,
     jobs=[bronze_events_job, *hr_jobs.values()],
-    description="Starts bronze partition runs for the days and files that new raw files cover.",
+    description="Starts bronze partition runs for the days and files that new raw files cover. "
+    + "Ships stopped: "
+    + START.format(kind="sensor", name="bronze_partitions_sensor"),
 )
 def bronze_partitions_sensor(context: dg.SensorEvaluationContext, lake: LakeResource):
     seen = set(json.loads(context.cursor)) if context.cursor else set()
