@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from datetime import UTC, datetime, time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -62,6 +63,10 @@ def demo(
     typer.echo("[2/6] ingest into the lake (Dagster assets, in-process)")
     assert settings.lake_dir is not None
     shutil.rmtree(settings.lake_dir, ignore_errors=True)  # a new world starts a new lake
+    # ... and a new warehouse: the incremental models would otherwise keep the previous run's
+    # rows for the same (deterministic) ids, and a second `make demo` would count them twice.
+    if settings.warehouse_path is not None:
+        Path(settings.warehouse_path).unlink(missing_ok=True)
     shutil.rmtree(settings.home / "dagster", ignore_errors=True)
     summary = run_ingest(settings, dagster_instance(settings), progress=_echo)
     typer.echo(describe_ingest(summary))
@@ -100,7 +105,9 @@ def demo(
         "\nNext:\n"
         "  make dagster   the Dagster UI on http://127.0.0.1:3000, with these runs\n"
         "  make docs      the dbt docs site on http://127.0.0.1:8080\n"
-        "  make api       the admin API on http://127.0.0.1:8000/docs "
-        "(credentials: coach api-key <organization slug>)\n"
+        "  make api       the console on http://127.0.0.1:8000/console/ and the admin API on "
+        "http://127.0.0.1:8000/docs\n"
+        "                 (coach orgs lists who can sign in; coach set-password <email>, "
+        "coach api-key <slug>)\n"
         "  notebooks/     analyst notebooks over the published marts (jupytext percent files)"
     )

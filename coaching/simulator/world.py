@@ -392,6 +392,7 @@ def _weekly_digests(
                 "body": DIGEST_TEXT,
                 "template_sid": f"HX{rng_hex(rng, 32)}",
                 "template_variables": dict(DIGEST_VARIABLES),
+                **NO_MEDIA,
                 **_audit(created),
             }
         )
@@ -494,10 +495,31 @@ def _content(
                     "body": MESSAGE_TEXT.get(language, MESSAGE_TEXT["en"]),
                     "template_sid": f"HX{rng_hex(rng, 32)}",
                     "template_variables": {"1": "first_name", "2": f"{key}:{variant_key}"},
+                    **(
+                        reflection_media(org.slug)
+                        if kind is TouchpointKind.REFLECTION
+                        else NO_MEDIA
+                    ),
                     **_audit(created),
                 }
             )
     return content_id, correct
+
+
+# Every variant row names the media columns: the store's bulk insert takes its columns from a
+# batch's first row.
+NO_MEDIA: dict[str, Any] = {"media_url": None, "media_type": None, "media_bytes": None}
+
+
+def reflection_media(slug: str) -> dict[str, Any]:
+    """The picture a reflection asks the worker to look at (a JPEG under WhatsApp's 5 MB): sent
+    with the text inside the window, as a media template outside it, as a link over SMS. Drawn
+    from no random stream, so the rest of a world is the same with or without it."""
+    return {
+        "media_url": f"https://media.example.org/{slug}/reflection.jpg",
+        "media_type": "image/jpeg",
+        "media_bytes": 240_000,
+    }
 
 
 def answer_options(kind: TouchpointKind, correct: str | None) -> list[dict[str, Any]]:
