@@ -158,6 +158,8 @@ def _valid_rule(value: Any) -> SegmentRule:
     the catalog: the published schema is the shape; the catalog is GET /feature-catalog."""
     if isinstance(value, SegmentRule):
         value = value.model_dump(mode="json")
+    if not isinstance(value, dict):  # null or a bare value: the field's own problem, no inner path
+        raise ValueError("may not be null" if value is None else "a rule is an object with a root")
     if untyped := _untyped_node(value):
         raise ValueError(f"{untyped}: every group and condition names its type")
     rule, problems = validate_rule(value)
