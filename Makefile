@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format lock clean bench dagster docs venv api browser
+.PHONY: demo test lint format lock clean bench dagster docs venv api browser notebooks
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,7 +42,7 @@ dagster: $(STAMP)
 	@mkdir -p $(DAGSTER_HOME)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/coach dbt-parse
-	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w orchestration/deploy/workspace.yaml -h 127.0.0.1 -p 3000
 
 # The admin API on http://127.0.0.1:8000/docs, on the demo's store and published marts.
 api: $(STAMP)
@@ -53,6 +53,11 @@ DBT_VARS := {"lake_dir": "$(CURDIR)/var/lake", "warehouse_path": "$(CURDIR)/var/
 docs: $(STAMP)
 	cd dbt_project && ../$(BIN)/dbt docs generate --profiles-dir . --vars '$(DBT_VARS)' && \
 		../$(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8080 --no-browser --vars '$(DBT_VARS)'
+
+# JupyterLab on http://127.0.0.1:8888 over the notebooks, reading the demo's marts (var/lake/gold).
+# Each notebook's first cell names the organization it shows (ORGANIZATION, a slug; `coach orgs`).
+notebooks: $(STAMP)
+	cd notebooks && COACH_HOME=$(CURDIR)/var ../$(BIN)/jupyter lab --ip 127.0.0.1 --port 8888 --no-browser
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

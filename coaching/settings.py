@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from datetime import date
 from pathlib import Path
 
 from pydantic import Field, ValidationError, model_validator
@@ -51,6 +52,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the operational store; default SQLite under COACH_HOME.",
     )
     lake_dir: Path | None = Field(default=None, description="Parquet lake root.")
+    events_start: date | None = Field(
+        default=None,
+        description="The first day the Dagster UI partitions message events by; default the "
+        "first day the lake's raw events cover when the code location loads (else today).",
+    )
     landing_dir: Path | None = Field(
         default=None, description="Where HR files and bulk event history are dropped."
     )

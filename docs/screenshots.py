@@ -12,7 +12,7 @@ import jupytext
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
-PICTURES = {"experiment_readout": 0, "delivery_health": 0, "cohort_retention": 0}
+PICTURES = {"experiment_readout": 0, "delivery_health": 1, "cohort_retention": 0}
 
 
 def main() -> None:

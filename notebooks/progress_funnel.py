@@ -11,66 +11,73 @@
 # %% [markdown]
 # # Program progress funnel
 #
-# How far enrolled workers get through their journey: of the touchpoints due, how many were sent,
-# delivered, answered and completed; and where each enrollment stands now. Holdout workers
-# (no coaching) are left out of the funnel. Reads `worker_progress` from the published marts.
+# How far one organization's enrolled workers get through their journey: of the touchpoints due,
+# how many were sent, delivered, answered and completed; where each enrollment stands now; each
+# program against its objectives; where the journey rules send workers; and how quizzes and
+# check-ins were answered. Holdout workers (no coaching) are left out of the funnel. Reads the
+# published marts.
+
+# %% tags=["parameters"]
+# The organization to show: its slug (`coach orgs` lists them); None shows the largest.
+ORGANIZATION = None
 
 # %%
-from pathlib import Path
-
-import duckdb
 import matplotlib.pyplot as plt
+from _shared import OrganizationMarts, nothing_to_show
 
-from coaching.settings import get_settings
-
-gold = Path(get_settings().lake_dir) / "gold"
-con = duckdb.connect()
-funnel = con.sql(
-    f"""
+marts = OrganizationMarts(ORGANIZATION)
+funnel = marts.df(
+    """
     select program_id,
-           sum(touchpoints_due) as due, sum(touchpoints_sent) as sent,
-           sum(touchpoints_delivered) as delivered, sum(touchpoints_replied) as replied,
-           sum(touchpoints_completed) as completed
-    from '{gold}/worker_progress.parquet'
+           sum(touchpoints_due)::int as due, sum(touchpoints_sent)::int as sent,
+           sum(touchpoints_delivered)::int as delivered,
+           sum(touchpoints_replied)::int as replied,
+           sum(touchpoints_completed)::int as completed
+    from worker_progress
     where not is_holdout
     group by program_id order by due desc
     """
-).df()
-print(funnel.to_string(index=False))
+)
+funnel = marts.labelled(funnel, "program", "program_id", "program")
+print(marts)
+funnel[["program", "due", "sent", "delivered", "replied", "completed"]]
 
 # %% [markdown]
 # ## The funnel, per program
 
 # %%
 stages = ["due", "sent", "delivered", "replied", "completed"]
-fig, ax = plt.subplots(figsize=(9, 4))
+fig, ax = plt.subplots(figsize=(11, 4))
+if funnel.empty:
+    nothing_to_show(ax, "no program has touchpoints due")
 for row in funnel.itertuples():
     values = [getattr(row, stage) for stage in stages]
-    ax.plot(
-        stages,
-        [v / values[0] if values[0] else 0 for v in values],
-        marker="o",
-        label=row.program_id[:8],
-    )
+    shares = [v / values[0] if values[0] else 0 for v in values]
+    ax.plot(stages, shares, marker="o", label=row.program)
 ax.set_ylim(0, 1.05)
 ax.set_ylabel("share of touchpoints due")
 ax.set_title("Touchpoint funnel")
-ax.legend(title="program", fontsize=8)
+if not funnel.empty:
+    ax.legend(title="program", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
 plt.tight_layout()
 
 # %% [markdown]
 # ## Where enrollments stand
 
 # %%
-states = con.sql(
-    f"""
-    select program_id, state, count(*) as enrollments
-    from '{gold}/worker_progress.parquet' group by all
-    """
-).df()
-table = states.pivot(index="program_id", columns="state", values="enrollments").fillna(0)
-table.index = [p[:8] for p in table.index]
-ax = table.plot(kind="barh", stacked=True, figsize=(9, 0.45 * len(table) + 1.5))
+states = marts.df(
+    "select program_id, state, count(*)::int as enrollments from worker_progress group by all"
+)
+states = marts.labelled(states, "program", "program_id", "program")
+fig, ax = plt.subplots(figsize=(11, 0.45 * max(states["program"].nunique(), 1) + 1.5))
+if states.empty:
+    nothing_to_show(ax, "no enrollments")
+else:
+    table = states.pivot_table(
+        index="program", columns="state", values="enrollments", aggfunc="sum", fill_value=0
+    )
+    table.plot(kind="barh", stacked=True, ax=ax)
+    ax.legend(title="state", loc="upper left", bbox_to_anchor=(1.01, 1))
 ax.set_xlabel("enrollments")
 ax.set_title("Enrollment state by program")
 plt.tight_layout()
@@ -80,16 +87,16 @@ plt.tight_layout()
 # Targets come from each program's `objectives`; a blank target was not set.
 
 # %%
-objectives = con.sql(
-    f"""
-    select name, enrollments, completed_enrollments,
+marts.df(
+    """
+    select name as program, enrollments::int as enrollments,
+           completed_enrollments::int as completed_enrollments,
            round(completion_share, 3) as completion_share, target_completion_share,
            round(reply_rate, 3) as reply_rate, target_reply_rate,
            completion_target_met, reply_rate_target_met
-    from '{gold}/program_progress.parquet' order by name
+    from program_progress order by name
     """
-).df()
-print(objectives.to_string(index=False))
+)
 
 # %% [markdown]
 # ## Where the journey rules send workers
@@ -99,16 +106,15 @@ print(objectives.to_string(index=False))
 # journey.
 
 # %%
-transitions = con.sql(
-    f"""
-    select transition, coalesce(rule_kind, '') as rule_kind, count(*) as enrollments,
-           count(*) filter (where next_local_date <= current_date) as due_by_today
-    from '{gold}/journey_states.parquet'
+marts.df(
+    """
+    select transition, coalesce(rule_kind, '') as rule_kind, count(*)::int as enrollments,
+           (count(*) filter (where next_local_date <= current_date))::int as due_by_today
+    from journey_states
     where not is_holdout and enrollment_status = 'active'
     group by all order by enrollments desc
     """
-).df()
-print(transitions.to_string(index=False))
+)
 
 # %% [markdown]
 # ## Quizzes and check-ins: how each question was answered
@@ -117,36 +123,45 @@ print(transitions.to_string(index=False))
 # its answers on the right option; replies that matched no option are counted apart.
 
 # %%
-answers = con.sql(
-    f"""
-    select touchpoint_name, touchpoint_kind, coalesce(option_text, '(no option)') as option,
+answers = marts.df(
+    """
+    select touchpoint_id, touchpoint_name, touchpoint_kind,
+           coalesce(option_text, '(no option)') as option,
            coalesce(option_position, 99) as position, sum(answers)::int as answers,
            sum(tapped)::int as tapped, sum(typed)::int as typed
-    from '{gold}/question_answers.parquet'
+    from question_answers
     group by all order by touchpoint_kind, touchpoint_name, position
     """
-).df()
-print(answers.drop(columns="position").to_string(index=False))
-correct = con.sql(
-    f"""
-    select touchpoint_name, sum(answers)::int as answers,
-           round(sum(answers) filter (where is_correct) / sum(answers), 3) as correct_share
-    from '{gold}/question_answers.parquet'
-    where touchpoint_kind = 'quiz'
-    group by touchpoint_name order by touchpoint_name
-    """
-).df()
-print(correct.to_string(index=False))
+)
+answers = marts.labelled(answers, "touchpoint", "touchpoint_id", "question")
+answers[["question", "touchpoint_kind", "option", "answers", "tapped", "typed"]]
 
 # %%
-by_question = answers.pivot_table(
-    index="touchpoint_name", columns="option", values="answers", aggfunc="sum", fill_value=0
+correct = marts.df(
+    """
+    select touchpoint_id, sum(answers)::int as answers,
+           round(sum(answers) filter (where is_correct) / sum(answers), 3) as correct_share
+    from question_answers
+    where touchpoint_kind = 'quiz'
+    group by touchpoint_id
+    """
 )
-shares = by_question.div(by_question.sum(axis=1), axis=0)
-ax = shares.plot(kind="barh", stacked=True, figsize=(9, 0.5 * len(shares) + 1.5), colormap="tab20")
+correct = marts.labelled(correct, "touchpoint", "touchpoint_id", "question")
+correct[["question", "answers", "correct_share"]].sort_values("question")
+
+# %%
+fig, ax = plt.subplots(figsize=(11, 0.5 * max(answers["question"].nunique(), 1) + 1.5))
+if answers.empty:
+    nothing_to_show(ax, "no question was answered")
+else:
+    by_question = answers.pivot_table(
+        index="question", columns="option", values="answers", aggfunc="sum", fill_value=0
+    )
+    shares = by_question.div(by_question.sum(axis=1), axis=0)
+    shares.plot(kind="barh", stacked=True, ax=ax, colormap="tab20")
+    ax.legend(title="option", fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left")
 ax.set_xlabel("share of the question's answers")
 ax.set_title("Answers by option, per question")
-ax.legend(title="option", fontsize=7, bbox_to_anchor=(1.02, 1), loc="upper left")
 plt.tight_layout()
 
 # %% [markdown]
@@ -156,18 +171,21 @@ plt.tight_layout()
 # answered a quiz that week.
 
 # %%
-scores = con.sql(
-    f"""
+scores = marts.df(
+    """
     select week_start, median(running_correct_share) as median_running_share,
-           count(*) filter (where quizzes_answered > 0) as workers_answering
-    from '{gold}/worker_quiz_scores.parquet'
+           (count(*) filter (where quizzes_answered > 0))::int as workers_answering
+    from worker_quiz_scores
     group by week_start order by week_start
     """
-).df()
-print(scores.to_string(index=False))
+)
 fig, ax = plt.subplots(figsize=(9, 3))
-ax.plot(scores["week_start"], scores["median_running_share"], marker="o")
+if scores.empty:
+    nothing_to_show(ax, "no quiz answered yet")
+else:
+    ax.plot(scores["week_start"], scores["median_running_share"], marker="o")
 ax.set_ylim(0, 1.05)
 ax.set_ylabel("median running correct share")
 ax.set_title("Quiz scores over time")
 plt.tight_layout()
+scores

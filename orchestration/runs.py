@@ -6,7 +6,6 @@ runs; runs are recorded in the given Dagster instance (the embedded default uses
 from __future__ import annotations
 
 import contextlib
-import io
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from orchestration.lib.bronze_build import (
     stale_event_days,
     stale_hr_files,
 )
+from orchestration.lib.progress import DbtLog, working
 from orchestration.lib.warehouse import prepare_manifest
 from orchestration.resources import default_resources
 
@@ -97,7 +97,8 @@ def _collect(result: dg.ExecuteInProcessResult, summary: IngestSummary) -> None:
             summary.files_accepted += int(metadata["files_accepted"].value)
             summary.files_rejected += int(metadata["files_rejected"].value)
             summary.files_duplicate += int(metadata["files_duplicate"].value)
-            for table, count in metadata["rows_quarantined_by_table"].value.items():  # type: ignore[union-attr]
+            for record in metadata["rows_quarantined_by_table"].records:  # type: ignore[attr-defined]
+                table, count = record.data["table"], int(record.data["rows_quarantined"])
                 summary.quarantined_at_intake[table] = (
                     summary.quarantined_at_intake.get(table, 0) + count
                 )
@@ -117,21 +118,24 @@ def _failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
 def _run(
     job: str, assets: list, selection: list[dg.AssetKey], resources: dict,
     instance: dg.DagsterInstance, span: tuple[str, str] | None = None, raise_on_error: bool = True,
+    spinner: bool = True,
 ) -> dg.ExecuteInProcessResult:  # fmt: skip
     """One in-process run under the name of the code location's job that runs the same assets
     (so ops find it in the Dagster UI by that name); `span` makes it a single-run backfill of
-    that partition range."""
+    that partition range. Without `spinner` the caller shows its own progress."""
     definitions = dg.Definitions(
         assets=assets,
         jobs=[dg.define_asset_job(job, selection=dg.AssetSelection.assets(*selection))],
         resources=resources,
     )
-    return definitions.resolve_job_def(job).execute_in_process(
-        run_config=QUIET,
-        instance=instance,
-        tags={RANGE_START: span[0], RANGE_END: span[1]} if span else None,
-        raise_on_error=raise_on_error,
-    )
+    label = job if span is None else f"{job} {span[0]}..{span[1]}"
+    with working(label) if spinner else contextlib.nullcontext():
+        return definitions.resolve_job_def(job).execute_in_process(
+            run_config=QUIET,
+            instance=instance,
+            tags={RANGE_START: span[0], RANGE_END: span[1]} if span else None,
+            raise_on_error=raise_on_error,
+        )
 
 
 def ingest(
@@ -208,17 +212,17 @@ def transform(
     resources = default_resources(settings, landing_settle_seconds=0, as_of=as_of)
     instance = instance or dg.DagsterInstance.ephemeral()
     progress("dbt build: staging, intermediate, marts (with data and unit tests)")
-    # dagster-dbt echoes every dbt log line to stdout; keep it for when something fails.
-    dbt_log = io.StringIO()
-    with contextlib.redirect_stdout(dbt_log):
+    # dagster-dbt echoes every dbt log line to stdout: it drives the progress bar, and its tail is
+    # kept for when something fails.
+    with DbtLog() as dbt_log, contextlib.redirect_stdout(dbt_log):
         result = _run(
             "transform_job",
             [*INGEST_ASSETS, dbt_models, published_marts],
             [*dbt_models.keys, *published_marts.keys],
-            resources, instance, raise_on_error=False,
+            resources, instance, raise_on_error=False, spinner=False,
         )  # fmt: skip
     if not result.success:
-        raise RuntimeError("dbt build failed:\n" + "\n".join(dbt_log.getvalue().splitlines()[-40:]))
+        raise RuntimeError("dbt build failed:\n" + dbt_log.tail())
     summary = TransformSummary()
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization  # type: ignore[union-attr]

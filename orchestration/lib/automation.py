@@ -3,5 +3,5 @@ by itself, while a deployment turns on what it wants."""
 
 START = (
     "start it in the UI (Automation) or with `dagster {kind} start {name} "
-    "-m orchestration.definitions`."
+    "-w orchestration/deploy/workspace.yaml`."
 )

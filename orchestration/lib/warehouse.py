@@ -51,6 +51,7 @@ PUBLISHED_MARTS = (
     "experiment_results",
     "experiment_allocations",
     "notifications_due",
+    "entity_names",
     "feature_catalog",
 )
 # Where each published relation lives in the warehouse (seeds land in the default schema).

@@ -4,7 +4,19 @@ import csv
 import re
 from pathlib import Path
 
-from coaching.domain import OPT_OUT_KEYWORDS, STATUS_RANK, MessageStatus
+import pytest
+import yaml
+
+from coaching.domain import (
+    EXPERIMENT_DECISIONS,
+    EXPERIMENT_DIMENSIONS,
+    EXPERIMENT_METRICS,
+    JOURNEY_TRANSITIONS,
+    OPT_OUT_KEYWORDS,
+    PROGRESS_STATES,
+    STATUS_RANK,
+    MessageStatus,
+)
 from coaching.notifications import KIND_RULES
 
 DBT = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -36,3 +48,33 @@ def test_notification_kinds_seed_is_the_domain_rules() -> None:
             rule.recipient,
         )
         assert (float(row["threshold"]) if row["threshold"] else None) == rule.threshold
+
+
+def _accepted_values(model: str, column: str) -> set[str]:
+    document = yaml.safe_load(next(DBT.glob(f"models/**/{model}.yml")).read_text())
+    (spec,) = [m for m in document["models"] if m["name"] == model]
+    (col,) = [c for c in spec["columns"] if c["name"] == column]
+    (values,) = [
+        t["accepted_values"]["arguments"]["values"]
+        for t in col.get("data_tests", [])
+        if isinstance(t, dict) and "accepted_values" in t
+    ]
+    return set(values)
+
+
+@pytest.mark.parametrize(
+    ("model", "column", "vocabulary"),
+    [
+        ("experiment_results", "metric", EXPERIMENT_METRICS),
+        ("experiment_results", "dimension", EXPERIMENT_DIMENSIONS),
+        ("experiment_results", "decision", EXPERIMENT_DECISIONS),
+        ("worker_progress", "state", PROGRESS_STATES),
+        ("journey_states", "transition", JOURNEY_TRANSITIONS),
+    ],
+)
+def test_a_marts_accepted_values_are_the_vocabulary_the_api_checks(
+    model: str, column: str, vocabulary: tuple[str, ...]
+) -> None:
+    """The API refuses a read parameter outside these tuples with 422; the docs site and the
+    column's test must name the same values, or a filter the docs promise would be refused."""
+    assert _accepted_values(model, column) == set(vocabulary)

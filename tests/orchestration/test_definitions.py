@@ -121,6 +121,46 @@ def test_partition_sensor_requests_the_days_new_raw_files_cover(tmp_path: Path) 
     assert json.loads(result.cursor)
 
 
+def _events(tmp_path: Path, *names: str) -> None:
+    raw = tmp_path / "lake" / "raw" / "message_events"
+    raw.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        pq.write_table(pa.table({"x": [1]}), raw / name)
+
+
+def test_the_code_location_partitions_events_from_the_day_the_data_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coaching.settings import get_settings
+
+    monkeypatch.setenv("COACH_HOME", str(tmp_path))
+    _events(tmp_path, "2026-10-03_2026-10-04_a.parquet", "2026-10-09_2026-10-09_b.parquet")
+    job = defs().get_repository_def().get_job("bronze_events_job")
+    assert job.partitions_def.get_first_partition_key() == "2026-10-03"  # type: ignore[union-attr]
+    monkeypatch.setenv("COACH_EVENTS_START", "2026-09-01")  # a deployment may say where
+    get_settings.cache_clear()
+    job = defs().get_repository_def().get_job("bronze_events_job")
+    assert job.partitions_def.get_first_partition_key() == "2026-09-01"  # type: ignore[union-attr]
+
+
+def test_the_partition_sensor_leaves_out_days_before_the_first_partition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COACH_HOME", str(tmp_path))
+    _events(tmp_path, "2026-10-05_2026-10-06_a.parquet")
+    repository = defs().get_repository_def()  # loaded when the lake started on 10-05
+    _events(tmp_path, "2026-10-01_2026-10-02_late.parquet", "2026-10-07_2026-10-07_b.parquet")
+    context = dg.build_sensor_context(
+        resources={"lake": _lake(tmp_path)}, repository_def=repository
+    )
+    result = bronze_partitions_sensor(context)
+    ranges = [
+        (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
+        for r in result.run_requests
+    ]
+    assert ranges == [("2026-10-05", "2026-10-07")]
+
+
 def test_contiguous_days_group_into_ranges() -> None:
     from datetime import date
 

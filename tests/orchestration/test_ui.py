@@ -23,7 +23,7 @@ QUERY = """
 """
 AUTOMATION = """
 {
-  workspaceOrError { ... on Workspace { locationEntries { locationOrLoadError {
+  workspaceOrError { ... on Workspace { locationEntries { name locationOrLoadError {
     ... on RepositoryLocation { repositories {
       sensors { name sensorState { status } }
       schedules { name scheduleState { status } }
@@ -51,9 +51,11 @@ def test_dagster_ui_lists_assets_by_layer(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home), "COACH_HOME": str(tmp_path / "coach")}
     dagster = Path(sys.executable).with_name("dagster")
-    server = subprocess.Popen(
-        [str(dagster), "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", str(port)],
-        env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    log = (tmp_path / "dagster-dev.log").open("w")
+    server = subprocess.Popen(  # as `make dagster` starts it
+        [str(dagster), "dev", "-w", "orchestration/deploy/workspace.yaml", "-h", "127.0.0.1",
+         "-p", str(port)],
+        env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:
         nodes = None
@@ -93,5 +95,9 @@ def test_dagster_ui_lists_assets_by_layer(tmp_path: Path) -> None:
         }
         assert running == SHIPS_RUNNING
         assert automation["runsOrError"]["results"] == []
+        assert entry["name"] == "coaching"  # the name pyproject.toml's [tool.dg.project] gives
     finally:
         stop(server, 30, group=True)
+        log.close()
+    said = (tmp_path / "dagster-dev.log").read_text()
+    assert "does not match the name" not in said, "the code location's names disagree"

@@ -17,6 +17,7 @@ from orchestration.keys import (
     ACTIVATION_SENDS,
     GOLD_KEYS,
 )
+from orchestration.lib.metadata import table
 from orchestration.resources import ActivationResource
 
 PROGRAMS_SYNCED = "every_program_synced"
@@ -69,7 +70,16 @@ def enrollment_sync(
                 check_name=PROGRAMS_SYNCED,
                 passed=not held_back,
                 severity=dg.AssetCheckSeverity.WARN,
-                metadata={"held_back": dg.MetadataValue.json(held_back)},
+                metadata={
+                    "held_back": table(
+                        held_back,
+                        {
+                            "program": "Program",
+                            "status": "Why its plan was not applied",
+                            "reason": "In words",
+                        },
+                    )
+                },
             )
         ],
     )

@@ -35,6 +35,7 @@ from orchestration.keys import (
 from orchestration.lib.bronze_build import build_event_days, build_hr_files
 from orchestration.lib.duck import organization_slugs
 from orchestration.lib.intake import take_in
+from orchestration.lib.metadata import listing, table
 from orchestration.lib.store_extract import extract_operational, extract_store_events
 from orchestration.resources import LakeResource, StoreResource
 
@@ -92,15 +93,27 @@ def landing_files(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.M
             "files_duplicate": len(report.duplicates),
             "rows_in": report.rows,
             "rows_quarantined_at_intake": report.rows_quarantined,
-            "rows_quarantined_by_table": dg.MetadataValue.json(report.quarantined_by_table()),
-            "accepted": dg.MetadataValue.json([e.name for e in report.accepted]),
+            "rows_quarantined_by_table": table(
+                (
+                    {"table": name, "rows_quarantined": count}
+                    for name, count in sorted(report.quarantined_by_table().items())
+                ),
+                {"table": "Landing table", "rows_quarantined": "Rows refused at intake"},
+            ),
+            "accepted": listing(
+                [e.name for e in report.accepted], "file", "Landing file taken into the lake"
+            ),
         },
         check_results=[
             dg.AssetCheckResult(
                 check_name=rejected_files_check.name,
                 passed=not rejected,
                 severity=dg.AssetCheckSeverity.WARN,
-                metadata={"rejected": dg.MetadataValue.json(rejected)},
+                metadata={
+                    "rejected": table(
+                        rejected, {"file": "Landing file", "reason": "Why it was refused"}
+                    )
+                },
             )
         ],
     )
@@ -125,7 +138,7 @@ def store_message_events(lake: LakeResource, store: StoreResource) -> dg.Materia
             "rows_copied": report.rows_in,
             "id_watermark_before": report.watermark_before or "0",
             "id_watermark": report.watermark_after or "0",
-            "files": dg.MetadataValue.json(list(report.files)),
+            "files": listing(list(report.files), "file", "Raw file written (lake-relative)"),
         }
     )
 
@@ -230,7 +243,7 @@ def _operational_build(contract: Contract) -> Build:
             [report],
             bronze_files=[path for path in report.files if path.startswith("bronze/")],
             watermark=report.watermark_after or "",
-            files=dg.MetadataValue.json(list(report.files)),
+            files=listing(list(report.files), "file", "File written (lake-relative)"),
         )
 
     return build
@@ -260,10 +273,24 @@ def _build_message_events(
     return Landed.of(
         reports,
         bronze_files=[r.path for r in reports if r.path],
-        days=dg.MetadataValue.json(
-            {r.partition: [r.rows_landed, r.rows_quarantined] for r in reports}
+        days=table(
+            (
+                {
+                    "day": r.partition,
+                    "rows_landed": r.rows_landed,
+                    "rows_quarantined": r.rows_quarantined,
+                }
+                for r in reports
+            ),
+            {
+                "day": "UTC day (the partition)",
+                "rows_landed": "Rows written to bronze",
+                "rows_quarantined": "Rows refused by the contract (kept in quarantine)",
+            },
         ),
-        unchecked_references=dg.MetadataValue.json(unchecked),
+        unchecked_references=listing(
+            unchecked, "reference", "A reference not checked: its lookup table was missing"
+        ),
     )
 
 

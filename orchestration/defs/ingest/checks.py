@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from data_contracts.contract import Contract
 from data_contracts.suites import run_suite
 from orchestration.keys import LANDING_INTAKE
+from orchestration.lib.metadata import table
 
 QUARANTINE_CHECK = "quarantine_share"
 SUITE_CHECK = "contract_suite"
@@ -120,6 +121,14 @@ def suite_result(
             "expectations": evaluated,
             "files_checked": len(files),
             "rows_checked": rows,
-            "failed": dg.MetadataValue.json(failed),
+            "failed": table(
+                failed,
+                {
+                    "expectation": "The great-expectations expectation that failed",
+                    "column": "The column it checks",
+                    "unexpected": "Rows that broke it",
+                    "files": "The files read",
+                },
+            ),
         },
     )

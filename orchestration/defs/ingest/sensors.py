@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import dagster as dg
 
 from orchestration.defs.ingest.jobs import bronze_events_job, hr_jobs, landing_intake_job
-from orchestration.defs.ingest.partitions import HR_FILE_PARTITIONS
+from orchestration.defs.ingest.partitions import EVENT_DAYS, HR_FILE_PARTITIONS
 from orchestration.lib.automation import START
 from orchestration.lib.bronze_build import contiguous, hr_files, raw_event_index
 from orchestration.lib.intake import pending_files
@@ -40,6 +40,16 @@ def landing_files_sensor(context: dg.SensorEvaluationContext, lake: LakeResource
     return dg.RunRequest(run_key=f"intake-{fingerprint}")
 
 
+def _first_event_day(context: dg.SensorEvaluationContext) -> date:
+    """The first day the loaded code location partitions events by (it starts where the lake's
+    data started when it loaded: orchestration/definitions.py); outside a code location, the
+    partitions the assets are defined with."""
+    repository = context.repository_def  # None in a sensor context built without one
+    partitions = repository.get_job(bronze_events_job.name).partitions_def if repository else None
+    partitions = partitions or EVENT_DAYS
+    return date.fromisoformat(partitions.get_first_partition_key())  # type: ignore[union-attr]
+
+
 @dg.sensor(
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.STOPPED,
@@ -59,6 +69,14 @@ def bronze_partitions_sensor(context: dg.SensorEvaluationContext, lake: LakeReso
     days: list[date] = []
     for _, low, high in fresh:
         days += [low + timedelta(days=i) for i in range((high - low).days + 1)]
+    first = _first_event_day(context)
+    if early := sorted(d for d in days if d < first):
+        context.log.warning(
+            f"raw events cover {len(early)} days before the first partition ({first}), from "
+            f"{early[0]}: reload the code location to extend the partitions back, then backfill "
+            "those days (or run `coach ingest --full-refresh`)"
+        )
+        days = [d for d in days if d >= first]
     requests = []
     for low, high in contiguous(days):
         requests.append(

@@ -1,4 +1,4 @@
-"""How dbt nodes become Dagster assets: keyed and grouped by layer, owned by analytics."""
+"""How dbt nodes become Dagster assets: keyed and grouped by layer, owned by their dbt group."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -30,4 +30,7 @@ class CoachingTranslator(DagsterDbtTranslator):
         return self._layer(dbt_resource_props) or "seeds"
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
-        return ["team:analytics"]
+        """The dbt group's team (models/groups.yml: `data_platform` owns staging and the seeds,
+        `analytics` the rest), in the `team:` form the bronze assets use."""
+        group = (dbt_resource_props.get("config") or {}).get("group") or "analytics"
+        return [f"team:{group.replace('_', '-')}"]
