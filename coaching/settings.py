@@ -13,8 +13,8 @@ production is configured.
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, ValidationError, model_validator
