@@ -4,6 +4,7 @@ raw JSON, so ops read "table / rows quarantined" rather than a dictionary."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from enum import Enum
 from typing import Any
 
 import dagster as dg
@@ -12,6 +13,8 @@ _TYPES = {bool: "bool", int: "int", float: "float"}
 
 
 def _cell(value: Any) -> str | int | float | bool | None:
+    if isinstance(value, Enum):  # Dagster serializes only plain values
+        value = value.value
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
