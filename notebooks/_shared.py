@@ -88,3 +88,30 @@ def nothing_to_show(ax, what: str) -> None:  # type: ignore[no-untyped-def]
     ax.text(0.5, 0.5, what, ha="center", va="center", transform=ax.transAxes, color="dimgray")
     ax.set_xticks([])
     ax.set_yticks([])
+
+
+def stacked_bars(  # type: ignore[no-untyped-def]
+    frame: pd.DataFrame,
+    rows: str,
+    parts: str,
+    values: str,
+    empty: str,
+    shares: bool = False,
+    colormap: str = "tab10",
+    width: float = 11,
+):
+    """One horizontal bar per `rows` value, stacked by `parts` (as shares of the bar when
+    `shares`), the legend outside the data; an empty frame draws a chart that says `empty`."""
+    import matplotlib.pyplot as plt
+
+    height = 0.45 * max(frame[rows].nunique(), 1) + 1.5
+    fig, ax = plt.subplots(figsize=(width, height))
+    if frame.empty:
+        nothing_to_show(ax, empty)
+        return fig, ax
+    table = frame.pivot_table(index=rows, columns=parts, values=values, aggfunc="sum", fill_value=0)
+    if shares:
+        table = table.div(table.sum(axis=1), axis=0)
+    table.plot(kind="barh", stacked=True, ax=ax, colormap=colormap)
+    ax.legend(title=parts.replace("_", " "), fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return fig, ax

@@ -23,7 +23,7 @@ ORGANIZATION = None
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-from _shared import OrganizationMarts, nothing_to_show
+from _shared import OrganizationMarts, nothing_to_show, stacked_bars
 
 from coaching.domain import TWILIO_ERRORS
 
@@ -45,16 +45,10 @@ by_program = marts.df(
     "select program_id, final_status, count(*)::int as messages from messages group by all"
 )
 by_program = marts.labelled(by_program, "program", "program_id", "program")
-fig, ax = plt.subplots(figsize=(10, 0.45 * max(by_program["program"].nunique(), 1) + 1.5))
-if by_program.empty:
-    nothing_to_show(ax, "no messages sent")
-else:
-    table = by_program.pivot_table(
-        index="program", columns="final_status", values="messages", aggfunc="sum", fill_value=0
-    )
-    table.div(table.sum(axis=1), axis=0).plot(kind="barh", stacked=True, ax=ax, colormap="tab10")
-    ax.set_xlabel("share of the program's messages")
-    ax.legend(title="final status", loc="upper left", bbox_to_anchor=(1.01, 1))
+fig, ax = stacked_bars(
+    by_program, "program", "final_status", "messages", "no messages sent", shares=True
+)
+ax.set_xlabel("share of the program's messages")
 ax.set_title("Final status of messages, by program")
 plt.tight_layout()
 

@@ -23,7 +23,7 @@ ORGANIZATION = None
 
 # %%
 import matplotlib.pyplot as plt
-from _shared import OrganizationMarts, nothing_to_show
+from _shared import OrganizationMarts, nothing_to_show, stacked_bars
 
 marts = OrganizationMarts(ORGANIZATION)
 funnel = marts.df(
@@ -69,15 +69,7 @@ states = marts.df(
     "select program_id, state, count(*)::int as enrollments from worker_progress group by all"
 )
 states = marts.labelled(states, "program", "program_id", "program")
-fig, ax = plt.subplots(figsize=(11, 0.45 * max(states["program"].nunique(), 1) + 1.5))
-if states.empty:
-    nothing_to_show(ax, "no enrollments")
-else:
-    table = states.pivot_table(
-        index="program", columns="state", values="enrollments", aggfunc="sum", fill_value=0
-    )
-    table.plot(kind="barh", stacked=True, ax=ax)
-    ax.legend(title="state", loc="upper left", bbox_to_anchor=(1.01, 1))
+fig, ax = stacked_bars(states, "program", "state", "enrollments", "no enrollments")
 ax.set_xlabel("enrollments")
 ax.set_title("Enrollment state by program")
 plt.tight_layout()
@@ -150,16 +142,10 @@ correct = marts.labelled(correct, "touchpoint", "touchpoint_id", "question")
 correct[["question", "answers", "correct_share"]].sort_values("question")
 
 # %%
-fig, ax = plt.subplots(figsize=(11, 0.5 * max(answers["question"].nunique(), 1) + 1.5))
-if answers.empty:
-    nothing_to_show(ax, "no question was answered")
-else:
-    by_question = answers.pivot_table(
-        index="question", columns="option", values="answers", aggfunc="sum", fill_value=0
-    )
-    shares = by_question.div(by_question.sum(axis=1), axis=0)
-    shares.plot(kind="barh", stacked=True, ax=ax, colormap="tab20")
-    ax.legend(title="option", fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left")
+fig, ax = stacked_bars(
+    answers, "question", "option", "answers", "no question was answered", shares=True,
+    colormap="tab20",
+)  # fmt: skip
 ax.set_xlabel("share of the question's answers")
 ax.set_title("Answers by option, per question")
 plt.tight_layout()

@@ -21,8 +21,8 @@ def events_start() -> date:
     settings = get_settings()
     if settings.events_start:
         return settings.events_start
-    firsts = [low for _path, low, _high in raw_event_index(Lake(Path(settings.lake_dir or "")))]
-    return min(firsts) if firsts else datetime.now(UTC).date()
+    index = raw_event_index(Lake(Path(settings.lake_dir)))  # a listing: names carry the days
+    return min((low for _path, low, _high in index), default=datetime.now(UTC).date())
 
 
 @dg.definitions
