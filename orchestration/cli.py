@@ -50,6 +50,26 @@ def build(
         raise typer.Exit(1)
 
 
+def spark_build(
+    as_of: Annotated[
+        str, typer.Option(help="Build the marts as of this day (YYYY-MM-DD); empty: today.")
+    ] = "",
+) -> None:
+    """`dbt build` on Apache Spark (a local PySpark session) over COACH_HOME's lake, into
+    COACH_HOME/spark: the same models, tests and Python models as the DuckDB build, every time a
+    full build; each mart is a folder of Parquet files."""
+    from coaching.settings import get_settings
+    from orchestration.spark_build import build_on_spark
+
+    settings = get_settings()
+    built = build_on_spark(
+        settings.lake_dir, settings.home / "spark", as_of=as_of, limits=settings.duckdb_limits
+    )
+    for mart, folder in sorted(built.marts.items()):
+        typer.echo(f"  {mart}: {folder}")
+    typer.echo(f"dbt's log: {built.log}")
+
+
 def dbt_parse() -> None:
     """Prepare the dbt manifest the Dagster definitions load (`dbt parse`, when the project
     changed); `make` runs it before starting Dagster."""

@@ -35,6 +35,7 @@ def pytest_configure(config: pytest.Config) -> None:
 LONGEST_FIRST = (
     "tests/demo/test_loop.py",
     "tests/api/test_fuzz.py",
+    "tests/orchestration/test_spark_build.py",
     "tests/orchestration/test_memory_limits.py",
     "tests/orchestration/test_transform.py",
     "tests/orchestration/test_incremental.py",

@@ -3,7 +3,11 @@
     (every version of a row); `current_versions` keeps the newest version of each id.
 -#}
 {% macro bronze_path(table) -%}
-    {{ var('lake_dir') }}/bronze/{{ table }}/**/*.parquet
+    {{ bronze_folder(table) }}/**/*.parquet
+{%- endmacro %}
+
+{% macro bronze_folder(table) -%}
+    {{ var('lake_dir') }}/bronze/{{ table }}
 {%- endmacro %}
 
 {% macro current_versions(relation) -%}

@@ -9,13 +9,11 @@ def model(dbt, session):
     import pyarrow as pa
 
     from coaching.interactive import options_digest, parse_options
+    from orchestration.lib.model_frames import live_rows, result
 
     rows = []
-    for content_id, organization_id, raw in (
-        dbt.ref("stg_store__content")
-        .filter("not is_deleted")
-        .project("id, organization_id, cast(options as varchar)")
-        .fetchall()
+    for content_id, organization_id, raw in live_rows(
+        dbt.ref("stg_store__content"), "id", "organization_id", "options"
     ):
         options = parse_options(raw)
         digest = options_digest(options)
@@ -46,4 +44,4 @@ def model(dbt, session):
             ("options_digest", pa.string()),
         ]
     )
-    return pa.Table.from_pylist(rows, schema=schema)
+    return result(session, pa.Table.from_pylist(rows, schema=schema))

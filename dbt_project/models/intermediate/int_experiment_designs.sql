@@ -26,8 +26,8 @@ final as (
             0
         ) as days_run,
         experiments.planned_days,
-        cast(experiments.decision_settings as varchar) as decision_settings,
-        cast(organizations.experiment_defaults as varchar) as organization_defaults
+        cast(experiments.decision_settings as string) as decision_settings,
+        cast(organizations.experiment_defaults as string) as organization_defaults
     from experiments
     left join organizations on organizations.organization_id = experiments.organization_id
 )

@@ -9,14 +9,10 @@ def model(dbt, session):
     import pyarrow as pa
 
     from coaching.journey_rules import FLAT_RULE_COLUMNS, flatten_rules
+    from orchestration.lib.model_frames import live_rows, result
 
     rows = []
-    for touchpoint_id, rules in (
-        dbt.ref("stg_store__touchpoints")
-        .filter("not is_deleted")
-        .project("id, cast(rules as varchar)")
-        .fetchall()
-    ):
+    for touchpoint_id, rules in live_rows(dbt.ref("stg_store__touchpoints"), "id", "rules"):
         try:
             parsed = json.loads(rules) if rules else []
         except ValueError:
@@ -37,4 +33,4 @@ def model(dbt, session):
         ]
     )
     assert tuple(schema.names) == FLAT_RULE_COLUMNS
-    return pa.Table.from_pylist(rows, schema=schema)
+    return result(session, pa.Table.from_pylist(rows, schema=schema))

@@ -7,7 +7,7 @@
 -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='inbound_sid',
         incremental_strategy='delete+insert',
         on_schema_change='sync_all_columns',
@@ -95,11 +95,9 @@ attributed as (
         messages.sent_at as in_reply_to_sent_at,
         inbound.ingested_at,
         now() as built_at
-    from inbound
-    asof left join messages
-        on messages.organization_id = inbound.organization_id
-        and messages.phone_e164 = inbound.phone_e164
-        and inbound.received_at >= messages.sent_at
+    {{ latest_before_join(
+        'inbound', 'messages', ['organization_id', 'phone_e164'], 'received_at', 'sent_at', 'inbound_sid'
+    ) }}
 )
 
 select * from attributed

@@ -5,7 +5,7 @@
 -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='message_sid',
         incremental_strategy='delete+insert',
         on_schema_change='sync_all_columns',

@@ -72,9 +72,10 @@ nudges as (
         and plan.nudges_sent < plan.follow_up_max_nudges
 ),
 
+-- The two select the same columns in the same order.
 candidates as (
     select * from next_touchpoints
-    union all by name
+    union all
     select * from nudges
 ),
 

@@ -10,15 +10,17 @@ one row with the problem and no members; the build goes on.
 def model(dbt, session):
     dbt.config(materialized="table")
     from coaching.segments.membership import evaluate_segments_in_duckdb
+    from orchestration.lib.model_frames import in_duckdb, live_rows
 
-    dbt.ref("worker_features").create_view("segment_features", replace=True)
     segments = [
-        {"id": row[0], "organization_id": row[1], "rule": row[2]}
-        for row in dbt.ref("stg_store__segments")
-        .filter("not is_deleted and is_active")
-        .project("id, organization_id, cast(rule as varchar)")
-        .fetchall()
-    ]
-    table = evaluate_segments_in_duckdb(session, "segment_features", segments)
-    session.execute("drop view segment_features")
-    return session.table(table)
+        {"id": id_, "organization_id": organization_id, "rule": rule}
+        for id_, organization_id, rule in live_rows(
+            dbt.ref("stg_store__segments"), "id", "organization_id", "rule",
+            where=("is_deleted", "is_active"),
+        )
+    ]  # fmt: skip
+    return in_duckdb(
+        session,
+        {"segment_features": dbt.ref("worker_features")},
+        lambda connection: evaluate_segments_in_duckdb(connection, "segment_features", segments),
+    )

@@ -67,12 +67,12 @@ moved as (
     select
         *,
         case
-            when not in_quiet_hours then local_date + local_send_time
+            when not in_quiet_hours then {{ date_at_time('local_date', 'local_send_time') }}
             -- Quiet window before midnight (or not wrapping): send when it ends, that same night
             -- rolling into the next morning if it wraps.
             when quiet_hours_start > quiet_hours_end and local_send_time >= quiet_hours_start
-                then (local_date + 1) + quiet_hours_end
-            else local_date + quiet_hours_end
+                then {{ date_at_time('local_date + 1', 'quiet_hours_end') }}
+            else {{ date_at_time('local_date', 'quiet_hours_end') }}
         end as local_send_at
     from timed
 ),
@@ -103,7 +103,7 @@ contents as (
         variants.language as content_language,
         variants.body,
         variants.template_sid,
-        cast(variants.template_variables as varchar) as template_variables
+        cast(variants.template_variables as string) as template_variables
     from with_variant
     inner join {{ ref('stg_store__content_variants') }} as variants
         on variants.content_id = with_variant.content_id

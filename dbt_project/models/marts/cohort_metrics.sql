@@ -59,10 +59,10 @@ outcomes as (
         weeks.weeks_since_enrollment,
         count(*) filter (
             where ended.status = 'completed'
-            and ended.ended_at < enrollments.enrolled_at + to_days(cast(7 * (weeks.weeks_since_enrollment + 1) as integer))
+            and ended.ended_at < {{ add_days('enrollments.enrolled_at', 'cast(7 * (weeks.weeks_since_enrollment + 1) as integer)') }}
         ) as completed,
         count(*) filter (
-            where opt_outs.whatsapp_opt_out_at < enrollments.enrolled_at + to_days(cast(7 * (weeks.weeks_since_enrollment + 1) as integer))
+            where opt_outs.whatsapp_opt_out_at < {{ add_days('enrollments.enrolled_at', 'cast(7 * (weeks.weeks_since_enrollment + 1) as integer)') }}
         ) as opted_out
     from weeks
     inner join enrollments

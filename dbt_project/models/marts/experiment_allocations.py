@@ -13,13 +13,14 @@ def model(dbt, session):
     import pandas as pd
 
     from coaching.stats.allocation import thompson_weights
+    from orchestration.lib.model_frames import as_pandas, result
 
-    stats = (
-        dbt.ref("int_experiment_metric_stats")
-        .filter("metric = 'reply_rate_24h' and dimension = 'all'")
-        .df()
-    )
-    experiments = dbt.ref("stg_store__experiments").project("id as experiment_id, is_adaptive").df()
+    stats = as_pandas(dbt.ref("int_experiment_metric_stats"))
+    experiments = as_pandas(dbt.ref("stg_store__experiments"))
+    stats = stats[(stats["metric"] == "reply_rate_24h") & (stats["dimension"] == "all")]
+    experiments = experiments.rename(columns={"id": "experiment_id"})[
+        ["experiment_id", "is_adaptive"]
+    ]
     stats = stats.merge(experiments, on="experiment_id", how="left").sort_values(
         ["experiment_id", "variant_key"]
     )
@@ -54,19 +55,19 @@ def model(dbt, session):
                 }
             )
         )
-    return (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else pd.DataFrame(
-            columns=[
-                "experiment_id",
-                "organization_id",
-                "variant_id",
-                "variant_key",
-                "is_adaptive",
-                "planned_weight",
-                "current_weight",
-                "reason",
-            ]
-        )
-    )
+    return result(session, allocations(parts))
+
+
+def allocations(parts):
+    """The weights as one frame, typed even when no experiment runs (an engine cannot store a
+    column of unknown type)."""
+    import pandas as pd
+
+    if parts:
+        return pd.concat(parts, ignore_index=True)
+    columns = {
+        "experiment_id": "string", "organization_id": "string", "variant_id": "string",
+        "variant_key": "string", "is_adaptive": "bool", "planned_weight": "float64",
+        "current_weight": "float64", "reason": "string",
+    }  # fmt: skip
+    return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in columns.items()})

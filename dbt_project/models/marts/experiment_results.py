@@ -11,7 +11,8 @@ the experiment's decision on its primary metric with guardrails.
 def model(dbt, session):
     dbt.config(materialized="table")
     from coaching.stats.readout import results
+    from orchestration.lib.model_frames import as_pandas, result
 
-    stats = dbt.ref("int_experiment_metric_stats").df()
-    designs = dbt.ref("int_experiment_designs").df()
-    return results(stats, designs=designs)
+    stats = as_pandas(dbt.ref("int_experiment_metric_stats"))
+    designs = as_pandas(dbt.ref("int_experiment_designs"))
+    return result(session, results(stats, designs=designs))

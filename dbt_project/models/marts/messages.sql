@@ -8,7 +8,7 @@
 -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='message_sid',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
@@ -167,7 +167,7 @@ answered as (
         or upper(trim(replies.first_reply_body)) in (
             upper(options.payload),
             upper(trim(options.option_text)),
-            cast(options.position as varchar)
+            cast(options.position as string)
         )
     qualify row_number() over (
         partition by replies.message_sid

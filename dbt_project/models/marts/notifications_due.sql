@@ -44,11 +44,11 @@ quota as (
         kinds.kind,
         'organization' as subject_type,
         organizations.organization_id as subject_id,
-        substring(cast({{ dbt.date_trunc('month', as_of_date()) }} as varchar), 1, 7) as period,
-        cast(null as varchar) as program_id,
+        substring(cast({{ dbt.date_trunc('month', as_of_date()) }} as string), 1, 7) as period,
+        cast(null as string) as program_id,
         cast(month_sends.sent as double) / organizations.monthly_message_quota as measured,
         kinds.threshold as reference,
-        cast(month_sends.sent as varchar) || ' of ' || cast(organizations.monthly_message_quota as varchar) as detail
+        cast(month_sends.sent as string) || ' of ' || cast(organizations.monthly_message_quota as string) as detail
     from organizations
     inner join month_sends on month_sends.organization_id = organizations.organization_id
     inner join kinds on kinds.kind in ('quota_warning', 'quota_reached')
@@ -75,11 +75,11 @@ wellbeing as (
         'wellbeing_decline' as kind,
         'worker' as subject_type,
         checkins.worker_id as subject_id,
-        cast(cast(checkins.latest_at as date) as varchar) as period,
+        cast(cast(checkins.latest_at as date) as string) as period,
         latest_enrollment.program_id,
         cast(checkins.latest_score as double) as measured,
         checkins.previous_average as reference,
-        cast(checkins.check_ins as varchar) || ' check-ins' as detail
+        cast(checkins.check_ins as string) || ' check-ins' as detail
     from {{ ref('wellbeing_checkins') }} as checkins
     left join latest_enrollment on latest_enrollment.worker_id = checkins.worker_id
     where checkins.is_declining
@@ -156,11 +156,11 @@ bulk_opt_outs as (
         'bulk_opt_out' as kind,
         'program' as subject_type,
         running.program_id as subject_id,
-        cast(running.day as varchar) as period,
+        cast(running.day as string) as period,
         running.program_id,
         cast(running.opted_out as double) / running.base as measured,
         kinds.threshold as reference,
-        cast(running.opted_out as varchar) || ' of ' || cast(running.base as varchar) as detail
+        cast(running.opted_out as string) || ' of ' || cast(running.base as string) as detail
     from running
     inner join kinds on kinds.kind = 'bulk_opt_out'
     where running.opted_out > 0 and running.base > 0

@@ -50,9 +50,9 @@ cells as (
     union all
     select
         questions.*,
-        cast(null as varchar) as answer_payload,
+        cast(null as string) as answer_payload,
         cast(null as integer) as option_position,
-        cast(null as varchar) as option_text,
+        cast(null as string) as option_text,
         cast(null as boolean) as is_correct,
         cast(null as integer) as score
     from questions

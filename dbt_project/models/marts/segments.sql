@@ -27,7 +27,7 @@ final as (
         segments.name,
         segments.kind,
         segments.is_active,
-        cast(segments.rule as varchar) as rule,
+        cast(segments.rule as string) as rule,
         evaluations.problem is null and segments.is_active as is_evaluated,
         evaluations.problem,
         coalesce(evaluations.member_count, 0) as member_count,

@@ -46,7 +46,7 @@ contents as (
         variants.language as content_language,
         variants.body,
         variants.template_sid,
-        cast(variants.template_variables as varchar) as template_variables
+        cast(variants.template_variables as string) as template_variables
     from recipients
     inner join {{ ref('stg_store__content') }} as content
         on content.organization_id = recipients.organization_id
@@ -78,16 +78,16 @@ timed as (
 
 final as (
     select
-        md5(concat_ws('|', timed.organization_id, timed.worker_id, 'weekly_digest', cast(timed.week_start as varchar))) as idempotency_key,
+        md5(concat_ws('|', timed.organization_id, timed.worker_id, 'weekly_digest', cast(timed.week_start as string))) as idempotency_key,
         timed.organization_id,
-        cast(null as varchar) as program_id,
-        cast(null as varchar) as enrollment_id,
+        cast(null as string) as program_id,
+        cast(null as string) as enrollment_id,
         timed.worker_id,
-        cast(null as varchar) as touchpoint_id,
+        cast(null as string) as touchpoint_id,
         false as is_follow_up,
-        cast(null as varchar) as experiment_variant_id,
+        cast(null as string) as experiment_variant_id,
         'none' as assignment_source,
-        cast(null as varchar) as program_variant_id,
+        cast(null as string) as program_variant_id,
         'whatsapp' as channel,
         case
             when timed.last_reply_at >= {{ dbt.dateadd('hour', -24, 'timed.due_at') }} then 'text'
@@ -98,10 +98,10 @@ final as (
         timed.template_sid,
         timed.template_variables,
         {{ json_object_text([
-            ('week_points', 'cast(ranked.week_points as varchar)'),
-            ('streak_days', 'cast(coalesce(engagement.current_streak_days, 0) as varchar)'),
-            ('team_rank', 'cast(ranked.team_rank as varchar)'),
-            ('team_size', 'cast(ranked.team_size as varchar)'),
+            ('week_points', 'cast(ranked.week_points as string)'),
+            ('streak_days', 'cast(coalesce(engagement.current_streak_days, 0) as string)'),
+            ('team_rank', 'cast(ranked.team_rank as string)'),
+            ('team_size', 'cast(ranked.team_size as string)'),
             ('team_name', "coalesce(timed.team, 'your organization')"),
         ]) }} as field_values,
         timed.week_start,

@@ -49,7 +49,7 @@ final as (
             when workers.whatsapp_opt_in_at is null then 'not_opted_in'
             else 'active'
         end as status,
-        cast(workers.attributes as varchar) as attributes,
+        cast(workers.attributes as string) as attributes,
         coalesce(enrollments.enrollments, 0) as enrollments,
         coalesce(enrollments.active_enrollments, 0) as active_enrollments,
         activity.last_message_at,

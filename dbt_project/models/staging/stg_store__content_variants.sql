@@ -13,7 +13,7 @@ renamed as (
         language,
         body,
         template_sid,
-        cast(template_variables as json) as template_variables,
+        {{ as_json("template_variables") }} as template_variables,
         option_texts,
         media_url,
         media_type,

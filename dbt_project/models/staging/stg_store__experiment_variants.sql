@@ -14,7 +14,7 @@ renamed as (
         is_control,
         weight,
         content_variant_key,
-        cast(settings as json) as settings,
+        {{ as_json("settings") }} as settings,
         {{ audit_columns() }}
     from source
 )

@@ -17,12 +17,12 @@ renamed as (
         status,
         salt,
         primary_metric,
-        cast(guardrail_metrics as json) as guardrail_metrics,
+        {{ as_json("guardrail_metrics") }} as guardrail_metrics,
         is_adaptive,
         starts_at,
         ends_at,
         planned_days,
-        cast(coalesce(decision_settings, '{}') as json) as decision_settings,
+        {{ as_json("coalesce(decision_settings, '{}')") }} as decision_settings,
         {{ audit_columns() }}
     from source
 )

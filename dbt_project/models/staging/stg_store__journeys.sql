@@ -11,7 +11,7 @@ renamed as (
         name,
         description,
         status,
-        cast(languages as json) as languages,
+        {{ as_json("languages") }} as languages,
         is_marketplace_listed,
         source_journey_id,
         {{ audit_columns() }}

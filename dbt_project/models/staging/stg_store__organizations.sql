@@ -21,7 +21,7 @@ renamed as (
         whatsapp_sender,
         sms_sender,
         sms_fallback_enabled,
-        cast(coalesce(experiment_defaults, '{}') as json) as experiment_defaults,
+        {{ as_json("coalesce(experiment_defaults, '{}')") }} as experiment_defaults,
         {{ audit_columns() }}
     from source
 )

@@ -18,7 +18,7 @@ renamed as (
         channel,
         on_segment_exit,
         max_sync_change_share,
-        cast(objectives as json) as objectives,
+        {{ as_json("objectives") }} as objectives,
         manager_id,
         {{ audit_columns() }}
     from source

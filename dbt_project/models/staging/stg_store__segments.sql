@@ -11,7 +11,7 @@ renamed as (
         name,
         description,
         kind,
-        cast(rule as json) as rule,
+        {{ as_json("rule") }} as rule,
         is_active,
         {{ audit_columns() }}
     from source

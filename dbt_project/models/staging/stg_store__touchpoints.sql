@@ -16,12 +16,12 @@ renamed as (
         day_offset,
         local_send_time,
         content_id,
-        cast(follow_up as json) as follow_up,
+        {{ as_json("follow_up") }} as follow_up,
         -- Rows written before journey rules existed (migration 0005) read as null: main flow.
         coalesce(branch, false) as branch,
         next_name,
         next_position,
-        cast(coalesce(rules, '[]') as json) as rules,
+        {{ as_json("coalesce(rules, '[]')") }} as rules,
         {{ audit_columns() }}
     from source
 )

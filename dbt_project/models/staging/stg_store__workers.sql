@@ -21,7 +21,7 @@ renamed as (
         team,
         job_role,
         hire_date,
-        cast(attributes as json) as attributes,
+        {{ as_json("attributes") }} as attributes,
         {{ audit_columns() }}
     from source
 )
