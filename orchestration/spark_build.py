@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -80,6 +81,19 @@ def build_on_spark(
     return SparkBuild(marts, log)
 
 
+UNITS_MB = {"KB": 1e-3, "MB": 1, "GB": 1e3, "TB": 1e6, "KiB": 0.001024,
+            "MiB": 1.048576, "GiB": 1073.741824, "TiB": 1099511.627776}  # fmt: skip
+
+
+def jvm_memory(limit: str) -> str:
+    """A DuckDB memory limit ("6026MB", "1.5GiB": the settings' form) as a JVM size ("6026m"),
+    for the Spark driver: the same budget the DuckDB build gets."""
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]i?B)\s*", limit)
+    if match is None or match.group(2) not in UNITS_MB:
+        raise ValueError(f"not a memory size: {limit!r} (e.g. 4GB, 512MiB)")
+    return f"{max(1, round(float(match.group(1)) * UNITS_MB[match.group(2)]))}m"
+
+
 def _local_session_job() -> type:
     from dbt.adapters.base import PythonJobHelper
 
@@ -118,6 +132,8 @@ def _run(args: argparse.Namespace) -> int:
     limits = DuckDBLimits(args.memory_limit, args.threads, None) if args.memory_limit else None
     variables = json.loads(dbt_vars(args.lake_dir, spark_dir / "unused.duckdb", args.as_of, limits))
     variables["spark_dir"] = str(spark_dir)
+    if args.memory_limit:
+        variables["spark_driver_memory"] = jvm_memory(args.memory_limit)
     command = [
         "build", "--target", "spark", "--vars", json.dumps(variables),
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),

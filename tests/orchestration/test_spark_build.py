@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from orchestration.lib.warehouse import PUBLISHED_MARTS
-from orchestration.spark_build import SparkBuild, build_on_spark
+from orchestration.spark_build import SparkBuild, build_on_spark, jvm_memory
 from tests.worlds import END
 
 # When a row was built differs between two builds; what it holds must not.
@@ -86,3 +86,11 @@ def test_a_mart_built_on_spark_equals_the_duckdb_build(on_spark, mart: str) -> N
     for duck_row, spark_row in pairs:
         same = all(_same(a, b) for a, b in zip(duck_row, spark_row, strict=True))
         assert same, (mart, duck_row, spark_row)
+
+
+def test_the_spark_driver_gets_the_memory_the_settings_give() -> None:
+    assert jvm_memory("6026MB") == "6026m"
+    assert jvm_memory("2GB") == "2000m"
+    assert jvm_memory("1.5GiB") == "1611m"
+    with pytest.raises(ValueError, match="not a memory size"):
+        jvm_memory("lots")
