@@ -129,6 +129,14 @@ def check_references(session: Session, resource: Resource, values: Mapping[str, 
             raise field_problem(f"body.{name}", f"no such {model.__tablename__} row here", 404)
 
 
+def json_response(document: BaseModel) -> Response:
+    """`document` serialized once, by pydantic's own encoder. Returned from a route with a
+    `response_model`, it skips FastAPI's second validation and encoding of an answer that is
+    already a validated model (on the read mix a fifth of a list request's time), while the
+    OpenAPI document still names the model."""
+    return Response(document.model_dump_json(), media_type="application/json")
+
+
 def page(
     session: Session, resource: Resource, query: BaseModel, statement: Any = None
 ) -> dict[str, Any]:
@@ -216,21 +224,22 @@ def crud_router(resource: Resource) -> StoreRouter:
     router = StoreRouter(prefix=f"/{resource.name}", tags=[resource.name], responses=RESPONSES)
     Read, Create, Update = resource.read, resource.create, resource.update
     ListQuery = list_query_model(resource)
+    ReadPage = Page[Read]  # type: ignore[valid-type]
     label = resource.label
     Reader = Annotated[Principal, reader(resource.readers, resource.name)]
     Writer = Annotated[Principal, writer(resource.writers, resource.name)]
 
-    @router.get("", response_model=Page[Read], summary=f"List {resource.name}")
+    @router.get("", response_model=ReadPage, summary=f"List {resource.name}")
     def list_rows(
         query: Annotated[ListQuery, Query()],  # type: ignore[valid-type]
         _: Reader,
         session: TenantSessionDep,
     ) -> Any:
-        return page(session, resource, query)
+        return json_response(ReadPage(**page(session, resource, query)))
 
     @router.get("/{row_id}", response_model=Read, summary=f"Read {article(label)}")
     def read_row(row_id: RowId, _: Reader, session: TenantSessionDep) -> Any:
-        return readable(Read, load(session, resource, row_id), label)
+        return json_response(readable(Read, load(session, resource, row_id), label))
 
     def create_row(
         body: Create,  # type: ignore[valid-type]

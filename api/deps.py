@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from api.principals import PrincipalCache
 from api.problems import Problem
 from api.security import api_key_matches, api_key_prefix, read_token
 from api.tenancy import platform_session, tenant_session
@@ -35,11 +37,12 @@ class Principal:
     approved: bool
 
 
-def get_settings(request: Request) -> Settings:
+# The small dependencies are async: a sync one costs each request a trip to a worker thread.
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
@@ -68,7 +71,7 @@ def _unauthorized(detail: str = "missing or invalid credentials") -> Problem:
     return Problem(401, detail)
 
 
-def _principal_for_key(session: Session, key: str) -> Principal:
+def _principal_for_key(session: Session, key: str) -> tuple[Principal, datetime | None]:
     prefix = api_key_prefix(key)
     row = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix)) if prefix else None
     now = datetime.now(UTC)
@@ -83,7 +86,8 @@ def _principal_for_key(session: Session, key: str) -> Principal:
     if row.last_used_at is None or now - row.last_used_at > KEY_TOUCH_INTERVAL:
         row.last_used_at = now
         session.commit()
-    return _principal(session, row.organization_id, Role(row.role), f"api_key:{row.id}")
+    principal = _principal(session, row.organization_id, Role(row.role), f"api_key:{row.id}")
+    return principal, row.expires_at
 
 
 def _principal(session: Session, organization_id: str, role: Role, actor: str) -> Principal:
@@ -100,33 +104,51 @@ def _principal(session: Session, organization_id: str, role: Role, actor: str) -
     )
 
 
-def principal_for_token(request: Request, engine: Engine, token: str | None) -> Principal:
-    """Who holds `token` (an access token or an API key), checked against the store as it is now.
+def look_up(engine: Engine, secret_key: str, token: str) -> tuple[Principal, datetime | None]:
+    """Who holds `token` (an access token or an API key), checked against the store as it is
+    now, and when the credential itself expires (None: never).
 
     Uses its own short session, returned to the pool before the route runs, so a request never
-    holds two connections at once. The console calls it with its cookie's token."""
-    if not token:
-        raise _unauthorized()
+    holds two connections at once."""
     with platform_session(engine) as session:
         if api_key_prefix(token):
             return _principal_for_key(session, token)
-        claims = read_token(token, request.app.state.secret_key)
+        claims = read_token(token, secret_key)
         if claims is None:
             raise _unauthorized("invalid or expired access token")
         user = session.get(User, claims.user_id)
         if user is None or not user.is_active or user.deleted_at is not None:
             raise _unauthorized("the user is no longer active")
         # The role is read from the store, not the token: a demotion takes effect at once.
-        return _principal(session, user.organization_id, Role(user.role), f"user:{user.id}")
+        principal = _principal(session, user.organization_id, Role(user.role), f"user:{user.id}")
+        return principal, claims.expires_at
 
 
-def get_principal(
-    request: Request,
-    engine: EngineDep,
-    token: Annotated[str | None, Depends(oauth2)],
+def principal_for_token(request: Request, engine: Engine, token: str | None) -> Principal:
+    """The console's check of its cookie's token: read from the store on every page (people
+    click, they do not send hundreds of requests a second)."""
+    if not token:
+        raise _unauthorized()
+    return look_up(engine, request.app.state.secret_key, token)[0]
+
+
+async def get_principal(
+    request: Request, token: Annotated[str | None, Depends(oauth2)]
 ) -> Principal:
-    """Who is calling, from the bearer token."""
-    return principal_for_token(request, engine, token)
+    """Who is calling, from the bearer token: from the app's principal cache (api.principals)
+    when it knows the token, else looked up on a worker thread and remembered."""
+    if not token:
+        raise _unauthorized()
+    cache: PrincipalCache[Principal] = request.app.state.principals
+    known = cache.get(token)
+    if known is not None:
+        return known
+    state = request.app.state
+    principal, expires_at = await anyio.to_thread.run_sync(
+        look_up, state.engine, state.secret_key, token
+    )
+    cache.put(token, principal, expires_at)
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -144,7 +166,7 @@ def writer(roles: frozenset[Role], what: str) -> Any:
     """A dependency giving the caller, who must hold one of `roles` in an organization the
     platform has approved: `principal: Annotated[Principal, writer(ADMINS, "API keys")]`."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         if principal.role not in roles:
             allowed = ", ".join(sorted(roles))
             raise Problem(403, f"{principal.role} may not change {what} (allowed: {allowed})")
@@ -158,7 +180,7 @@ def writer(roles: frozenset[Role], what: str) -> Any:
 def reader(roles: frozenset[Role] | None, what: str) -> Any:
     """A dependency giving the caller, who must hold one of `roles` (None: any role)."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         return may_read(principal, roles, what)
 
     return Depends(check)

@@ -15,6 +15,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api import problems
 from api.console import pages as console_pages
 from api.crud import crud_router
+from api.deps import Principal
+from api.principals import PrincipalCache
 from api.resources import RESOURCES
 from api.routes import (
     api_keys,
@@ -59,18 +61,21 @@ class BodyLimit:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self._too_large = problems.response(413, f"bodies are limited to {max_bytes} bytes")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = problems.response(413, f"bodies are limited to {self.max_bytes} bytes")
-        declared = dict(scope["headers"]).get(b"content-length")
+        declared = _header(scope["headers"], b"content-length")
         if declared is not None:
             if declared.isdigit() and int(declared) > self.max_bytes:
-                await too_large(scope, receive, send)
+                await self._too_large(scope, receive, send)
                 return
             await self.app(scope, receive, send)  # the server holds the body to its length
+            return
+        if _header(scope["headers"], b"transfer-encoding") is None:  # HTTP/1.1: no body at all
+            await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
         seen = 0
@@ -81,7 +86,7 @@ class BodyLimit:
             chunks.append(message.get("body", b""))
             seen += len(chunks[-1])
             if seen > self.max_bytes:
-                await too_large(scope, receive, send)
+                await self._too_large(scope, receive, send)
                 return
             if not message.get("more_body", False):
                 break
@@ -116,6 +121,13 @@ def page_policy(path: str) -> str | None:
         return REFERENCE_POLICY
     if path == "/" or path == "/console" or path.startswith("/console/"):
         return CONSOLE_POLICY
+    return None
+
+
+def _header(headers: list[tuple[bytes, bytes]], wanted: bytes) -> bytes | None:
+    for name, value in headers:
+        if name == wanted:
+            return value
     return None
 
 
@@ -173,12 +185,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.secret_key = secret_key(settings)
+    app.state.principals = PrincipalCache[Principal](settings.api_principal_ttl_seconds)
     problems.install(app, pages=console_pages.error_page)
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(PagePolicy)
 
     @app.get("/health", tags=["health"], summary="Liveness")
-    def health() -> dict[str, Any]:
+    async def health() -> dict[str, Any]:
         return {"status": "ok"}
 
     @app.get("/", include_in_schema=False)

@@ -63,6 +63,7 @@ class TokenClaims:
     user_id: str
     organization_id: str
     role: str
+    expires_at: datetime | None = None  # read from a token; issue_token sets its own
 
 
 def issue_token(claims: TokenClaims, key: str, minutes: int) -> str:
@@ -84,7 +85,12 @@ def read_token(token: str, key: str) -> TokenClaims | None:
         payload = jwt.decode(
             token, key, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp", "sub"]}
         )
-        return TokenClaims(str(payload["sub"]), str(payload["org"]), str(payload["role"]))
+        return TokenClaims(
+            str(payload["sub"]),
+            str(payload["org"]),
+            str(payload["role"]),
+            datetime.fromtimestamp(int(payload["exp"]), UTC),
+        )
     except (jwt.PyJWTError, KeyError):
         return None
 

@@ -15,6 +15,7 @@ options and the same load generator: the ratio is what the platform costs per re
 
     python bench/bench_api.py
     python bench/bench_api.py --workers 3000 --seconds 10 --concurrency 32
+    python bench/bench_api.py --home /tmp/bench-api --only /workers   # keep the world; one route
 """
 
 from __future__ import annotations
@@ -118,18 +119,23 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3000, help="workers in the simulated world")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per side")
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
+    parser.add_argument(
+        "--home", type=Path, help="COACH_HOME to simulate into, or to reuse when it holds a world"
+    )
+    parser.add_argument("--only", help="measure only the mix's paths that start with this")
     args = parser.parse_args()
 
     from coaching.settings import load_settings
     from coaching.simulator.config import SimulationConfig
     from coaching.simulator.run import simulate
 
-    home = Path(tempfile.mkdtemp(prefix="bench-api-"))
-    settings = load_settings({"COACH_HOME": str(home)})
-    simulate(
-        settings,
-        SimulationConfig(seed=7, workers=args.workers, days=14, end_date=date(2026, 11, 1)),
-    )
+    home = args.home or Path(tempfile.mkdtemp(prefix="bench-api-"))
+    if not (home / "coach.db").exists():
+        settings = load_settings({"COACH_HOME": str(home)})
+        simulate(
+            settings,
+            SimulationConfig(seed=7, workers=args.workers, days=14, end_date=date(2026, 11, 1)),
+        )
     env = {**os.environ, "COACH_HOME": str(home)}
     with sqlite3.connect(home / "coach.db") as db:
         org, slug = db.execute(
@@ -167,6 +173,8 @@ def main() -> None:
         + ["/reads/worker-progress?limit=50"] * 3
         + ["/segments"] * 3
     )
+    if args.only:
+        paths = [path for path in paths if path.startswith(args.only)]
 
     bare = home / "bare_app.py"
     bare.write_text(

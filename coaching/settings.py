@@ -80,6 +80,13 @@ class Settings(BaseSettings):
         description="The API's public base URL, for Twilio signatures; default from the request "
         "(X-Forwarded-Proto and Host behind a proxy).",
     )
+    api_principal_ttl_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description="How long the API remembers who holds a token or API key; a revocation "
+        "made by another process is seen within it (this process's own, at once). 0: off.",
+    )
     api_max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Larger request bodies are refused with 413."
     )

@@ -153,6 +153,7 @@ class Worker(TenantOwned, Base):
         tenant_index("workers", "external_id", unique=True),
         tenant_index("workers", "updated_at"),
         tenant_index("workers", "team"),
+        tenant_index("workers", "created_at", "id"),  # the list's default order, one page a seek
         Index("ix_workers_phone_e164", "phone_e164"),  # webhooks find the worker by phone
     )
 
@@ -334,6 +335,7 @@ class Enrollment(TenantOwned, Base):
         tenant_index("enrollments", "program_id", "worker_id", unique=True),
         tenant_index("enrollments", "worker_id"),
         tenant_index("enrollments", "updated_at"),
+        tenant_index("enrollments", "created_at", "id"),
     )
 
     program_id: Mapped[str] = mapped_column(EntityId, ForeignKey("programs.id"), nullable=False)
