@@ -139,11 +139,11 @@ async def get_principal(
     when it knows the token, else looked up on a worker thread and remembered."""
     if not token:
         raise _unauthorized()
-    cache: PrincipalCache[Principal] = request.app.state.principals
+    state = request.app.state
+    cache: PrincipalCache[Principal] = state.principals
     known = cache.get(token)
     if known is not None:
         return known
-    state = request.app.state
     principal, expires_at = await anyio.to_thread.run_sync(
         look_up, state.engine, state.secret_key, token
     )

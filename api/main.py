@@ -74,7 +74,10 @@ class BodyLimit:
                 return
             await self.app(scope, receive, send)  # the server holds the body to its length
             return
-        if _header(scope["headers"], b"transfer-encoding") is None:  # HTTP/1.1: no body at all
+        if (
+            scope.get("http_version") in ("1.0", "1.1")
+            and _header(scope["headers"], b"transfer-encoding") is None
+        ):  # HTTP/1.x: neither a length nor chunks means no body at all
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []

@@ -100,11 +100,7 @@ def forget_all() -> None:
         cache.clear()
 
 
-def _changes_who(row: object, new: bool) -> bool:
-    if not isinstance(row, _WHO):
-        return False
-    if new:
-        return True
+def _more_than_bookkeeping(row: object) -> bool:
     changed = {a.key for a in inspect(row).attrs if a.history.has_changes()}
     return not changed <= _BOOKKEEPING
 
@@ -112,8 +108,9 @@ def _changes_who(row: object, new: bool) -> bool:
 @event.listens_for(Session, "after_flush")
 def _note_changed_rows(session: Session, _: UOWTransaction) -> None:
     # (Called with the flush's rows still listed as new, dirty and deleted.)
-    if any(_changes_who(row, True) for row in (*session.new, *session.deleted)) or any(
-        _changes_who(row, False) for row in session.dirty
+    added_or_deleted = (*session.new, *session.deleted)
+    if any(isinstance(row, _WHO) for row in added_or_deleted) or any(
+        isinstance(row, _WHO) and _more_than_bookkeeping(row) for row in session.dirty
     ):
         session.info[_CHANGED] = True
 

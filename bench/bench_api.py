@@ -175,6 +175,8 @@ def main() -> None:
     )
     if args.only:
         paths = [path for path in paths if path.startswith(args.only)]
+        if not paths:
+            raise SystemExit(f"no path of the mix starts with {args.only}")
 
     bare = home / "bare_app.py"
     bare.write_text(
