@@ -31,6 +31,7 @@ from sqlalchemy import Engine, select, update
 from activation.outbox import insert_for
 from coaching import clock
 from coaching.domain import EnrollmentStatus, ProgramStatus, SyncStatus
+from coaching.lake import published_mart
 from coaching.store.engine import transaction
 from coaching.store.tables import (
     Enrollment,
@@ -210,13 +211,13 @@ class SyncReport:
 
 def plan_version(lake_dir: Path | str) -> int | None:
     """Which published plan is there (its file is replaced whole on every build), or None."""
-    path = Path(lake_dir) / "gold" / f"{PLAN}.parquet"
+    path = published_mart(lake_dir, PLAN)
     return path.stat().st_mtime_ns if path.exists() else None
 
 
 def read_plan(lake_dir: Path | str) -> dict[str, list[Planned]]:
     """The published plan by program; empty when no build has published it yet."""
-    path = Path(lake_dir) / "gold" / f"{PLAN}.parquet"
+    path = published_mart(lake_dir, PLAN)
     if not path.exists():
         return {}
     names = [f for f in Planned.__dataclass_fields__]

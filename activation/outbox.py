@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from activation import content_templates
 from coaching.domain import EventKind, MessageStatus, OutboxStatus
 from coaching.duckdb_limits import DuckDBLimits
+from coaching.lake import published_mart
 from coaching.quota import Allowance
 from coaching.store import usage
 from coaching.store.engine import transaction
@@ -59,7 +60,7 @@ class EnqueueReport:
     assignments: int = 0
 
 
-def read_gold(
+def read_published(
     lake_dir: Path,
     mart: str,
     tail: str = "",
@@ -68,7 +69,7 @@ def read_gold(
 ) -> list[dict[str, Any]]:
     """Rows of a published mart (never the warehouse file), filtered and ordered by `tail`;
     none before the first build has published it."""
-    path = Path(lake_dir) / "gold" / f"{mart}.parquet"
+    path = published_mart(lake_dir, mart)
     if not path.exists():
         return []
     with duckdb.connect(config=(limits or DuckDBLimits()).config()) as con:
@@ -82,8 +83,8 @@ def read_due(
 ) -> list[dict[str, Any]]:
     """Due, unexpired rows of the published schedule and of the weekly digests."""
     due = "where is_due and due_at <= ? and (expires_at is null or expires_at > ?) order by due_at"
-    rows = read_gold(lake_dir, SCHEDULE, due, [now, now], limits)
-    return rows + read_gold(lake_dir, DIGESTS, due, [now, now], limits)
+    rows = read_published(lake_dir, SCHEDULE, due, [now, now], limits)
+    return rows + read_published(lake_dir, DIGESTS, due, [now, now], limits)
 
 
 def insert_for(engine: Engine) -> Any:

@@ -1,5 +1,10 @@
 """Reads over the published marts (`lake/gold/<mart>.parquet`), scoped to one organization.
 
+The analytics marts name workers by their pseudonymous `worker_key`; an admin read needs the
+store's worker id (to name the worker, to link to them), so a mart that carries the key is read
+joined to the restricted `worker_identities` of the caller's organization: the id comes back
+here, at the last step, and `worker_id` filters and orders as before.
+
 The API never opens the warehouse file, which a pipeline run may be writing; it reads the
 published Parquet files, which change only by atomic rename. Every read goes through `rows`,
 which takes the organization as a required argument and filters on it first.
@@ -18,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow.parquet as pq
 
 from api.problems import Problem, field_problem
+from coaching.lake import published_mart
 
 
 @dataclass(frozen=True)
@@ -52,11 +59,12 @@ def _connection(memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
 
 class Marts:
     def __init__(self, lake_dir: Path, memory_limit: str = "1GB") -> None:
-        self.gold = Path(lake_dir) / "gold"
+        self.lake_dir = Path(lake_dir)
         self.memory_limit = memory_limit
+        self._keyed: dict[tuple[Path, int], bool] = {}
 
     def path(self, mart: str) -> Path:
-        path = self.gold / f"{mart}.parquet"
+        path = published_mart(self.lake_dir, mart)
         if not path.exists():
             raise Problem(
                 409,
@@ -81,11 +89,20 @@ class Marts:
         ordering = ", ".join(
             f'"{column[1:]}" desc' if column.startswith("-") else f'"{column}"' for column in order
         )
+        source, params = "read_parquet(?)", [str(path)]
+        if self._carries_worker_key(path, version):
+            source = (
+                "(select mart.*, identities.worker_id from read_parquet(?) as mart "
+                "left join read_parquet(?) as identities "
+                "on identities.organization_id = mart.organization_id "
+                "and identities.worker_key = mart.worker_key where mart.organization_id = ?)"
+            )
+            params += [str(self.path("worker_identities")), organization_id]
         sql = (
-            f"select * from read_parquet(?) where {' and '.join(where)} "
+            f"select * from {source} where {' and '.join(where)} "
             f"order by {ordering} limit ? offset ?"
         )
-        params = [str(path), organization_id, *filters.values(), limit + 1, offset]
+        params += [organization_id, *filters.values(), limit + 1, offset]
         result = _connection(self.memory_limit).execute(sql, params)
         columns = [d[0] for d in result.description]
         records = result.fetchall()
@@ -99,6 +116,17 @@ class Marts:
             next_cursor=_cursor(offset + limit, version) if more else None,
             published_at=datetime.fromtimestamp(version / 1e9, UTC),
         )
+
+    def _carries_worker_key(self, path: Path, version: int) -> bool:
+        """Whether this version of a mart names workers by key (read once per version)."""
+        known = self._keyed.get((path, version))
+        if known is None:
+            names = pq.read_schema(path).names
+            known = "worker_key" in names and "worker_id" not in names
+            # Replaced whole (thread-safe), keeping only each file's latest version.
+            kept = {key: value for key, value in self._keyed.items() if key[0] != path}
+            self._keyed = {**kept, (path, version): known}
+        return known
 
     def count(
         self, mart: str, organization_id: str, predicate: str, params: list[Any]

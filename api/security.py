@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import jwt
 from pwdlib import PasswordHash
 
+from coaching.home_secrets import home_secret
 from coaching.settings import Settings
 
 ALGORITHM = "HS256"
@@ -40,22 +39,9 @@ def verify_password(password: str, stored: str | None) -> bool:
 
 
 def secret_key(settings: Settings) -> str:
-    """The token signing key: the configured one, or a random key kept beside the embedded store.
-
-    Keeping it in COACH_HOME (mode 0600) means tokens survive an API restart on a laptop without
-    anyone choosing a secret, and no default key is ever shared between installations.
-    """
-    if settings.api_secret_key:
-        return settings.api_secret_key
-    path = Path(settings.home) / "api_secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+    """The token signing key: the configured one, or a random key kept beside the embedded store
+    (tokens survive an API restart on a laptop, and no installation shares a default key)."""
+    return settings.api_secret_key or home_secret(settings.home, "api_secret_key")
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from activation.sender import SenderConfig
 from activation.service import activate
 from activation.twilio_client import sync_client
 from api.server import free_port
+from coaching.lake import published_mart
 from coaching.settings import load_settings
 from coaching.store import migrate
 from coaching.store.bulk import insert_rows
@@ -114,9 +115,9 @@ def world(settings, messages: int, organizations: int) -> list[dict]:
     with engine.begin() as connection:
         insert_rows(connection, "workers", workers)
     engine.dispose()
-    gold = Path(settings.lake_dir) / "gold"
-    gold.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(rows), gold / "activation_schedule.parquet")
+    target = published_mart(settings.lake_dir, "activation_schedule")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows), target)
     return rows
 
 

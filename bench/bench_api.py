@@ -39,6 +39,8 @@ import httpx
 import numpy as np
 
 from api.server import free_port
+from coaching.lake import published_mart
+from coaching.pseudonyms import organization_key, worker_key
 
 
 def serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
@@ -148,17 +150,30 @@ def main() -> None:
         enrollments = db.execute(
             "select id, program_id, worker_id from enrollments where organization_id = ?", [org]
         ).fetchall()
-    gold = home / "lake" / "gold"
-    gold.mkdir(parents=True, exist_ok=True)
+    # Published as the pipeline publishes: the progress by pseudonymous worker key, and the
+    # restricted identities the API joins back to an id at its last step.
+    progress = published_mart(home / "lake", "worker_progress")
+    identities = published_mart(home / "lake", "worker_identities")
+    for folder in (progress.parent, identities.parent):
+        folder.mkdir(parents=True, exist_ok=True)
+    org_key = organization_key("b" * 40, org)
     with duckdb.connect() as con:
         con.execute(
-            "create table progress (enrollment_id varchar, organization_id varchar, program_id varchar, worker_id varchar, state varchar)"
+            "create table progress (enrollment_id varchar, organization_id varchar, program_id varchar, worker_key varchar, state varchar)"
         )
         con.executemany(
             "insert into progress values (?, ?, ?, ?, 'on_track')",
-            [(e, org, p, w) for e, p, w in enrollments],
+            [(e, org, p, worker_key(org_key, w)) for e, p, w in enrollments],
         )
-        con.execute(f"copy progress to '{gold / 'worker_progress.parquet'}' (format parquet)")
+        con.execute(f"copy progress to '{progress}' (format parquet)")
+        con.execute(
+            "create table identities (worker_id varchar, organization_id varchar, worker_key varchar)"
+        )
+        con.executemany(
+            "insert into identities values (?, ?, ?)",
+            sorted({(w, org, worker_key(org_key, w)) for _, _, w in enrollments}),
+        )
+        con.execute(f"copy identities to '{identities}' (format parquet)")
     key = subprocess.run(
         [sys.executable, "-m", "coaching.cli", "api-key", slug],
         env=env,

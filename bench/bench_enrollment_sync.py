@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.measure import GIB, measure
+from coaching.lake import published_mart
 
 NOW = datetime(2026, 11, 2, 0, 5, tzinfo=UTC)
 
@@ -78,9 +79,9 @@ def prepare(folder: Path, workers: int, programs: int) -> None:
                             ("enrollments", enrollment_rows)):  # fmt: skip
             insert_rows(connection, table, rows)
     engine.dispose()
-    gold = folder / "lake" / "gold"
-    gold.mkdir(parents=True)
-    pq.write_table(pa.Table.from_pylist(plan), gold / "enrollment_plan.parquet")
+    target = published_mart(folder / "lake", "enrollment_plan")
+    target.parent.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(plan), target)
 
 
 def run_sync(folder: Path) -> None:

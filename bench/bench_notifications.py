@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.measure import GIB, measure
+from coaching.lake import published_mart
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -83,9 +84,9 @@ def prepare(folder: Path, organizations: int, notices: int) -> None:
         for table, rows in tables.items():
             insert_rows(connection, table, rows)
     engine.dispose()
-    gold = folder / "lake" / "gold"
-    gold.mkdir(parents=True)
-    pq.write_table(pa.Table.from_pylist(due), gold / "notifications_due.parquet")
+    target = published_mart(folder / "lake", "notifications_due")
+    target.parent.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(due), target)
 
 
 def _settings(folder: Path):

@@ -6,6 +6,10 @@ Layout under `COACH_LAKE_DIR`:
     raw/<table>/...             immutable inputs as they arrived (landing files, store batches)
     bronze/<table>/...          validated rows, hive-partitioned
     quarantine/<table>/...      rows that broke the contract, with the reason and the source
+    gold/<mart>.parquet         the analytics marts: pseudonymous (a worker key, never a phone,
+                                name or free text), what analysts and notebooks read
+    restricted/<mart>.parquet   the marts that name people (identities, what is sent to whom),
+                                read only by activation and the admin API
     _meta/                      ledgers (processed landing files)
 
 Every writer writes to a hidden temporary file in the destination folder and renames it over the
@@ -22,6 +26,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coaching.duckdb_limits import DuckDBLimits
+
+# The published marts that carry identity: activation needs a phone and a message text to send,
+# and the admin reads name the workers they list. Every other mart is published to gold/.
+RESTRICTED_MARTS = frozenset(
+    {
+        "worker_identities",
+        "activation_schedule",
+        "worker_digests",
+        "enrollment_plan",
+        "notifications_due",
+    }
+)
+
+
+def published_mart(lake_dir: Path | str, mart: str) -> Path:
+    """Where a mart is published: `restricted/` for the ones that name people, else `gold/`."""
+    layer = "restricted" if mart in RESTRICTED_MARTS else "gold"
+    return Path(lake_dir) / layer / f"{mart}.parquet"
 
 
 @dataclass(frozen=True)
@@ -41,6 +63,14 @@ class Lake:
     @property
     def quarantine(self) -> Path:
         return self.root / "quarantine"
+
+    @property
+    def gold(self) -> Path:
+        return self.root / "gold"
+
+    @property
+    def restricted(self) -> Path:
+        return self.root / "restricted"
 
     @property
     def meta(self) -> Path:

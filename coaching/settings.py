@@ -72,6 +72,13 @@ class Settings(BaseSettings):
         min_length=32,
         description="Signs the API's access tokens; default a random key kept in COACH_HOME.",
     )
+    pseudonym_secret: str | None = Field(
+        default=None,
+        min_length=32,
+        description="Keys the pseudonymous worker key of the analytics marts (one derived key "
+        "per organization); default a random key kept in COACH_HOME. Changing it re-keys every "
+        "worker at the next publication.",
+    )
     api_token_minutes: int = Field(
         default=15, ge=1, le=24 * 60, description="Lifetime of an access token."
     )

@@ -22,6 +22,7 @@ from activation.enrollment_sync import SyncReport, program_names, sync_enrollmen
 from activation.sender import SenderConfig
 from activation.service import activate as activate_passes
 from coaching import clock
+from coaching.lake import published_mart
 from coaching.rendering import render
 from coaching.settings import Settings
 from coaching.store.engine import make_engine, transaction
@@ -98,7 +99,7 @@ def enroll(
     step = EnrollmentStep(dry_run, applied, deleted, names)
     ingest(settings, dagster_instance(settings))
     transform(settings, dagster_instance(settings), as_of=as_of)
-    schedule = settings.lake_dir / "gold" / "activation_schedule.parquet"
+    schedule = published_mart(settings.lake_dir, "activation_schedule")
     with duckdb.connect() as con:
         step.new_program_due, step.ended_program_planned = con.execute(
             "select count(*) filter (where program_id = ? and is_due), "
@@ -134,7 +135,7 @@ def recorded_assignments(settings: Settings, planted: PlantedPrograms) -> Counte
 def day_to_replay(settings: Settings) -> list[datetime]:
     """The hours of the world's last day that have sends due, as the moments to run a pass at
     (the end of each hour), so the demo sends that day's schedule as a live sender would."""
-    path = settings.lake_dir / "gold" / "activation_schedule.parquet"
+    path = published_mart(settings.lake_dir, "activation_schedule")
     with duckdb.connect() as con:
         hours = con.execute(
             "select distinct date_trunc('hour', due_at) + interval 59 minute from read_parquet(?) "
@@ -232,7 +233,7 @@ def run_loop(
 
 def _digests(settings: Settings, session: Any, summary: LoopSummary) -> None:
     """How many of the week's digests were due, what became of them, and what one said."""
-    path = settings.lake_dir / "gold" / "worker_digests.parquet"
+    path = published_mart(settings.lake_dir, "worker_digests")
     if not path.exists():
         return
     with duckdb.connect() as con:

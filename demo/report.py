@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from coaching.journey_rules import describe_condition
+from coaching.lake import published_mart
 from coaching.settings import Settings
 from coaching.simulator.world import BRANCH_TEMPLATES
 from demo.loop import EnrollmentStep, LoopSummary
@@ -28,6 +29,7 @@ HEADLINE_MARTS = (
 def describe_marts(settings: Settings, summary: TransformSummary) -> str:
     """Segment sizes, progress states and sends due, read from the published marts."""
     gold = Path(settings.lake_dir or "") / "gold"
+    schedule = published_mart(settings.lake_dir or "", "activation_schedule")
     con = duckdb.connect()
 
     def rows(sql: str) -> list[tuple]:
@@ -54,7 +56,7 @@ def describe_marts(settings: Settings, summary: TransformSummary) -> str:
     lines.append("  progress: " + ", ".join(f"{state} {count}" for state, count in states))
     due = rows(
         f"select count(*) filter (where is_due), count(*), count(*) filter (where is_follow_up), "
-        f"count(*) filter (where message_type = 'template') from '{gold}/activation_schedule.parquet'"
+        f"count(*) filter (where message_type = 'template') from '{schedule}'"
     )[0]
     lines.append(
         f"  activation schedule: {due[0]} sends due now of {due[1]} planned "
@@ -113,6 +115,7 @@ def describe_journey_rules(settings: Settings, manifest: dict) -> str:
     pending now, as journey_states finds them, beside the simulator's planted truth, and how many
     of them the schedule has due now."""
     gold = Path(settings.lake_dir or "") / "gold"
+    schedule = published_mart(settings.lake_dir or "", "activation_schedule")
     with duckdb.connect() as con:
         pending = dict(
             con.execute(
@@ -123,7 +126,7 @@ def describe_journey_rules(settings: Settings, manifest: dict) -> str:
         )
         due = dict(
             con.execute(
-                f"select states.rule_kind, count(*) from '{gold}/activation_schedule.parquet' "
+                f"select states.rule_kind, count(*) from '{schedule}' "
                 f"as schedule join '{gold}/journey_states.parquet' as states using (enrollment_id) "
                 "where schedule.is_due and not schedule.is_follow_up and states.transition = 'rule' "
                 "group by all"

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from coaching import clock
 from coaching.domain import ExperimentLevel, ExperimentStatus, ProgramStatus, SegmentKind
+from coaching.lake import published_mart
 from coaching.settings import Settings
 from coaching.store.engine import make_engine, transaction
 from coaching.store.tables import (
@@ -129,7 +130,7 @@ def plant_programs(settings: Settings, end_date: date) -> PlantedPrograms:
 def delete_a_planned_member(settings: Settings, planted: PlantedPrograms) -> str | None:
     """Soft-delete one worker the enrollment plan would add to the new program (after the build,
     before the sync); returns the worker's id."""
-    path = settings.lake_dir / "gold" / "enrollment_plan.parquet"
+    path = published_mart(settings.lake_dir, "enrollment_plan")
     with duckdb.connect() as con:
         row = con.execute(
             "select worker_id from read_parquet(?) where program_id = ? "

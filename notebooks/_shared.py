@@ -4,7 +4,9 @@ A notebook reads one organization at a time (its ORGANIZATION parameter, a slug 
 or the organization with the most workers when it is None): two organizations' "Onboarding"
 programs never share a bar, and nothing of another tenant is shown. Each mart is a DuckDB view
 already filtered to the organization, so a notebook's SQL names marts as tables. Entities are
-labelled by name from `entity_names`, never by id.
+labelled by name from `entity_names`, never by id. Workers are never named: the analytics marts
+carry a pseudonymous `worker_key` and no phone, name or free text (the marts that name people are
+published apart, under `lake/restricted/`, which notebooks do not read).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ class OrganizationMarts:
         names = f"read_parquet('{self.gold / 'entity_names.parquet'}')"
         known = self.con.sql(
             f"""
-            select o.entity_id, o.name, o.slug, count(w.worker_id) as workers
+            select o.entity_id, o.name, o.slug, count(w.worker_key) as workers
             from {names} o
             left join read_parquet('{self.gold / "workers.parquet"}') w
                 on w.organization_id = o.entity_id

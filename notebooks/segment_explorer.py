@@ -57,7 +57,7 @@ overlap = marts.df(
     """
     select a.segment_id as a, b.segment_id as b, count(*) as shared
     from segment_membership a
-    join segment_membership b on a.worker_id = b.worker_id
+    join segment_membership b on a.worker_key = b.worker_key
     group by all
     """
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 
@@ -10,10 +11,14 @@ from dagster_dbt import DbtCliResource
 from sqlalchemy import Engine
 
 from coaching.duckdb_limits import DuckDBLimits
+from coaching.home_secrets import home_secret
 from coaching.lake import Lake
 from coaching.settings import Settings, get_settings, load_settings
 from coaching.store.engine import make_engine
 from orchestration.lib.warehouse import DBT_EXECUTABLE, DBT_PROJECT_DIR
+
+PSEUDONYM_ENV = "COACH_PSEUDONYM_SECRET"
+PSEUDONYM_SECRET_FILE = "pseudonym_secret"
 
 
 class LakeResource(dg.ConfigurableResource):
@@ -57,10 +62,17 @@ class WarehouseResource(dg.ConfigurableResource):
 
     warehouse_path: str
     as_of: str = ""
+    # Publishing keys the analytics marts' worker key with this secret (COACH_PSEUDONYM_SECRET,
+    # passed as an EnvVar so the UI never shows it), else with the one kept in `home`.
+    home: str = ""
+    pseudonym_secret: str = ""
 
     @property
     def path(self) -> Path:
         return Path(self.warehouse_path)
+
+    def resolved_pseudonym_secret(self) -> str:
+        return self.pseudonym_secret or home_secret(Path(self.home), PSEUDONYM_SECRET_FILE)
 
 
 class ActivationResource(dg.ConfigurableResource):
@@ -88,6 +100,16 @@ class ActivationResource(dg.ConfigurableResource):
         return load_settings({}, **overrides)
 
 
+def _pseudonym_secret(settings: Settings) -> str | dg.EnvVar:
+    """The configured secret as Dagster should hold it: by the environment variable's name when
+    it came from the environment (never shown in the UI), else as given (settings built in code)."""
+    if not settings.pseudonym_secret:
+        return ""
+    if os.environ.get(PSEUDONYM_ENV) == settings.pseudonym_secret:
+        return dg.EnvVar(PSEUDONYM_ENV)
+    return settings.pseudonym_secret
+
+
 def default_resources(
     settings: Settings | None = None,
     landing_settle_seconds: float = 5.0,
@@ -104,7 +126,12 @@ def default_resources(
             duckdb_temp_dir=str(settings.duckdb_temp_dir or ""),
         ),
         "store": StoreResource(database_url=settings.database_url or ""),
-        "warehouse": WarehouseResource(warehouse_path=str(settings.warehouse_path), as_of=as_of),
+        "warehouse": WarehouseResource(
+            warehouse_path=str(settings.warehouse_path),
+            as_of=as_of,
+            home=str(settings.home),
+            pseudonym_secret=_pseudonym_secret(settings),
+        ),
         "activation": ActivationResource(
             home=str(settings.home),
             database_url=settings.database_url or "",

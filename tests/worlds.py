@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import pyarrow.parquet as pq
 
+from coaching.lake import published_mart
 from coaching.settings import Settings
 from coaching.simulator.config import SimulationConfig
 from coaching.simulator.run import simulate
@@ -72,3 +74,20 @@ def _enroll_someone_new(settings: Settings) -> None:
         session.add(Enrollment(organization_id=worker["organization_id"], program_id=program["id"],
                                worker_id=worker["id"], enrolled_at=datetime.now(UTC)))  # fmt: skip
     engine.dispose()
+
+
+def published(lake_dir: Path | str, mart: str) -> str:
+    """A published mart as a SQL relation, with the store's worker id as the admin API reads it:
+    an analytics mart names workers by key, so it is joined to the restricted identities (the
+    tests compare marts with the store and the simulator, which know workers by id)."""
+    path = published_mart(lake_dir, mart)
+    names = pq.read_schema(path).names
+    if "worker_key" not in names or "worker_id" in names:
+        return f"read_parquet('{path}')"
+    identities = published_mart(lake_dir, "worker_identities")
+    return (
+        f"(select mart.*, identities.worker_id from read_parquet('{path}') as mart "
+        f"left join read_parquet('{identities}') as identities "
+        "on identities.organization_id = mart.organization_id "
+        "and identities.worker_key = mart.worker_key)"
+    )

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from activation.notifications.templates import render
-from activation.outbox import read_gold
+from activation.outbox import read_published
 from coaching.duckdb_limits import DuckDBLimits
 from coaching.notifications import (
     DeliveryStatus,
@@ -61,7 +61,7 @@ class ClaimReport:
 
 def read_due(lake_dir: Path, limits: DuckDBLimits | None = None) -> list[dict[str, Any]]:
     """The published notifications due, an organization at a time."""
-    return read_gold(lake_dir, DUE, "order by organization_id, notification_key", (), limits)
+    return read_published(lake_dir, DUE, "order by organization_id, notification_key", (), limits)
 
 
 @dataclass

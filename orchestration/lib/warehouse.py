@@ -18,7 +18,8 @@ from pathlib import Path
 import duckdb
 
 from coaching.duckdb_limits import DuckDBLimits
-from coaching.lake import Lake, atomic_path
+from coaching.lake import Lake, atomic_path, published_mart
+from orchestration.lib.publication import publication_sql, register_keys
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -28,6 +29,7 @@ DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 # as Parquet after every build. Intermediate models are building blocks and stay in the warehouse.
 PUBLISHED_MARTS = (
     "workers",
+    "worker_identities",
     "worker_history",
     "messages",
     "worker_progress",
@@ -127,9 +129,13 @@ class Published:
 
 
 def publish_marts(
-    warehouse_path: Path, lake: Lake, marts: tuple[str, ...] = PUBLISHED_MARTS
+    warehouse_path: Path,
+    lake: Lake,
+    pseudonym_secret: str,
+    marts: tuple[str, ...] = PUBLISHED_MARTS,
 ) -> list[Published]:
-    """Copy marts to `gold/<mart>.parquet`, each by write-then-rename.
+    """Copy marts to `gold/<mart>.parquet` (or `restricted/`), each by write-then-rename, under
+    the personal-data boundary of `orchestration.lib.publication`.
 
     Readers outside the run (the API, activation, notebooks) never open the warehouse file, which
     a run may be writing; they read these files, which change atomically.
@@ -137,11 +143,17 @@ def publish_marts(
     con = duckdb.connect(str(warehouse_path), read_only=True, config=lake.duckdb.config())
     published = []
     try:
+        organizations = con.execute(
+            "select distinct organization_id from marts.worker_identities"
+        ).fetchall()
+        register_keys(con, pseudonym_secret, (row[0] for row in organizations))
         for mart in marts:
-            target = lake.root / "gold" / f"{mart}.parquet"
+            target = published_mart(lake.root, mart)
+            columns = [row[0] for row in con.execute(f"describe {RELATIONS[mart]}").fetchall()]
+            query = publication_sql(mart, RELATIONS[mart], columns)
             with atomic_path(target) as temporary:
                 rows = con.execute(
-                    f"copy (select * from {RELATIONS[mart]}) to '{temporary}' (format parquet, compression zstd)"
+                    f"copy ({query}) to '{temporary}' (format parquet, compression zstd)"
                 ).fetchall()[0][0]
             published.append(Published(mart, rows, str(target.relative_to(lake.root))))
     finally:

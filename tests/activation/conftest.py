@@ -21,6 +21,7 @@ from activation.emulator import Faults
 from activation.sender import PassReport, SenderConfig
 from activation.service import activate
 from api.server import ApiThread, free_port
+from coaching.lake import published_mart
 from coaching.settings import Settings, load_settings
 from coaching.store import migrate
 from coaching.store.engine import make_engine, transaction
@@ -69,11 +70,9 @@ class Rig:
         return make_engine(self.settings.database_url or "")
 
     def publish(self, rows: list[dict[str, Any]]) -> None:
-        gold = Path(self.settings.lake_dir) / "gold"
-        gold.mkdir(parents=True, exist_ok=True)
-        pq.write_table(
-            pa.Table.from_pylist(rows, schema=SCHEDULE_SCHEMA), gold / "activation_schedule.parquet"
-        )
+        target = published_mart(self.settings.lake_dir, "activation_schedule")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.Table.from_pylist(rows, schema=SCHEDULE_SCHEMA), target)
 
     def row(self, worker: dict[str, Any], **overrides: Any) -> dict[str, Any]:
         now = datetime.now(UTC)

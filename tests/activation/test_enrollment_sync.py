@@ -21,6 +21,7 @@ from activation.enrollment_sync import (
     sync_enrollments,
 )
 from coaching.domain import SyncStatus
+from coaching.lake import published_mart
 from coaching.store import migrate
 from coaching.store.engine import make_engine, transaction
 from coaching.store.tables import (
@@ -133,7 +134,7 @@ def world(private_store_url: str, tmp_path: Path):
 
 
 def publish(lake: Path, rows: list[Planned]) -> None:
-    path = lake / "gold" / "enrollment_plan.parquet"
+    path = published_mart(lake, "enrollment_plan")
     path.parent.mkdir(parents=True, exist_ok=True)
     schema = pa.schema([(n, pa.bool_() if n.startswith("is_") else pa.string())
                         for n in Planned.__dataclass_fields__])  # fmt: skip

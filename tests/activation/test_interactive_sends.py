@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -20,6 +19,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest.content.v1.content import ContentList
 
 from activation.twilio_client import sync_client
+from coaching.lake import published_mart
 from coaching.store.engine import transaction
 from coaching.store.tables import Content, ContentVariant, MessageEvent
 from tests.activation.conftest import SCHEDULE_SCHEMA, Rig
@@ -56,9 +56,9 @@ def _content(rig: Rig, key: str, options: list[dict[str, Any]], **variant: Any) 
 
 
 def _publish(rig: Rig, rows: list[dict[str, Any]]) -> None:
-    gold = Path(rig.settings.lake_dir) / "gold"
-    gold.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), gold / "activation_schedule.parquet")
+    target = published_mart(rig.settings.lake_dir, "activation_schedule")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), target)
 
 
 def _row(rig: Rig, worker: dict[str, Any], content_id: str, **overrides: Any) -> dict[str, Any]:

@@ -8,7 +8,6 @@ import threading
 from collections import Counter
 from dataclasses import replace
 from datetime import time
-from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -17,6 +16,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import select, update
 
 from coaching.domain import TIER_LIMITS, Tier
+from coaching.lake import published_mart
 from coaching.store.engine import transaction
 from coaching.store.tables import (
     Content,
@@ -229,9 +229,9 @@ def test_weekly_digests_go_out_with_the_figures_the_warehouse_computed(rig: Rig)
         rig.row(rig.workers[1], **digest) | {"field_values": json.dumps({"week_points": 0})},
     ]  # fmt: skip
     rig.publish([])
-    gold = Path(rig.settings.lake_dir) / "gold"
+    target = published_mart(rig.settings.lake_dir, "worker_digests")
     schema = SCHEDULE_SCHEMA.append(pa.field("field_values", pa.string()))
-    pq.write_table(pa.Table.from_pylist(rows, schema=schema), gold / "worker_digests.parquet")
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), target)
     report = rig.activate()
     assert report.enqueued.claimed == 2 and report.outcomes["sent"] == 1
     (sent,) = rig.emulator.log()

@@ -2,19 +2,44 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 
+from coaching.lake import published_mart
 from tests.api.conftest import Api
 from tests.api.factories import RULE, seed
 
 
 def publish(api: Api, mart: str, select: str) -> None:
-    gold = Path(api.settings.lake_dir) / "gold"
-    gold.mkdir(parents=True, exist_ok=True)
+    target = published_mart(api.settings.lake_dir, mart)
+    target.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect() as con:
-        con.execute(f"copy ({select}) to '{gold / f'{mart}.parquet'}' (format parquet)")
+        con.execute(f"copy ({select}) to '{target}' (format parquet)")
+
+
+def test_a_mart_keyed_by_worker_is_read_back_by_worker_id(api: Api) -> None:
+    """As the pipeline publishes it: the progress names workers by key, and the restricted
+    identities turn each key back into the caller's own worker id, never another tenant's."""
+    mine, theirs = api.organization(), api.organization()
+    publish(
+        api,
+        "worker_progress",
+        f"select 'e' || i as enrollment_id, '{mine.id}' as organization_id, 'p1' as program_id, "
+        "'k' || (i % 3) as worker_key, 'on_track' as state from range(6) t(i)",
+    )
+    publish(
+        api,
+        "worker_identities",
+        f"select * from (values ('w0', '{mine.id}', 'k0'), ('w1', '{mine.id}', 'k1'), "
+        f"('intruder', '{theirs.id}', 'k2')) t(worker_id, organization_id, worker_key)",
+    )
+    items = api.client.get("/reads/worker-progress", headers=mine.admin).json()["items"]
+    assert {(r["enrollment_id"], r["worker_id"]) for r in items} == {
+        ("e0", "w0"), ("e3", "w0"), ("e1", "w1"), ("e4", "w1"), ("e2", None), ("e5", None),
+    }  # fmt: skip
+    only = api.client.get("/reads/worker-progress?worker_id=w1", headers=mine.admin).json()
+    assert sorted(r["enrollment_id"] for r in only["items"]) == ["e1", "e4"]
+    stranger = api.client.get("/reads/worker-progress?worker_id=intruder", headers=mine.admin)
+    assert stranger.json()["items"] == []
 
 
 def test_reads_are_scoped_paged_and_explain_a_missing_mart(api: Api) -> None:
@@ -49,7 +74,7 @@ def test_reads_are_scoped_paged_and_explain_a_missing_mart(api: Api) -> None:
     import os
     import time
 
-    path = Path(api.settings.lake_dir) / "gold" / "worker_progress.parquet"
+    path = published_mart(api.settings.lake_dir, "worker_progress")
     os.utime(path, ns=(time.time_ns(), time.time_ns() + 10_000))
     stale = api.client.get(
         f"/reads/worker-progress?cursor={first['next_cursor']}", headers=mine.admin

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from activation.enrollment_sync import sync_enrollments
 from coaching.experiments.assignment import bucket, choose
+from coaching.lake import published_mart
 from coaching.simulator.config import SimulationConfig
 from coaching.simulator.run import simulate
 from coaching.store.engine import make_engine, transaction
@@ -24,6 +25,7 @@ from demo.loop import enroll, recorded_assignments, run_loop
 from demo.scenario import NEW_PROGRAM_HOLDOUT, plant_programs
 from orchestration.runs import ingest, transform
 from tests.conftest import make_settings
+from tests.worlds import published
 
 END = date(2026, 11, 1)
 
@@ -39,7 +41,7 @@ def test_programs_enroll_their_segment_and_sends_come_back(tmp_path) -> None:
     members = {
         worker
         for (worker,) in duckdb.sql(
-            f"select worker_id from '{gold}/segment_membership.parquet' "
+            f"select worker_id from {published(settings.lake_dir, 'segment_membership')} "
             f"where segment_id = '{planted.segment_id}'"
         ).fetchall()
     }
@@ -104,7 +106,7 @@ def test_programs_enroll_their_segment_and_sends_come_back(tmp_path) -> None:
         scheduled = con.execute(
             "select worker_id, program_variant_id, left(cast(local_send_time as varchar), 5), "
             "program_assignment_source, is_follow_up from read_parquet(?) where program_id = ?",
-            [str(gold / "activation_schedule.parquet"), planted.new_program_id],
+            [str(published_mart(settings.lake_dir, "activation_schedule")), planted.new_program_id],
         ).fetchall()
     assert scheduled and {key for key in step.new_program_variants} == {"journey", "evening"}
     for worker, variant, at, source, nudge in scheduled:

@@ -14,6 +14,8 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from tests.personal_data import found, personal_values
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("[!_]*.py"))
 UUID = re.compile(r"[0-9a-f]{8}(?:-[0-9a-f]{4}){0,3}", re.IGNORECASE)
 
@@ -43,6 +45,11 @@ def world(built_world) -> tuple[Path, dict[str, str]]:
     return Path(settings.home), dict(rows)
 
 
+@pytest.fixture(scope="module")
+def people(built_world) -> dict[str, set[str]]:
+    return personal_values(built_world[0])
+
+
 def _run(path: Path, home: Path, organization: str | None, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("COACH_HOME", str(home))
     notebook = jupytext.read(path)
@@ -68,7 +75,10 @@ def test_there_are_notebooks() -> None:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_shows_one_organization_by_name(
-    path: Path, world: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+    path: Path,
+    world: tuple[Path, dict[str, str]],
+    people: dict[str, set[str]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     home, organizations = world
     slug, name = next(iter(organizations.items()))  # the smallest, not the default (largest)
@@ -86,6 +96,8 @@ def test_notebook_shows_one_organization_by_name(
     labelled_by_id = [t for t in texts if UUID.fullmatch(t.split(" ")[0].split(":")[0])]
     assert not labelled_by_id, f"charts label entities by id: {labelled_by_id[:5]}"
     assert not [t for t in texts if any(other in t for other in others)], "another tenant shown"
+    shown = [printed, *texts, *(json.dumps(o.get("data", {}), ensure_ascii=False) for o in outputs)]
+    assert found(shown, people) == {}, "a notebook shows who a worker is or what they wrote"
 
 
 def test_an_unknown_organization_is_refused_with_the_known_slugs(

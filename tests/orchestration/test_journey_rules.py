@@ -14,6 +14,7 @@ import pytest
 
 from coaching.settings import Settings
 from tests.coaching.simulator.truth import store_table
+from tests.worlds import published
 
 # Planted faults that lose or garble an event (duplicates lose nothing).
 LOSSY = ("duplicate_delivery",)
@@ -25,7 +26,7 @@ def built(built_world: tuple[Settings, dict[str, Any], Any]) -> tuple[Settings, 
 
 
 def _gold(settings: Settings, mart: str) -> str:
-    return f"read_parquet('{Path(settings.lake_dir) / 'gold' / (mart + '.parquet')}')"
+    return published(settings.lake_dir, mart)
 
 
 def _touched_by_planted_faults(settings: Settings, manifest: dict[str, Any]) -> set[str]:

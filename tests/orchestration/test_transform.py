@@ -13,11 +13,12 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from coaching.lake import published_mart
 from coaching.settings import Settings
 from orchestration.runs import transform
 from tests.coaching.simulator.truth import store_table
 from tests.processes import stop
-from tests.worlds import BROKEN, END
+from tests.worlds import BROKEN, END, published
 
 
 @pytest.fixture(scope="module")
@@ -28,16 +29,14 @@ def built(
 
 
 def gold(settings: Settings, mart: str) -> duckdb.DuckDBPyRelation:
-    return duckdb.sql(
-        f"select * from read_parquet('{Path(settings.lake_dir) / 'gold' / (mart + '.parquet')}')"
-    )
+    return duckdb.sql(f"select * from {published(settings.lake_dir, mart)}")
 
 
 def test_build_is_green_and_marts_are_published(built) -> None:
     settings, _, summary = built
     assert summary.failed_checks == []
     for mart, rows in summary.published.items():
-        path = Path(settings.lake_dir) / "gold" / f"{mart}.parquet"
+        path = published_mart(settings.lake_dir, mart)
         assert pq.ParquetFile(path).metadata.num_rows == rows > 0
 
 
@@ -116,19 +115,18 @@ def test_a_broken_segment_is_reported_and_the_others_evaluated(built) -> None:
 def test_frontline_segments_hold_exactly_the_frontline_roles(built) -> None:
     settings, _, _ = built
     con = duckdb.connect()
-    lake = Path(settings.lake_dir) / "gold"
     mismatches = con.execute(
         f"""
         with expected as (
             select s.segment_id, w.worker_id
-            from read_parquet('{lake}/segments.parquet') s
-            join read_parquet('{lake}/worker_features.parquet') w using (organization_id)
+            from {published(settings.lake_dir, "segments")} s
+            join {published(settings.lake_dir, "worker_features")} w using (organization_id)
             where s.name = 'Frontline staff'
               and w.job_role in (select unnest(from_json(json_extract(s.rule, '$.root.rules[0].value'), '["VARCHAR"]')))
         ),
         actual as (
-            select m.segment_id, m.worker_id from read_parquet('{lake}/segment_membership.parquet') m
-            join read_parquet('{lake}/segments.parquet') s using (segment_id) where s.name = 'Frontline staff'
+            select m.segment_id, m.worker_id from {published(settings.lake_dir, "segment_membership")} m
+            join {published(settings.lake_dir, "segments")} s using (segment_id) where s.name = 'Frontline staff'
         )
         select (select count(*) from (select * from expected except select * from actual))
              + (select count(*) from (select * from actual except select * from expected)),
@@ -140,16 +138,15 @@ def test_frontline_segments_hold_exactly_the_frontline_roles(built) -> None:
 
 def test_the_schedule_excludes_every_opt_out_and_keys_are_unique(built) -> None:
     settings, _, _ = built
-    lake = Path(settings.lake_dir) / "gold"
     con = duckdb.connect()
     rows = con.execute(
         f"""
         select count(*), count(distinct idempotency_key),
                count(*) filter (where w.is_opted_out or w.status = 'deleted'),
                count(*) filter (where p.is_holdout)
-        from read_parquet('{lake}/activation_schedule.parquet') s
-        join read_parquet('{lake}/workers.parquet') w using (worker_id)
-        join read_parquet('{lake}/worker_progress.parquet') p using (enrollment_id)
+        from {published(settings.lake_dir, "activation_schedule")} s
+        join {published(settings.lake_dir, "workers")} w using (worker_id)
+        join {published(settings.lake_dir, "worker_progress")} p using (enrollment_id)
         """
     ).fetchall()[0]
     assert rows[0] > 0 and rows[0] == rows[1]
@@ -343,7 +340,6 @@ def test_weekly_digests_reach_every_active_worker_with_their_figures(built) -> N
     """Recipients from the store itself (opted in, not out, not deleted, an active enrollment, in
     an organization with digest content); figures against the leaderboards and engagement."""
     settings, _, _ = built
-    lake = Path(settings.lake_dir) / "gold"
     con = duckdb.connect()
     for name in ("workers", "enrollments", "content"):
         con.register(name, store_table(settings, name))
@@ -362,7 +358,7 @@ def test_weekly_digests_reach_every_active_worker_with_their_figures(built) -> N
         ).fetchall()
     }
     digests = con.execute(
-        f"select * from read_parquet('{lake}/worker_digests.parquet')"
+        f"select * from {published(settings.lake_dir, 'worker_digests')}"
     ).to_arrow_table()
     con.register("digests", digests)
     assert set(digests["worker_id"].to_pylist()) == expected and digests.num_rows == len(expected)
@@ -378,9 +374,9 @@ def test_weekly_digests_reach_every_active_worker_with_their_figures(built) -> N
                                       != cast(d.team_rank as varchar)),
                count(*) filter (where d.week_points > 0), count(*)
         from digests d
-        left join read_parquet('{lake}/team_leaderboards.parquet') l
+        left join {published(settings.lake_dir, "team_leaderboards")} l
             on l.worker_id = d.worker_id and l.week_start = d.week_start
-        left join read_parquet('{lake}/worker_engagement.parquet') g on g.worker_id = d.worker_id
+        left join {published(settings.lake_dir, "worker_engagement")} g on g.worker_id = d.worker_id
         """
     ).fetchall()[0]
     assert mismatched[:4] == (0, 0, 0, 0)
@@ -464,7 +460,7 @@ def test_each_workers_quiz_score_adds_up_week_by_week(built) -> None:
     messages = (
         gold(settings, "messages")
         .filter(
-            "touchpoint_kind = 'quiz' and first_reply_body is not null and worker_id is not null"
+            "touchpoint_kind = 'quiz' and quiz_answer_correct is not null and worker_id is not null"
         )
         .aggregate("count(*)::int, count(*) filter (where quiz_answer_correct)::int")
         .fetchall()[0]

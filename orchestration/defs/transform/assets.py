@@ -14,6 +14,7 @@ import duckdb
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.dbt_project import using_dagster_dev
 
+from coaching.lake import RESTRICTED_MARTS, published_mart
 from orchestration.defs.transform.translator import CoachingTranslator
 from orchestration.keys import GOLD_KEYS
 from orchestration.lib.warehouse import (
@@ -64,8 +65,14 @@ def dbt_models(
             key,
             deps=[dg.AssetKey(["seeds" if mart == "feature_catalog" else "marts", mart])],
             description=(
-                f"`{mart}` published as Parquet (`gold/{mart}.parquet`, replaced "
+                f"`{mart}` published as Parquet (`{published_mart('', mart)}`, replaced "
                 "atomically): what the API, activation and notebooks read."
+                + (
+                    " Restricted: it names people, so only activation and the admin API read "
+                    "it, and the UI shows no preview."
+                    if mart in RESTRICTED_MARTS
+                    else " Pseudonymous: a worker key, no phone, name or free text."
+                )
             ),
             group_name="gold",
             kinds={"parquet"},
@@ -76,15 +83,12 @@ def dbt_models(
     pool="warehouse",
 )
 def published_marts(lake: LakeResource, warehouse: WarehouseResource):
-    for published in publish_marts(warehouse.path, lake.lake):
-        yield dg.MaterializeResult(
-            asset_key=GOLD_KEYS[published.mart],
-            metadata={
-                "dagster/row_count": published.rows,
-                "path": published.path,
-                "preview": dg.MetadataValue.md(preview(lake.lake.root / published.path)),
-            },
-        )
+    secret = warehouse.resolved_pseudonym_secret()
+    for published in publish_marts(warehouse.path, lake.lake, secret):
+        metadata: dict[str, object] = {"dagster/row_count": published.rows, "path": published.path}
+        if published.mart not in RESTRICTED_MARTS:  # the event log must not copy identities
+            metadata["preview"] = dg.MetadataValue.md(preview(lake.lake.root / published.path))
+        yield dg.MaterializeResult(asset_key=GOLD_KEYS[published.mart], metadata=metadata)
 
 
 def preview(path: Path, rows: int = 5, width: int = 40) -> str:
