@@ -22,6 +22,7 @@ from api.routes import (
     api_keys,
     audit,
     auth,
+    benchmarks,
     delivery,
     journeys,
     marketplace,
@@ -212,6 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_keys.router)
     app.include_router(workers.router)
     app.include_router(reads.router)
+    app.include_router(benchmarks.router)
     for resource in RESOURCES:
         app.include_router(crud_router(resource))
     app.include_router(journeys.router)

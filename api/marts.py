@@ -24,6 +24,7 @@ from typing import Any
 
 import duckdb
 import pyarrow.parquet as pq
+from fastapi import Request
 
 from api.problems import Problem, field_problem
 from coaching.lake import published_mart
@@ -55,6 +56,12 @@ def _connection(memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(config={"threads": 1, "memory_limit": memory_limit})
         _local.con = con
     return con
+
+
+def marts_of(request: Request) -> Marts:
+    """The published marts of the app's settings, for a route."""
+    settings = request.app.state.settings
+    return Marts(settings.lake_dir, settings.duckdb_memory_limit)
 
 
 class Marts:
@@ -142,7 +149,37 @@ class Marts:
             )
             .fetchall()[0]
         )
-        return int(matching), int(total), datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        return int(matching), int(total), _published_at(path)
+
+    def organization_row(
+        self, mart: str, organization_id: str
+    ) -> tuple[dict[str, Any] | None, datetime]:
+        """The organization's one row of a mart with a row per organization (None without)."""
+        path = self.path(mart)
+        result = _connection(self.memory_limit).execute(
+            "select * from read_parquet(?) where organization_id = ?", [str(path), organization_id]
+        )
+        columns = [d[0] for d in result.description]
+        record = result.fetchone()
+        row = None if record is None else dict(zip(columns, map(_jsonable, record), strict=True))
+        return row, _published_at(path)
+
+    def shared_rows(
+        self, mart: str, order: tuple[str, ...]
+    ) -> tuple[list[dict[str, Any]], datetime]:
+        """Every row of a mart made to be shown across tenants. Such a mart names no
+        organization; one that does is refused here, so a mistake in a route cannot turn a
+        tenant's mart into a cross-tenant read."""
+        path = self.path(mart)
+        if "organization_id" in pq.read_schema(path).names:
+            raise Problem(500, f"{mart} names organizations and is not shown across tenants")
+        ordering = ", ".join(f'"{column}"' for column in order)
+        result = _connection(self.memory_limit).execute(
+            f"select * from read_parquet(?) order by {ordering}", [str(path)]
+        )
+        columns = [d[0] for d in result.description]
+        rows = [dict(zip(columns, map(_jsonable, r), strict=True)) for r in result.fetchall()]
+        return rows, _published_at(path)
 
     def message_volume(self, organization_id: str, days: int = 28) -> tuple[float, float | None]:
         """(main messages delivered per day, their 24-hour reply rate) over the organization's
@@ -161,6 +198,10 @@ class Marts:
             .fetchall()[0]
         )
         return delivered / days, (replied / delivered if delivered else None)
+
+
+def _published_at(path: Path) -> datetime:
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
 
 CURSOR_PATTERN = r"^[0-9]{1,20}\.[0-9]{1,12}$"  # <mart version>.<offset>

@@ -45,6 +45,12 @@ ADMINS = frozenset({Role.ADMIN})
 CONTENT_ROLES = frozenset({Role.ADMIN, Role.TRAINING_MANAGER, Role.CONTENT_SPECIALIST})
 PROGRAM_ROLES = frozenset({Role.ADMIN, Role.PROGRAM_MANAGER})
 
+# Anonymized benchmarks pool organizations coaching the same type of worker in the same size
+# band; a pool is shown only from this many organizations up, so that no one organization's
+# figures can be read back out of it (dbt's `benchmark_min_organizations` is this number).
+BENCHMARK_MIN_ORGANIZATIONS = 5
+BENCHMARK_METRICS = ("reply_rate", "completion_share", "retention_share")
+
 
 @dataclass(frozen=True)
 class TierLimits:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from api.crud import load
 from api.deps import Principal, PrincipalDep, RowId, TenantSessionDep, reader
-from api.marts import CURSOR_PATTERN, Marts
+from api.marts import CURSOR_PATTERN, marts_of
 from api.names import with_names
 from api.problems import RESPONSES, Problem
 from api.resources import SEGMENTS
@@ -168,11 +168,6 @@ READS = (
 )
 
 
-def _marts(request: Request) -> Marts:
-    settings = request.app.state.settings
-    return Marts(settings.lake_dir, settings.duckdb_memory_limit)
-
-
 def _page_fields() -> dict[str, Any]:
     return {
         "cursor": (str | None, Field(default=None, pattern=CURSOR_PATTERN)),
@@ -202,7 +197,7 @@ def _add_read(spec: MartRead) -> None:
         values = query.model_dump()
         cursor, limit = values.pop("cursor"), values.pop("limit")
         filters = {k: v for k, v in values.items() if v is not None}
-        page = _marts(request).rows(
+        page = marts_of(request).rows(
             spec.mart, principal.organization_id, filters, spec.order, limit, cursor
         )
         return replace(page, items=with_names(session, page.items))
@@ -231,7 +226,7 @@ def segment_members(
     session: TenantSessionDep,
 ) -> Any:
     load(session, SEGMENTS, row_id)  # 404 for another organization's segment
-    page = _marts(request).rows(
+    page = marts_of(request).rows(
         "segment_membership",
         principal.organization_id,
         {"segment_id": row_id},
@@ -252,7 +247,7 @@ def segment_members(
 )
 def preview_segment(request: Request, body: SegmentPreviewRequest, principal: PrincipalDep) -> Any:
     predicate, params = to_sql(SegmentRule.model_validate(body.rule))
-    members, workers, as_of = _marts(request).count(
+    members, workers, as_of = marts_of(request).count(
         "worker_features", principal.organization_id, predicate, params
     )
     return SegmentPreview(members=members, workers=workers, as_of=as_of.isoformat())
@@ -297,7 +292,7 @@ def plan_experiment(
 
     base_rate, volume, source = body.base_rate, body.daily_exposures_per_arm, "given"
     if base_rate is None or volume is None:
-        daily, reply_rate = _marts(request).message_volume(principal.organization_id)
+        daily, reply_rate = marts_of(request).message_volume(principal.organization_id)
         if volume is None:
             volume = daily / body.arms
             source = "the organization's delivered messages per day over its last 28 days"

@@ -209,3 +209,15 @@
 {% macro default__date_at_time(day, time_of_day) -%}
     make_timestamp({{ day }}, {{ time_of_day }})
 {%- endmacro %}
+
+{#- The `fraction` quantile of a column's non-null values, interpolated between the two nearest
+    values (DuckDB's quantile_cont and Spark's percentile compute the same). -#}
+{% macro percentile_cont(expression, fraction) -%}
+    {{ return(adapter.dispatch('percentile_cont')(expression, fraction)) }}
+{%- endmacro %}
+{% macro duckdb__percentile_cont(expression, fraction) -%}
+    quantile_cont({{ expression }}, {{ fraction }})
+{%- endmacro %}
+{% macro default__percentile_cont(expression, fraction) -%}
+    percentile({{ expression }}, {{ fraction }})
+{%- endmacro %}

@@ -35,6 +35,8 @@ PUBLISHED_MARTS = (
     "worker_progress",
     "journey_states",
     "program_progress",
+    "organization_metrics",
+    "organization_benchmarks",
     "enrollment_plan",
     "worker_features",
     "segments",

@@ -38,6 +38,7 @@ PUBLIC = {
     ("POST", "/webhooks/twilio/inbound"),
     ("POST", "/platform/organizations/{organization_id}/approval"),  # the platform token
     ("POST", "/platform/organizations/{organization_id}/tier"),
+    ("GET", "/platform/benchmarks"),
 }
 
 

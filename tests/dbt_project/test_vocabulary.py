@@ -8,6 +8,8 @@ import pytest
 import yaml
 
 from coaching.domain import (
+    BENCHMARK_METRICS,
+    BENCHMARK_MIN_ORGANIZATIONS,
     EXPERIMENT_DECISIONS,
     EXPERIMENT_DIMENSIONS,
     EXPERIMENT_METRICS,
@@ -78,3 +80,12 @@ def test_a_marts_accepted_values_are_the_vocabulary_the_api_checks(
     """The API refuses a read parameter outside these tuples with 422; the docs site and the
     column's test must name the same values, or a filter the docs promise would be refused."""
     assert _accepted_values(model, column) == set(vocabulary)
+
+
+def test_benchmark_minimum_is_the_domain_minimum() -> None:
+    project = yaml.safe_load((DBT / "dbt_project.yml").read_text())
+    assert project["vars"]["benchmark_min_organizations"] == BENCHMARK_MIN_ORGANIZATIONS
+    model = (DBT / "models" / "marts" / "organization_benchmarks.sql").read_text()
+    metrics = re.search(r"set metrics = \[(.*?)\]", model)
+    assert metrics is not None
+    assert tuple(re.findall(r"'(\w+)'", metrics.group(1))) == BENCHMARK_METRICS

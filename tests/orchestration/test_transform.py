@@ -37,7 +37,9 @@ def test_build_is_green_and_marts_are_published(built) -> None:
     assert summary.failed_checks == []
     for mart, rows in summary.published.items():
         path = published_mart(settings.lake_dir, mart)
-        assert pq.ParquetFile(path).metadata.num_rows == rows > 0
+        assert pq.ParquetFile(path).metadata.num_rows == rows
+        # Four client organizations fill no benchmark cell of five (test_organization_benchmarks).
+        assert rows > 0 or mart == "organization_benchmarks"
 
 
 def test_progress_counts_match_the_simulated_sends(built) -> None:
