@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -19,7 +19,7 @@ from api.security import api_key_matches, api_key_prefix, read_token
 from api.tenancy import platform_session, tenant_session
 from coaching.domain import ApprovalStatus, OrganizationType, Role, Tier
 from coaching.settings import Settings
-from coaching.store.tables import ApiKey, Organization, User
+from coaching.store.tables import ApiKey, Organization, User, UserSession
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 KEY_TOUCH_INTERVAL = timedelta(minutes=1)  # how stale an API key's last_used_at may get
@@ -35,6 +35,15 @@ class Principal:
     tier: Tier
     organization_type: OrganizationType
     approved: bool
+    session_id: str | None = None  # the sign-in an access token belongs to (None: an API key)
+
+    @property
+    def user_id(self) -> str | None:
+        return self.actor.removeprefix("user:") if self.actor.startswith("user:") else None
+
+    @property
+    def api_key_id(self) -> str | None:
+        return self.actor.removeprefix("api_key:") if self.actor.startswith("api_key:") else None
 
 
 # The small dependencies are async: a sync one costs each request a trip to a worker thread.
@@ -119,9 +128,13 @@ def look_up(engine: Engine, secret_key: str, token: str) -> tuple[Principal, dat
         user = session.get(User, claims.user_id)
         if user is None or not user.is_active or user.deleted_at is not None:
             raise _unauthorized("the user is no longer active")
+        if claims.session_id is not None:
+            record = session.get(UserSession, claims.session_id)
+            if record is None or record.revoked_at is not None or record.user_id != user.id:
+                raise _unauthorized("the session has ended: sign in again")
         # The role is read from the store, not the token: a demotion takes effect at once.
         principal = _principal(session, user.organization_id, Role(user.role), f"user:{user.id}")
-        return principal, claims.expires_at
+        return replace(principal, session_id=claims.session_id), claims.expires_at
 
 
 def principal_for_token(request: Request, engine: Engine, token: str | None) -> Principal:
@@ -141,13 +154,13 @@ async def get_principal(
         raise _unauthorized()
     state = request.app.state
     cache: PrincipalCache[Principal] = state.principals
-    known = cache.get(token)
-    if known is not None:
-        return known
-    principal, expires_at = await anyio.to_thread.run_sync(
-        look_up, state.engine, state.secret_key, token
-    )
-    cache.put(token, principal, expires_at)
+    principal = cache.get(token)
+    if principal is None:
+        principal, expires_at = await anyio.to_thread.run_sync(
+            look_up, state.engine, state.secret_key, token
+        )
+        cache.put(token, principal, expires_at)
+    state.rate_limits.request(principal.organization_id, principal.api_key_id)
     return principal
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -17,6 +18,7 @@ from api.console import pages as console_pages
 from api.crud import crud_router
 from api.deps import Principal
 from api.principals import PrincipalCache
+from api.rate_limits import RateLimits
 from api.resources import RESOURCES
 from api.routes import (
     api_keys,
@@ -28,6 +30,7 @@ from api.routes import (
     marketplace,
     notifications,
     reads,
+    sessions,
     webhooks,
     workers,
 )
@@ -190,9 +193,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.secret_key = secret_key(settings)
     app.state.principals = PrincipalCache[Principal](settings.api_principal_ttl_seconds)
+    app.state.rate_limits = RateLimits(settings)
     problems.install(app, pages=console_pages.error_page)
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(PagePolicy)
+    if settings.api_cors_origins:
+        # Outermost, so a browser's preflight is answered before any other layer looks at it.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.api_cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Retry-After", "X-Coach-OTP"],
+            max_age=600,
+        )
 
     @app.get("/health", tags=["health"], summary="Liveness")
     async def health() -> dict[str, Any]:
@@ -210,6 +224,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_pages.router)
 
     app.include_router(auth.router)
+    app.include_router(sessions.router)
     app.include_router(api_keys.router)
     app.include_router(workers.router)
     app.include_router(reads.router)

@@ -6,9 +6,9 @@ almost never changes. The cache keeps each answer for `api_principal_ttl_seconds
 credential's own expiry), keyed by a hash of the credential, so no secret sits in memory twice.
 
 What invalidates an entry:
-- any commit in this process that adds, changes or deletes an API key, a user or an organization
-  (a revocation, demotion, deactivation or deletion through the API or the console takes effect
-  on the next request, as it did without the cache);
+- any commit in this process that adds, changes or deletes an API key, a user or an organization,
+  or ends a signed-in session (a revocation, demotion, deactivation, logout or deletion through
+  the API or the console takes effect on the next request, as it did without the cache);
 - the TTL, for changes made by another process (a second API worker, `coach` commands, SQL): those
   take up to `api_principal_ttl_seconds` to be seen. 0 turns the cache off.
 """
@@ -26,13 +26,25 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from coaching.store.tables import ApiKey, Organization, User
+from coaching.store.tables import ApiKey, Organization, User, UserSession
 
 P = TypeVar("P")
 MAX_ENTRIES = 10_000  # distinct credentials held at once; the oldest go first past it
-_WHO = (ApiKey, User, Organization)
+_WHO = (ApiKey, User, Organization, UserSession)
 # A key's last use is stamped once a minute while it is used: no reason to forget anyone.
-_BOOKKEEPING = frozenset({"last_used_at", "updated_at"})
+# Nor does a user's sign-in bookkeeping or a session's refresh change who anyone is.
+_BOOKKEEPING = frozenset(
+    {
+        "last_used_at",
+        "updated_at",
+        "updated_by",
+        "last_login_at",
+        "failed_sign_ins",
+        "locked_until",
+        "totp_last_step",
+        "last_refreshed_at",
+    }
+)
 _CHANGED = "principals_changed"  # in Session.info; a rolled-back change only costs a spare clear
 _caches: weakref.WeakSet[PrincipalCache[Any]] = weakref.WeakSet()
 
@@ -108,7 +120,9 @@ def _more_than_bookkeeping(row: object) -> bool:
 @event.listens_for(Session, "after_flush")
 def _note_changed_rows(session: Session, _: UOWTransaction) -> None:
     # (Called with the flush's rows still listed as new, dirty and deleted.)
-    added_or_deleted = (*session.new, *session.deleted)
+    # A new session names no one yet: only its end (an update) can change an answer.
+    added = (row for row in session.new if not isinstance(row, UserSession))
+    added_or_deleted = (*added, *session.deleted)
     if any(isinstance(row, _WHO) for row in added_or_deleted) or any(
         isinstance(row, _WHO) and _more_than_bookkeeping(row) for row in session.dirty
     ):

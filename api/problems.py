@@ -44,12 +44,17 @@ class Problem(Exception):
     """An error a route reports to its caller."""
 
     def __init__(
-        self, status: int, detail: str | None = None, errors: list[FieldProblem] | None = None
+        self,
+        status: int,
+        detail: str | None = None,
+        errors: list[FieldProblem] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail or HTTPStatus(status).phrase)
         self.status = status
         self.detail = detail
         self.errors = errors or []
+        self.headers = headers or {}
 
 
 class NestedProblems(ValueError):
@@ -145,9 +150,14 @@ def location(loc: tuple[Any, ...] | list[Any]) -> str:
     return path
 
 
+def problem_response(description: str) -> dict[str, Any]:
+    """An error as the OpenAPI document shows it."""
+    return {"model": ProblemDocument, "content": {MEDIA_TYPE: {}}, "description": description}
+
+
 # Shown in the OpenAPI document for the errors every route can answer.
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ProblemDocument, "content": {MEDIA_TYPE: {}}, "description": phrase}
+    status: problem_response(phrase)
     for status, phrase in (
         (400, "Bad request"),
         (401, "Not authenticated"),
@@ -156,6 +166,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         (409, "Conflicts with a stored row"),
         (413, "Body too large"),
         (422, "Invalid input, with the path of each problem"),
+        (429, "Too many requests: wait for Retry-After seconds"),
     )
 }
 
@@ -201,8 +212,8 @@ def install(app: FastAPI, pages: PageErrors = lambda *_: None) -> None:
     async def _problem(request: Request, exc: Problem) -> Response:
         if (page := pages(request, exc.status, exc.detail)) is not None:
             return page
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return response(exc.status, exc.detail, exc.errors, headers)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        return response(exc.status, exc.detail, exc.errors, {**headers, **exc.headers})
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

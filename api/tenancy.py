@@ -40,7 +40,9 @@ from coaching.store.types import new_id, utcnow
 ORGANIZATION = "organization_id"
 ACTOR = "actor"
 API_ROLE = "coach_api"
-SECRET_COLUMNS = frozenset({"password_hash", "key_hash", "secret"})
+SECRET_COLUMNS = frozenset(
+    {"password_hash", "key_hash", "secret", "totp_secret", "token_hash", "code_hash"}
+)
 # Tables outside TenantOwned that still carry an organization_id (notifications: NULL for the
 # platform's own notices, which no tenant session ever sees).
 _TENANT_ROWS = (

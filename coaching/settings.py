@@ -12,12 +12,14 @@ production is configured.
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import get_origin
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -81,6 +83,31 @@ class Settings(BaseSettings):
     )
     api_token_minutes: int = Field(
         default=15, ge=1, le=24 * 60, description="Lifetime of an access token."
+    )
+    api_refresh_token_days: int = Field(
+        default=14,
+        ge=1,
+        le=365,
+        description="How long a signed-in session lasts without signing in again: each refresh "
+        "token is good once, for this long after the sign-in.",
+    )
+    api_rate_limit_per_organization: str = Field(
+        default="1200/minute",
+        description="Requests an organization's callers may make together (a `limits` string "
+        "such as 1200/minute or 20/second); 429 past it. Shared through Redis when set.",
+    )
+    api_rate_limit_per_api_key: str = Field(
+        default="600/minute", description="Requests one API key may make (a `limits` string)."
+    )
+    api_sign_in_rate_limit: str = Field(
+        default="10/minute",
+        description="Sign-in attempts per email address, and five times as many per client "
+        "address (a `limits` string); 429 past it.",
+    )
+    api_cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins whose browser pages may call the API (CORS), as a JSON list such "
+        'as ["https://console.example.org"]; empty: none but the API\'s own pages.',
     )
     api_public_url: str | None = Field(
         default=None,
@@ -168,6 +195,20 @@ class Settings(BaseSettings):
         description="Only read by the test suite: also run store tests against this PostgreSQL.",
     )
 
+    @field_validator(
+        "api_rate_limit_per_organization", "api_rate_limit_per_api_key", "api_sign_in_rate_limit"
+    )
+    @classmethod
+    def _is_a_rate(cls, value: str) -> str:
+        """A limit the API could not parse would fail every request: refuse it at start."""
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as error:
+            raise ValueError(f"{value!r} is not a rate such as 1200/minute: {error}") from None
+        return value
+
     @model_validator(mode="after")
     def _fill_paths(self) -> Settings:
         home = self.home.expanduser().resolve()
@@ -229,7 +270,7 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
         if environ is None:
             return Settings(**overrides)
         scoped = {
-            key[len(ENV_PREFIX) :].lower(): value
+            key[len(ENV_PREFIX) :].lower(): _as_environment_reads(key, value)
             for key, value in env.items()
             if key.upper().startswith(ENV_PREFIX)
         }
@@ -240,6 +281,22 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
             for err in exc.errors()
         )
         raise ConfigurationError(f"invalid settings: {problems}") from None
+
+
+def _as_environment_reads(key: str, value: str) -> object:
+    """A list or mapping setting is JSON in the environment, which pydantic-settings decodes;
+    an explicit mapping of variables gets the same reading."""
+    field = Settings.model_fields.get(key[len(ENV_PREFIX) :].lower())
+    if (
+        field is None
+        or not isinstance(value, str)
+        or get_origin(field.annotation) not in (list, dict)
+    ):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value  # pydantic then says what is wrong with it
 
 
 @lru_cache(maxsize=1)

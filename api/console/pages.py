@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, or_, select
 
+from api import accounts
 from api.console import formatting
 from api.console.session import (
     COOKIE,
@@ -32,10 +33,11 @@ from api.journey_structure import phases_with_touchpoints, structure_problems
 from api.marts import Marts
 from api.problems import Problem
 from api.resources import EXPERIMENTS, JOURNEYS, PROGRAMS, SEGMENTS, WORKERS
-from api.routes.auth import sign_in
+from api.routes.auth import client_address
 from api.routes.delivery import MessagesQuery, worker_messages
 from api.routes.notifications import InboxQuery, inbox
 from api.routing import StoreRouter
+from api.security import read_token
 from coaching.domain import PROGRAM_ROLES
 from coaching.journey_rules import describe_condition
 from coaching.segments.rules import describe_rule
@@ -51,8 +53,10 @@ from coaching.store.tables import (
     Segment,
     Touchpoint,
     User,
+    UserSession,
     Worker,
 )
+from coaching.store.types import utcnow
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -131,9 +135,20 @@ def login(
     email: Annotated[str, Form(min_length=1, max_length=254)],
     password: Annotated[str, Form(min_length=1, max_length=128)],
     next: Annotated[str, Form(max_length=2000)] = f"{PATH}/",
+    otp: Annotated[str, Form(max_length=20)] = "",
 ) -> Any:
+    state = request.app.state
     try:
-        token = sign_in(session, settings, email, password)
+        token = accounts.sign_in(
+            session,
+            settings,
+            state.secret_key,
+            email,
+            password,
+            otp.strip() or None,
+            client_address(request),
+            state.rate_limits,
+        )
     except Problem as problem:
         return render(
             request,
@@ -149,7 +164,13 @@ def login(
 
 
 @router.post("/logout")
-def logout() -> Any:
+def logout(request: Request, session: PlatformSessionDep) -> Any:
+    """Signed out here is signed out everywhere the session's tokens went."""
+    claims = read_token(request.cookies.get(COOKIE, ""), request.app.state.secret_key)
+    record = session.get(UserSession, claims.session_id) if claims and claims.session_id else None
+    if record is not None:
+        accounts.end_session(session, record, "logout", utcnow())
+        session.commit()
     return signed_out()
 
 

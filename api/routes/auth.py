@@ -5,9 +5,10 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any
 
-from fastapi import Depends, Form, Header
+from fastapi import Depends, Form, Header, Request
 from sqlalchemy import func, select
 
+from api import accounts
 from api.crud import answer
 from api.deps import (
     PlatformSessionDep,
@@ -18,12 +19,13 @@ from api.deps import (
     TenantSessionDep,
     writer,
 )
-from api.problems import RESPONSES, Problem, field_problem, not_found
+from api.problems import RESPONSES, Problem, field_problem, not_found, problem_response
 from api.resources import without_nones
 from api.routing import StoreRouter
 from api.schemas import OrganizationRead, OrganizationUpdate, Registration, Token
+from api.schemas.accounts import RefreshRequest
 from api.schemas.delivery import TierChange
-from api.security import TokenClaims, hash_password, issue_token, secret_key, verify_password
+from api.security import hash_password
 from api.tenancy import tenant_session
 from coaching import entitlements
 from coaching.domain import (
@@ -41,8 +43,15 @@ from coaching.store.types import new_id, utcnow
 router = StoreRouter(responses=RESPONSES)
 
 
-@router.post("/auth/token", response_model=Token, tags=["auth"], summary="Log in (OAuth2 password)")
+@router.post(
+    "/auth/token",
+    response_model=Token,
+    tags=["auth"],
+    summary="Log in (OAuth2 password)",
+    responses={423: problem_response("Locked for a while after repeated failed sign-ins")},
+)
 def login(
+    request: Request,
     username: Annotated[str, Form(min_length=1, max_length=254, description="The email")],
     password: Annotated[
         str, Form(min_length=1, max_length=128, json_schema_extra={"format": "password"})
@@ -51,23 +60,46 @@ def login(
     settings: SettingsDep,
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
     scope: Annotated[str, Form(max_length=1000)] = "",
+    otp: Annotated[
+        str | None,
+        Form(
+            min_length=6,
+            max_length=20,
+            description="The authenticator's code (or a recovery code), for an account "
+            "enrolled in two-factor sign-in",
+        ),
+    ] = None,
 ) -> Token:
-    """The OAuth2 password flow's form (RFC 6749 4.3), with the bounds every parameter has."""
-    return sign_in(session, settings, username, password)
+    """The OAuth2 password flow's form (RFC 6749 4.3), with the bounds every parameter has, and
+    the one-time code of an account with a second factor. Repeated failures lock the account
+    for a while (423); too many attempts answer 429."""
+    return accounts.sign_in(
+        session,
+        settings,
+        request.app.state.secret_key,
+        username,
+        password,
+        otp,
+        client_address(request),
+        request.app.state.rate_limits,
+    )
 
 
-def sign_in(session: Any, settings: Any, email: str, password: str) -> Token:
-    """An access token for the user with this email and password (401 otherwise): the API's
-    password flow and the console's sign-in form both come here."""
-    user = session.scalar(select(User).where(User.email == email.lower()))
-    valid = verify_password(password, user.password_hash if user else None)
-    if not valid or user is None or not user.is_active or user.deleted_at is not None:
-        raise Problem(401, "wrong email or password")
-    user.last_login_at = utcnow()
-    session.commit()
-    claims = TokenClaims(user.id, user.organization_id, user.role)
-    token = issue_token(claims, secret_key(settings), settings.api_token_minutes)
-    return Token(access_token=token, expires_in=settings.api_token_minutes * 60)
+@router.post(
+    "/auth/refresh",
+    response_model=Token,
+    tags=["auth"],
+    summary="Renew the tokens of a session",
+    description="Each refresh token is good once and answers a new pair; using one a second "
+    "time ends its session (it was copied).",
+)
+def refresh(request: Request, body: RefreshRequest, session: PlatformSessionDep) -> Token:
+    state = request.app.state
+    return accounts.refresh(session, state.settings, state.secret_key, body.refresh_token)
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 @router.post(

@@ -20,13 +20,14 @@ from api.schemas.benchmarks import BenchmarkPools, OrganizationBenchmark
 from coaching.benchmarks import UNMEASURED, WITHHELD, compare
 from coaching.domain import ADMINS, BENCHMARK_METRICS, BENCHMARK_MIN_ORGANIZATIONS
 
-router = StoreRouter(tags=["benchmarks"], responses=RESPONSES)
+router = StoreRouter(responses=RESPONSES)
 POOL_ORDER = ("worker_type", "size_band")
 
 
 @router.get(
     "/reads/benchmarks",
     response_model=OrganizationBenchmark,
+    tags=["reads"],
     summary="The organization against similar organizations",
     description="Its reply rate (journey messages of the last 28 days answered within 24 hours), "
     "completion share and retention beside the quartiles of the organizations coaching the same "

@@ -161,3 +161,42 @@ class Token(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
+    refresh_token: str = Field(
+        description="Exchanged once at POST /auth/refresh for a new pair; revoked by logout."
+    )
+    refresh_expires_in: int = Field(description="Seconds until the session ends.")
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class SessionRead(BaseModel):
+    id: str
+    created_at: datetime
+    last_refreshed_at: datetime | None
+    expires_at: datetime
+    current: bool = Field(description="The session of the token making this request.")
+
+
+class SessionList(BaseModel):
+    items: list[SessionRead]
+
+
+class MfaEnrolment(BaseModel):
+    secret: str = Field(description="The TOTP secret (base32), shown this once.")
+    otpauth_uri: str = Field(description="The same as an otpauth:// URI for an authenticator app.")
+
+
+class OneTimeCode(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(
+        min_length=6, max_length=20, description="The authenticator's code, or a recovery code."
+    )
+
+
+class RecoveryCodes(BaseModel):
+    recovery_codes: list[str] = Field(
+        description="Each good once in place of the authenticator's code; shown this once."
+    )

@@ -129,6 +129,55 @@ class User(TenantOwned, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Wrong passwords or codes since the last sign-in; at the limit the account locks a while.
+    failed_sign_ins: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # TOTP second factor: the secret from enrolment, in force once a code confirmed it; the
+    # time step of the last code accepted, so a code is good once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class UserSession(TenantOwned, Base):
+    """One sign-in, from the password to its logout or end: its refresh tokens rotate within
+    it, and the access tokens it issues name it, so revoking it ends them all."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (tenant_index("user_sessions", "user_id"),)
+
+    user_id: Mapped[str] = mapped_column(EntityId, ForeignKey("users.id"), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(32))  # logout | reuse | ...
+    last_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RefreshToken(TenantOwned, Base):
+    """A refresh token, by its hash: good once; a second use means it was stolen and ends its
+    session (RFC 6819 5.2.2.3, rotation with reuse detection)."""
+
+    __tablename__ = "refresh_tokens"
+    __table_args__ = (tenant_index("refresh_tokens", "session_id"),)
+
+    session_id: Mapped[str] = mapped_column(
+        EntityId, ForeignKey("user_sessions.id"), nullable=False
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecoveryCode(TenantOwned, Base):
+    """A one-time code that stands in for the second factor (a lost phone), by its hash."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (tenant_index("recovery_codes", "user_id"),)
+
+    user_id: Mapped[str] = mapped_column(EntityId, ForeignKey("users.id"), nullable=False)
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ApiKey(TenantOwned, Base):

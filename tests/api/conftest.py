@@ -18,6 +18,7 @@ from coaching.settings import Settings, load_settings
 from coaching.store import migrate
 from coaching.store.engine import make_engine
 from coaching.store.tables import Organization, User
+from coaching.store.types import new_id
 from tests.conftest import private_postgres
 
 PASSWORD = "correct horse battery"
@@ -46,6 +47,7 @@ class Org:
     whatsapp_sender: str
     headers: dict[Role, dict[str, str]] = field(default_factory=dict)
     emails: dict[Role, str] = field(default_factory=dict)
+    user_ids: dict[Role, str] = field(default_factory=dict)
 
     @property
     def admin(self) -> dict[str, str]:
@@ -84,16 +86,17 @@ class Api:
             org = Org(organization.id, organization.slug, sender)
             for role in Role:
                 email = f"{role}-{tag}@example.org"
-                session.add(
-                    User(
-                        organization_id=organization.id,
-                        email=email,
-                        full_name=f"{role} {tag}",
-                        role=role,
-                        password_hash=_HASH,
-                    )
+                user = User(
+                    id=new_id(),
+                    organization_id=organization.id,
+                    email=email,
+                    full_name=f"{role} {tag}",
+                    role=role,
+                    password_hash=_HASH,
                 )
+                session.add(user)
                 org.emails[role] = email
+                org.user_ids[role] = user.id
             session.commit()
         engine.dispose()
         for role, email in org.emails.items():

@@ -20,6 +20,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.main import create_app
+from api.security import TokenClaims, issue_token
+from coaching.domain import Role
 from coaching.store import migrate
 from coaching.store.engine import make_engine
 from tests.api.conftest import Api, api_settings
@@ -45,10 +47,25 @@ def _fuzz_app() -> Any:
     engine = make_engine(url)
     migrate.upgrade(engine)
     engine.dispose()
-    app = create_app(api_settings(home, url, COACH_PLATFORM_TOKEN="p" * 40))
+    # One client sending thousands of requests in a minute: limits out of its way (they have
+    # their own tests, tests/api/test_rate_limits.py).
+    app = create_app(
+        api_settings(
+            home,
+            url,
+            COACH_PLATFORM_TOKEN="p" * 40,
+            COACH_API_RATE_LIMIT_PER_ORGANIZATION="1000000/minute",
+            COACH_API_RATE_LIMIT_PER_API_KEY="1000000/minute",
+            COACH_API_SIGN_IN_RATE_LIMIT="1000000/minute",
+        )
+    )
     with TestClient(app) as client:
         org = Api(client, app.state.settings).organization()
-    app.state.fuzz_headers = org.admin
+    # A token outside any session: the fuzzer calls POST /auth/logout and DELETE
+    # /auth/sessions/{row_id} too, and must not sign itself out of every later case.
+    admin = org.user_ids[Role.ADMIN]
+    token = issue_token(TokenClaims(admin, org.id, Role.ADMIN), app.state.secret_key, 24 * 60)
+    app.state.fuzz_headers = {"Authorization": f"Bearer {token}"}
     return app
 
 

@@ -32,6 +32,7 @@ EXPECTED_WRITERS = {
 }
 PUBLIC = {
     ("POST", "/auth/token"),
+    ("POST", "/auth/refresh"),  # the refresh token is the credential (tests/api/test_accounts.py)
     ("POST", "/organizations/register"),
     ("GET", "/health"),
     ("POST", "/webhooks/twilio/status"),  # signed by Twilio instead (tests/api/test_webhooks.py)
@@ -40,6 +41,11 @@ PUBLIC = {
     ("POST", "/platform/organizations/{organization_id}/tier"),
     ("GET", "/platform/benchmarks"),
 }
+
+
+# Signing out ends the caller's own session (tests/api/test_accounts.py): walked last, so the
+# walk's other requests keep their credentials.
+SIGN_OUT = ("POST", "/auth/logout")
 
 
 def routes(api: Api) -> list[tuple[str, str]]:
@@ -51,6 +57,7 @@ def routes(api: Api) -> list[tuple[str, str]]:
         for method in operations
         if (method.upper(), path) not in PUBLIC
     )
+    found.sort(key=lambda route: route == SIGN_OUT)
     assert len(found) > 40, "the walk must see the application's routes"
     return found
 
@@ -119,7 +126,7 @@ def snapshot(api: Api, org: Org, ids: dict[str, str]) -> dict[str, Any]:
 
 def test_every_route_needs_credentials(api: Api) -> None:
     for method, path in routes(api):
-        names = [*EXPECTED_WRITERS, "content", "notifications"]
+        names = [*EXPECTED_WRITERS, "content", "notifications", "auth"]
         url, kwargs = request_for(method, path, {k: "x" for k in names})
         answer = api.client.request(method, url, **kwargs)
         assert answer.status_code == 401, (method, path, answer.text)
@@ -132,6 +139,7 @@ def test_no_route_reads_or_writes_another_organization(api: Api) -> None:
     quota_notice(api.settings.database_url or "", victim.id)
     inbox = api.client.get("/notifications", headers=victim.admin).json()["items"]
     ids["notifications"] = inbox[0]["id"]
+    ids["auth"] = api.client.get("/auth/sessions", headers=victim.admin).json()["items"][0]["id"]
     before = snapshot(api, victim, ids)
     victim_ids = {value for key, value in ids.items()} | {victim.id}
     for role in Role:
@@ -149,7 +157,12 @@ def test_no_route_reads_or_writes_another_organization(api: Api) -> None:
             ):
                 raise AssertionError(f"{role} {method} {path} accepted another tenant's ids")
     assert snapshot(api, victim, ids) == before
-    audit = api.client.get("/audit-log?limit=200", headers=victim.admin).json()["items"]
+    entries = api.client.get("/audit-log?limit=200", headers=victim.admin).json()["items"]
+    # Changes only: each of the victim's users signing in is in its log too.
+    audit = [e for e in entries if e["action"] in ("create", "update", "delete")]
+    assert {e["actor"] for e in entries if e["action"] == "sign_in"} == {
+        f"user:{user_id}" for user_id in victim.user_ids.values()
+    }
     intruders = {e["actor"] for e in audit} - {"registration"}
     own = {e["actor"] for e in audit if e["actor"].startswith("user:")}
     assert intruders == own and len(own) == 1  # only the victim's admin changed anything
