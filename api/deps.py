@@ -17,11 +17,12 @@ from api.principals import PrincipalCache
 from api.problems import Problem
 from api.security import api_key_matches, api_key_prefix, read_token
 from api.tenancy import platform_session, tenant_session
+from api.versions import CURRENT
 from coaching.domain import ApprovalStatus, OrganizationType, Role, Tier
 from coaching.settings import Settings
 from coaching.store.tables import ApiKey, Organization, User, UserSession
 
-oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+oauth2 = OAuth2PasswordBearer(tokenUrl=f"{CURRENT}/auth/token", auto_error=False)
 KEY_TOUCH_INTERVAL = timedelta(minutes=1)  # how stale an API key's last_used_at may get
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,6 +36,7 @@ from api.routes import (
     workers,
 )
 from api.security import secret_key
+from api.versions import CURRENT, UnversionedAlias, unversioned_segments
 from coaching.errors import ConfigurationError
 from coaching.settings import Settings, get_settings
 from coaching.store import migrate
@@ -124,7 +126,7 @@ CONSOLE_POLICY = (
 
 
 def page_policy(path: str) -> str | None:
-    if path in ("/docs", "/redoc", "/docs/oauth2-redirect"):
+    if path in (f"{CURRENT}/docs", f"{CURRENT}/redoc", f"{CURRENT}/docs/oauth2-redirect"):
         return REFERENCE_POLICY
     if path == "/" or path == "/console" or path.startswith("/console/"):
         return CONSOLE_POLICY
@@ -188,6 +190,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         static_url="/docs-assets",
+        openapi_url=f"{CURRENT}/openapi.json",
+        docs_url=f"{CURRENT}/docs",
+        redoc_url=f"{CURRENT}/redoc",
+        swagger_ui_oauth2_redirect_url=f"{CURRENT}/docs/oauth2-redirect",
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -197,16 +203,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app, pages=console_pages.error_page)
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(PagePolicy)
-    if settings.api_cors_origins:
-        # Outermost, so a browser's preflight is answered before any other layer looks at it.
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.api_cors_origins,
-            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type"],
-            expose_headers=["Retry-After", "X-Coach-OTP"],
-            max_age=600,
-        )
 
     @app.get("/health", tags=["health"], summary="Liveness")
     async def health() -> dict[str, Any]:
@@ -223,18 +219,44 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(console_pages.router)
 
-    app.include_router(auth.router)
-    app.include_router(sessions.router)
-    app.include_router(api_keys.router)
-    app.include_router(workers.router)
-    app.include_router(reads.router)
-    app.include_router(benchmarks.router)
-    for resource in RESOURCES:
-        app.include_router(crud_router(resource))
-    app.include_router(journeys.router)
-    app.include_router(marketplace.router)
-    app.include_router(delivery.router)
-    app.include_router(notifications.router)
-    app.include_router(audit.router)
+    # The versioned JSON API (api/versions.py); the webhooks stay where Twilio was told they are.
+    versioned = [
+        auth.router,
+        sessions.router,
+        api_keys.router,
+        workers.router,
+        reads.router,
+        benchmarks.router,
+        *(crud_router(resource) for resource in RESOURCES),
+        journeys.router,
+        marketplace.router,
+        delivery.router,
+        notifications.router,
+        audit.router,
+    ]
+    for router in versioned:
+        app.include_router(router, prefix=CURRENT)
     app.include_router(webhooks.router)
+    # The first wave's addresses: the reference pages and document move with the version.
+    for old, new in (("/docs", "docs"), ("/redoc", "redoc"), ("/openapi.json", "openapi.json")):
+        app.add_api_route(old, _moved(f"{CURRENT}/{new}"), include_in_schema=False)
+    segments = unversioned_segments(route.path for router in versioned for route in router.routes)
+    app.add_middleware(UnversionedAlias, segments=segments)
+    if settings.api_cors_origins:
+        # Outermost, so a browser's preflight is answered before any other layer looks at it.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.api_cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Retry-After", "X-Coach-OTP", "Deprecation", "Link"],
+            max_age=600,
+        )
     return app
+
+
+def _moved(target: str) -> Any:
+    async def moved() -> RedirectResponse:
+        return RedirectResponse(target, status_code=308)
+
+    return moved

@@ -106,7 +106,7 @@ def demo(
         "  make dagster   the Dagster UI on http://127.0.0.1:3000, with these runs\n"
         "  make docs      the dbt docs site on http://127.0.0.1:8080\n"
         "  make api       the console on http://127.0.0.1:8000/console/ and the admin API on "
-        "http://127.0.0.1:8000/docs\n"
+        "http://127.0.0.1:8000/v1/docs\n"
         "                 (coach orgs lists who can sign in; coach set-password <email>, "
         "coach api-key <slug>)\n"
         "  notebooks/     analyst notebooks over the published marts (jupytext percent files)"

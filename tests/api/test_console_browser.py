@@ -113,20 +113,20 @@ def test_the_api_reference_pages_load_with_the_network_cut_off(page: tuple, serv
     import httpx
 
     tab, offsite = page
-    document = httpx.get(f"{served}/openapi.json").json()
+    document = httpx.get(f"{served}/v1/openapi.json").json()
     operations = [
         (method, path)
         for path, item in document["paths"].items()
         for method in item
         if method in {"get", "post", "put", "patch", "delete"}
     ]
-    tab.goto("/docs")
+    tab.goto("/v1/docs")
     blocks = tab.locator(".opblock")
     blocks.first.wait_for()
     assert blocks.count() == len(operations)
-    tab.get_by_text("/workers/{row_id}/messages", exact=True).first.wait_for()
+    tab.get_by_text("/v1/workers/{row_id}/messages", exact=True).first.wait_for()
 
-    tab.goto("/redoc")
+    tab.goto("/v1/redoc")
     # ReDoc lists every operation in its menu (under collapsed tags) and documents each.
     listed = tab.locator("li[role=menuitem][data-item-id*='operation/']")
     listed.first.wait_for(state="attached")

@@ -21,20 +21,21 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.main import create_app
 from api.security import TokenClaims, issue_token
+from api.versions import CURRENT
 from coaching.domain import Role
 from coaching.store import migrate
 from coaching.store.engine import make_engine
 from tests.api.conftest import Api, api_settings
 
 MIN_CASES = 5_000
-CATALOG_CHECKED = {"/segments", "/segments/{row_id}", "/segments/preview"}
+CATALOG_CHECKED = {"/v1/segments", "/v1/segments/{row_id}", "/v1/segments/preview"}
 # A CSV upload is a string to OpenAPI; whether it parses as CSV (a bare carriage return inside a
 # field, say) no schema can say, so a schema-valid upload may be refused, with a 422 naming why.
-CONTENT_CHECKED = {"/workers/import"}
+CONTENT_CHECKED = {"/v1/workers/import"}
 # Answer options must have unique payloads (in any case) and labels, and one correct at most:
 # uniqueness of a field across a list's items is beyond JSON Schema (the layout's label lengths
 # are published), so a schema-valid list of options may be refused, with the path of each clash.
-OPTIONS_CHECKED = {"/content", "/content/{row_id}"}
+OPTIONS_CHECKED = {"/v1/content", "/v1/content/{row_id}"}
 
 
 def _fuzz_app() -> Any:
@@ -70,7 +71,7 @@ def _fuzz_app() -> Any:
 
 
 APP = _fuzz_app()
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+schema = schemathesis.openapi.from_asgi(f"{CURRENT}/openapi.json", APP)
 OPERATIONS = sum(1 for result in schema.get_all_operations() if result.ok())
 EXAMPLES = math.ceil(MIN_CASES / OPERATIONS)
 CASES: dict[str, int] = {}

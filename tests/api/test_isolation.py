@@ -11,6 +11,7 @@ import json
 import re
 from typing import Any
 
+from api.versions import CURRENT
 from coaching.domain import Role
 from tests.api.conftest import Api, Org
 from tests.api.factories import UPDATE_BODIES, create_body, quota_notice, seed
@@ -49,14 +50,17 @@ SIGN_OUT = ("POST", "/auth/logout")
 
 
 def routes(api: Api) -> list[tuple[str, str]]:
-    """Every operation the application publishes in its OpenAPI document, but the public ones."""
+    """Every operation the application publishes in its OpenAPI document, but the public ones,
+    by its path within the version (`call` sends each to the versioned path)."""
     paths = api.client.app.openapi()["paths"]
     found = sorted(
-        (method.upper(), path)
+        (method.upper(), path.removeprefix(CURRENT))
         for path, operations in paths.items()
         for method in operations
-        if (method.upper(), path) not in PUBLIC
+        if (method.upper(), path.removeprefix(CURRENT)) not in PUBLIC
     )
+    unversioned = {path for path in paths if not path.startswith(f"{CURRENT}/")}
+    assert unversioned == {"/health", "/webhooks/twilio/status", "/webhooks/twilio/inbound"}
     found.sort(key=lambda route: route == SIGN_OUT)
     assert len(found) > 40, "the walk must see the application's routes"
     return found
@@ -107,6 +111,7 @@ def request_for(method: str, path: str, ids: dict[str, str]) -> tuple[str, dict[
 
 def call(api: Api, headers: dict[str, str], method: str, path: str, ids: dict[str, str]) -> Any:
     url, kwargs = request_for(method, path, ids)
+    url = f"{CURRENT}{url}"
     kwargs["headers"] = {**headers, **kwargs.get("headers", {})}
     return api.client.request(method, url, **kwargs)
 
@@ -128,7 +133,7 @@ def test_every_route_needs_credentials(api: Api) -> None:
     for method, path in routes(api):
         names = [*EXPECTED_WRITERS, "content", "notifications", "auth"]
         url, kwargs = request_for(method, path, {k: "x" for k in names})
-        answer = api.client.request(method, url, **kwargs)
+        answer = api.client.request(method, f"{CURRENT}{url}", **kwargs)
         assert answer.status_code == 401, (method, path, answer.text)
         assert answer.headers["content-type"] == "application/problem+json"
 

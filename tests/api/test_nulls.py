@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from api.resources import RESOURCES
 from api.schemas import OrganizationUpdate
+from api.versions import CURRENT
 from coaching.store.engine import make_engine
 from coaching.store.tables import Organization
 from tests.api.conftest import Api
@@ -36,7 +37,7 @@ def test_null_in_every_patch_field_is_refused_by_name_or_stored(api: Api) -> Non
     org = api.organization()
     ids = seed(api.client, org.admin)
     for path, fields in _patch_routes(api):
-        resource = path.strip("/").split("/")[0]
+        resource = path.removeprefix(CURRENT).strip("/").split("/")[0]
         url = re.sub(r"\{row_id\}", ids.get(resource, ""), path)
         for name in fields:
             before = api.client.get(url, headers=org.admin).json()

@@ -61,12 +61,12 @@ def test_api_serves_the_simulated_world(tmp_path: Path) -> None:
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_up(f"{base}/health", server)
-        docs = httpx.get(f"{base}/docs")
+        docs = httpx.get(f"{base}/v1/docs")
         assert docs.status_code == 200 and "swagger" in docs.text.lower()
         headers = {"Authorization": f"Bearer {key.stdout.strip()}"}
-        me = httpx.get(f"{base}/organizations/me", headers=headers)
+        me = httpx.get(f"{base}/v1/organizations/me", headers=headers)
         assert me.status_code == 200 and me.json()["slug"] == slug
-        workers = httpx.get(f"{base}/workers?limit=5", headers=headers).json()
+        workers = httpx.get(f"{base}/v1/workers?limit=5", headers=headers).json()
         assert len(workers["items"]) == 5 and workers["next_cursor"]
     finally:
         stop(server)
