@@ -50,6 +50,20 @@ def build(
         raise typer.Exit(1)
 
 
+def retention() -> None:
+    """Purge message bodies and inbound media past each organization's retention (the Dagster
+    `retention_job`, in-process): store, landing, raw, bronze and quarantine; the warehouse is
+    dropped and made again by the next `coach build`."""
+    from coaching.settings import get_settings
+    from orchestration.runs import dagster_instance
+    from orchestration.runs import retention as run_retention
+
+    settings = get_settings()
+    summary = run_retention(settings, dagster_instance(settings))
+    for name, value in summary.items():
+        typer.echo(f"  {name}: {value}")
+
+
 def spark_build(
     as_of: Annotated[
         str, typer.Option(help="Build the marts as of this day (YYYY-MM-DD); empty: today.")

@@ -10,6 +10,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -231,6 +232,18 @@ def transform(
             summary.published[materialization.asset_key.path[1]] = int(rows)  # type: ignore[arg-type]
     summary.failed_checks += _failed_checks(result)
     return summary
+
+
+def retention(settings: Settings, instance: dg.DagsterInstance | None = None) -> dict[str, Any]:
+    """One run of `retention_job` in-process: what the purge removed (the next `transform`
+    makes the warehouse again)."""
+    from orchestration.defs.retention.jobs import retention_job
+
+    definitions = dg.Definitions(jobs=[retention_job], resources=default_resources(settings))
+    result = definitions.resolve_job_def("retention_job").execute_in_process(
+        instance=instance or dg.DagsterInstance.ephemeral(), run_config=QUIET
+    )
+    return result.output_for_node("purge_past_retention")
 
 
 def describe_ingest(summary: IngestSummary) -> str:

@@ -32,6 +32,7 @@ from coaching.domain import (
     Role,
     Tier,
 )
+from coaching.retention import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 
 
 class OrganizationRead(Output):
@@ -50,6 +51,9 @@ class OrganizationRead(Output):
     sms_sender: str | None
     sms_fallback_enabled: bool
     experiment_defaults: dict[str, Any]
+    message_retention_days: int | None = Field(
+        description="How long message bodies and inbound media are kept (null: until asked)."
+    )
 
 
 class OrganizationUpdate(Input):
@@ -62,6 +66,13 @@ class OrganizationUpdate(Input):
     sms_sender: E164 | None = None
     sms_fallback_enabled: Flag | MISSING = MISSING
     experiment_defaults: DecisionSettings | MISSING = MISSING
+    message_retention_days: (
+        Annotated[int, Field(ge=MIN_RETENTION_DAYS, le=MAX_RETENTION_DAYS)] | None
+    ) = Field(
+        default=None,
+        description="Days message bodies and inbound media are kept; the daily retention job "
+        "purges older ones from the store and the lake. null: kept until asked.",
+    )
 
 
 class Registration(Input):

@@ -99,6 +99,9 @@ class Organization(Audited, Base):
     experiment_defaults: Mapped[dict[str, Any]] = mapped_column(
         JSONDocument, nullable=False, default=dict
     )
+    # How long what workers were sent and wrote (message bodies, inbound media) is kept; None:
+    # until the organization asks. The retention job purges past it, everywhere it is stored.
+    message_retention_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class SenderNumber(Base):
@@ -618,6 +621,26 @@ class AuditEntry(Base):
     entity_id: Mapped[str] = mapped_column(String(64), nullable=False)
     changes: Mapped[dict[str, Any]] = mapped_column(JSONDocument, nullable=False, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class RetentionPurge(Base):
+    """What one run of the retention job purged for one organization, where: the record an
+    organization (or its regulator) is shown that a body past its retention is gone."""
+
+    __tablename__ = "retention_purges"
+    __table_args__ = (Index("ix_retention_purges_org_ran_at", "organization_id", "ran_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    organization_id: Mapped[str] = mapped_column(
+        EntityId, ForeignKey("organizations.id"), nullable=False
+    )
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    cutoff: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)  # older was purged
+    message_bodies: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    outbox_bodies: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    inbound_media: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    lake_rows: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    lake_files: Mapped[dict[str, Any]] = mapped_column(JSONDocument, nullable=False, default=dict)
 
 
 class WebhookReceipt(Base):
