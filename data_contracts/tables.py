@@ -105,6 +105,12 @@ ORGANIZATIONS = operational(
         is_json=True,
         description="Defaults for experiments' decision thresholds (JSON).",
     ),
+    Column(
+        "message_retention_days",
+        "INTEGER",
+        minimum=1,
+        description="Days message bodies and inbound media are kept (null: until asked).",
+    ),
 )
 WORKERS = operational(
     "workers",

@@ -38,6 +38,7 @@ def test_definitions_load_with_jobs_schedules_and_sensors(repository) -> None:
         "hourly_ingest_schedule",
         "daily_schedule",
         "activation_every_15_minutes",
+        "retention_schedule",
     }
     assert {s.name for s in repository.sensor_defs} == {
         "run_failure_notice",

@@ -119,10 +119,14 @@ def _bodies(settings: Settings, organization: str, cutoff: datetime) -> tuple[se
     """(bodies only rows the purge covers hold, bodies of rows it keeps), as the raw lake has
     them: a text also sent to someone else or kept elsewhere is not the purged row's own."""
     raw = Path(settings.lake_dir) / "raw" / "message_events"
-    rows = duckdb.execute(
-        f"select organization_id, occurred_at, body from read_parquet('{raw}/*.parquet', "
-        "union_by_name = true) where body is not null"
-    ).fetchall()
+    rows = (
+        duckdb.connect()
+        .execute(
+            f"select organization_id, occurred_at, body from read_parquet('{raw}/*.parquet', "
+            "union_by_name = true) where body is not null"
+        )
+        .fetchall()
+    )
     covered = {b for o, t, b in rows if o == organization and t < cutoff}
     kept = {b for o, t, b in rows if not (o == organization and t < cutoff)}
     return covered - kept, kept
@@ -208,9 +212,13 @@ def test_newer_bodies_and_other_organizations_are_kept_and_the_purge_is_recorded
     assert facts["summary"]["warehouse_dropped"] is True
     # The rebuilt warehouse still holds what was kept.
     lake = Path(settings.lake_dir)
-    kept = duckdb.execute(
-        f"select count(*) from read_parquet('{lake}/bronze/message_events/*/*.parquet') "
-        "where body in (?, ?)",
-        [RECENT, ELSEWHERE],
-    ).fetchone()[0]
+    kept = (
+        duckdb.connect()
+        .execute(
+            f"select count(*) from read_parquet('{lake}/bronze/message_events/*/*.parquet') "
+            "where body in (?, ?)",
+            [RECENT, ELSEWHERE],
+        )
+        .fetchone()[0]
+    )
     assert kept == 2

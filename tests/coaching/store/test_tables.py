@@ -10,7 +10,7 @@ from coaching.store import migrate
 from coaching.store.engine import make_engine, transaction
 from coaching.store.tables import TENANT_TABLES, Base, MessageEvent, Organization, Worker
 
-APPEND_ONLY = {"message_events", "audit_log", "webhook_receipts"}
+APPEND_ONLY = {"message_events", "audit_log", "webhook_receipts", "retention_purges"}
 KEPT_BY_TRIGGERS = {"sender_numbers"}  # nobody edits them: no audit columns to fill
 # Tenants' notices and the platform's own (organization NULL, never visible to a tenant).
 TENANT_OR_PLATFORM = {"notifications", "notification_deliveries"}

@@ -112,14 +112,17 @@ def test_files_are_rewritten_only_where_rows_are_covered(tmp_path: Path) -> None
         "('o2', timestamptz '2026-11-20 10:00:00+00', 'other', 'z')) "
         "t(organization_id, occurred_at, body, event_key)"
     )
-    duckdb.execute(f"copy ({rows}) to '{covered}' (format parquet)")
-    duckdb.execute(f"copy ({rows} where organization_id = 'o2') to '{untouched}' (format parquet)")
+    con = duckdb.connect()  # a connection of its own: the default one is every test's
+    con.execute(f"copy ({rows}) to '{covered}' (format parquet)").fetchall()
+    con.execute(f"copy ({rows} where organization_id = 'o2') to '{untouched}' (format parquet)")
+    con.fetchall()
     before = untouched.stat().st_mtime_ns
     purged = {"o1": Purged(datetime(2026, 12, 1, tzinfo=UTC))}
     purge_files([covered, untouched], purged, lake)
-    kept = duckdb.execute(
+    kept = con.execute(
         f"select body from read_parquet('{covered}', hive_partitioning = false) order by event_key"
     ).fetchall()
+    con.close()
     assert kept == [(None,), ("new",), ("other",)]
     assert untouched.stat().st_mtime_ns == before
     assert purged["o1"].lake_rows == 1 and purged["o1"].lake_files == {str(covered): 1}
