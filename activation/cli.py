@@ -68,10 +68,10 @@ def sync(
     with the largest-change guard); `--dry-run` prints the same report and writes nothing."""
     from activation.enrollment_sync import program_names, sync_enrollments
     from coaching.settings import get_settings
-    from coaching.store.engine import make_engine
+    from coaching.store.engine import store_engine
 
     settings = get_settings()
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     try:
         report = sync_enrollments(engine, settings.lake_dir, dry_run=dry_run)
         typer.echo(report.describe(program_names(engine)))

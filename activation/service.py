@@ -16,7 +16,7 @@ from activation.enrollment_sync import plan_version, sync_enrollments
 from activation.sender import PassReport, Sender, SenderConfig
 from activation.twilio_client import async_client
 from coaching.settings import Settings
-from coaching.store.engine import make_engine, transaction
+from coaching.store.engine import store_engine, transaction
 from coaching.store.tables import Organization, Worker
 
 
@@ -34,7 +34,7 @@ async def _run(
     progress: Callable[[PassReport], None] | None,
     sync: bool,
 ) -> PassReport:
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     client = async_client(settings, timeout=config.request_timeout, connections=config.in_flight)
     total = PassReport()
     try:
@@ -108,7 +108,7 @@ def dry_run(
     workers who opted out. Quiet hours, quotas and rate limits are decided at send time."""
     now = now or datetime.now(UTC)
     rows = outbox.read_due(settings.lake_dir, now, settings.duckdb_limits)
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     keys = [row["idempotency_key"] for row in rows]
     worker_ids = sorted({row["worker_id"] for row in rows})
     with transaction(engine) as session:

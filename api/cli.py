@@ -20,10 +20,10 @@ def api(
 
     from coaching.settings import get_settings
     from coaching.store import migrate
-    from coaching.store.engine import check_connection, make_engine
+    from coaching.store.engine import check_connection, store_engine
 
     settings = get_settings()
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     check_connection(engine)
     migrate.upgrade(engine)  # the API needs the current schema; upgrading is idempotent
     engine.dispose()
@@ -45,10 +45,10 @@ def api_key(
     from api.tenancy import platform_session, tenant_session
     from coaching.errors import InputError
     from coaching.settings import get_settings
-    from coaching.store.engine import make_engine
+    from coaching.store.engine import store_engine
     from coaching.store.tables import ApiKey, Organization
 
-    engine = make_engine(get_settings().database_url or "")
+    engine = store_engine(get_settings())
     with platform_session(engine) as session:
         found = session.scalar(select(Organization).where(Organization.slug == organization))
         if found is None:
@@ -72,12 +72,12 @@ def set_password(
     from api.tenancy import platform_session, tenant_session
     from coaching.errors import InputError
     from coaching.settings import get_settings
-    from coaching.store.engine import make_engine
+    from coaching.store.engine import store_engine
     from coaching.store.tables import User
 
     if len(password) < 12:
         raise InputError("a password has at least 12 characters")
-    engine = make_engine(get_settings().database_url or "")
+    engine = store_engine(get_settings())
     with platform_session(engine) as session:
         user = session.scalar(select(User).where(User.email == email.lower()))
         if user is None:

@@ -66,6 +66,8 @@ class Resource:
     writers: frozenset[Role]
     readers: frozenset[Role] | None = None  # None: every role of the organization
     filters: tuple[str, ...] = ()
+    # A filter on a sealed column compares its lookup hash column instead (filter -> column).
+    lookups: Mapping[str, str] = field(default_factory=dict)
     sorts: tuple[str, ...] = ("created_at",)
     references: Mapping[str, type[TenantOwned]] = field(default_factory=dict)
     prepare: Callable[[dict[str, Any]], dict[str, Any]] = lambda values: values
@@ -151,7 +153,7 @@ def page(
     statement = statement.where(model.deleted_at.is_(None))
     for name, value in params.items():
         if value is not None:
-            statement = statement.where(getattr(model, name) == value)
+            statement = statement.where(getattr(model, resource.lookups.get(name, name)) == value)
     if cursor:
         anchor = session.get(model, cursor)
         if anchor is None:

@@ -40,7 +40,7 @@ from api.versions import CURRENT, UnversionedAlias, unversioned_segments
 from coaching.errors import ConfigurationError
 from coaching.settings import Settings, get_settings
 from coaching.store import migrate
-from coaching.store.engine import check_connection, make_engine
+from coaching.store.engine import check_connection, store_engine
 
 ROUTE_THREADS = 6
 API_POOL_SIZE = ROUTE_THREADS  # plus as many overflow: a request holds one connection at a time
@@ -167,7 +167,7 @@ class PagePolicy:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = make_engine(settings.database_url or "", pool_size=API_POOL_SIZE)
+    engine = store_engine(settings, pool_size=API_POOL_SIZE)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

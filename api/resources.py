@@ -312,7 +312,9 @@ WORKERS = Resource(
     update=s.WorkerUpdate,
     writers=PROGRAM_ROLES,
     filters=("team", "region", "district", "language", "job_role", "external_id", "phone_e164"),
-    sorts=("created_at", "updated_at", "phone_e164"),
+    # The phone is sealed in the store: found by its keyed hash, and no order to sort by.
+    lookups={"phone_e164": "phone_lookup"},
+    sorts=("created_at", "updated_at"),
 )
 
 SEGMENTS = Resource(

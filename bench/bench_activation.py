@@ -40,7 +40,7 @@ from coaching.lake import published_mart
 from coaching.settings import load_settings
 from coaching.store import migrate
 from coaching.store.bulk import insert_rows
-from coaching.store.engine import make_engine, transaction
+from coaching.store.engine import store_engine, transaction
 from coaching.store.types import new_id
 
 
@@ -61,7 +61,7 @@ sending_organization = _shared.sending_organization
 
 
 def world(settings, messages: int, organizations: int) -> list[dict]:
-    engine = make_engine(settings.database_url)
+    engine = store_engine(settings)
     migrate.upgrade(engine)
     now = datetime.now(UTC)
     rows, workers = [], []

@@ -33,12 +33,12 @@ NOW = datetime(2026, 11, 2, 0, 5, tzinfo=UTC)
 
 def prepare(folder: Path, workers: int, programs: int) -> None:
     """The store and the published plan both sides start from."""
+    from bench.measure import folder_store
     from coaching.store import migrate
     from coaching.store.bulk import insert_rows
-    from coaching.store.engine import make_engine
     from coaching.store.types import new_id
 
-    engine = make_engine(f"sqlite:///{folder / 'store.db'}")
+    engine = folder_store(folder)
     migrate.upgrade(engine)
     stamp = {"created_at": NOW, "updated_at": NOW}
     orgs, journeys, program_rows, worker_rows, enrollment_rows, plan = [], [], [], [], [], []
@@ -86,9 +86,9 @@ def prepare(folder: Path, workers: int, programs: int) -> None:
 
 def run_sync(folder: Path) -> None:
     from activation.enrollment_sync import sync_enrollments
-    from coaching.store.engine import make_engine
+    from bench.measure import folder_store
 
-    engine = make_engine(f"sqlite:///{folder / 'store.db'}")
+    engine = folder_store(folder)
     totals = sync_enrollments(engine, folder / "lake", now=NOW).totals()
     print(totals["added"], totals["ended"])
 
@@ -98,10 +98,11 @@ def run_naive(folder: Path) -> None:
     from sqlalchemy import select
 
     from activation.enrollment_sync import read_plan
-    from coaching.store.engine import make_engine, transaction
+    from bench.measure import folder_store
+    from coaching.store.engine import transaction
     from coaching.store.tables import Enrollment
 
-    engine = make_engine(f"sqlite:///{folder / 'store.db'}")
+    engine = folder_store(folder)
     added = ended = 0
     for program_id, rows in read_plan(folder / "lake").items():
         with transaction(engine) as session:

@@ -33,14 +33,14 @@ def setup(home: Path, workers: int, days: int) -> int:
     from coaching.settings import load_settings
     from coaching.simulator.config import SimulationConfig
     from coaching.simulator.run import simulate
-    from coaching.store.engine import make_engine
+    from coaching.store.engine import store_engine
     from data_contracts.tables import ORGANIZATIONS, WORKERS
     from orchestration.lib.store_extract import extract_operational
 
     settings = load_settings({"COACH_HOME": str(home)})
     config = SimulationConfig(workers=workers, days=days, live_days=0, end_date=date(2026, 11, 1))
     manifest = simulate(settings, config)
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     for contract in (ORGANIZATIONS, WORKERS):  # lookups the event contract checks against
         extract_operational(engine, Lake(settings.lake_dir, settings.duckdb_limits), contract)
     # Keep only the event history in the landing folder; keep a copy for the baseline.

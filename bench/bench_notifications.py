@@ -39,12 +39,12 @@ NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def prepare(folder: Path, organizations: int, notices: int) -> None:
+    from bench.measure import folder_store
     from coaching.store import migrate
     from coaching.store.bulk import insert_rows
-    from coaching.store.engine import make_engine
     from coaching.store.types import new_id
 
-    engine = make_engine(f"sqlite:///{folder / 'store.db'}")
+    engine = folder_store(folder)
     migrate.upgrade(engine)
     stamp = {"created_at": NOW, "updated_at": NOW}
     tables: dict[str, list[dict]] = {
@@ -98,10 +98,10 @@ def _settings(folder: Path):
 
 def run_claim(folder: Path) -> None:
     from activation.notifications.claim import claim, read_due
-    from coaching.store.engine import make_engine
+    from coaching.store.engine import store_engine
 
     settings = _settings(folder)
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     report = claim(engine, read_due(settings.lake_dir or ""), NOW, email_enabled=True)
     print(report.claimed, sum(report.deliveries.values()))
 
@@ -113,11 +113,11 @@ def run_naive_claim(folder: Path) -> None:
 
     from activation.notifications.claim import read_due
     from activation.notifications.templates import render
-    from coaching.store.engine import make_engine, transaction
+    from coaching.store.engine import store_engine, transaction
     from coaching.store.tables import Notification, NotificationDelivery, User, Worker
 
     settings = _settings(folder)
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     claimed = deliveries = 0
     for row in read_due(settings.lake_dir or ""):
         with transaction(engine) as session:
@@ -150,11 +150,11 @@ def run_deliver(folder: Path, mails: int) -> None:
     from sqlalchemy import select, update
 
     from activation.notifications.deliver import Deliverer
-    from coaching.store.engine import make_engine, transaction
+    from coaching.store.engine import store_engine, transaction
     from coaching.store.tables import NotificationDelivery
 
     settings = _settings(folder)
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     with transaction(engine) as session:
         later = select(NotificationDelivery.id).where(NotificationDelivery.channel == "email")
         keep = list(session.scalars(later.limit(mails)))

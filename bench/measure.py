@@ -45,3 +45,14 @@ def measure(command: list[str], env: dict[str, str] | None = None) -> Measured:
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command[:4])} failed:\n{stderr[-20000:]}")
     return Measured(seconds, peak, stdout)
+
+
+def folder_store(folder: object):  # type: ignore[no-untyped-def]
+    """An engine on `folder/store.db`, with the field keys kept in `folder` (drawn on first use)."""
+    from pathlib import Path
+
+    from coaching.settings import load_settings
+    from coaching.store.engine import store_engine
+
+    home = Path(str(folder))
+    return store_engine(load_settings({}, home=home, database_url=f"sqlite:///{home / 'store.db'}"))

@@ -116,6 +116,31 @@ def db_current() -> None:
     )
 
 
+@db_app.command("rotate-keys")
+def db_rotate_keys() -> None:
+    """Reseal every encrypted value under the first of COACH_FIELD_ENCRYPTION_KEYS and recompute
+    the phone lookups, page by page while the platform keeps running; safe to run again.
+
+    Rotation: put the new key first (keep the old ones) everywhere the platform runs, run this,
+    then drop the old keys."""
+    from coaching.store import migrate
+    from coaching.store.key_rotation import rotate_keys
+    from coaching.store.types import field_keys_of
+
+    engine = _engine()
+    if not migrate.is_current(engine):
+        raise CoachError("the store's schema is not current: run `coach db upgrade` first")
+    report = rotate_keys(engine)
+    for column, count in sorted(report.resealed.items()):
+        _echo(f"{column}: {count} resealed")
+    _echo(f"{report.lookups} phone lookups recomputed")
+    current = field_keys_of(engine.dialect).current_id
+    if report.skipped:  # written meanwhile: by a process holding the new keys, or not yet
+        typer.echo(f"{report.skipped} rows changed while resealing: run it again to check them")
+    else:
+        typer.echo(f"every sealed value is now under key {current}")
+
+
 @app.command()
 def orgs() -> None:
     """List the organizations: slug (what `coach api-key` takes), name, type, tier, approval,
@@ -185,9 +210,9 @@ def settings() -> None:
 
 def _engine():  # type: ignore[no-untyped-def]
     from coaching.settings import get_settings
-    from coaching.store.engine import check_connection, make_engine
+    from coaching.store.engine import check_connection, store_engine
 
-    engine = make_engine(get_settings().database_url or "")
+    engine = store_engine(get_settings())
     check_connection(engine)
     return engine
 

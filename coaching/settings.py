@@ -17,7 +17,8 @@ import os
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import get_origin
+from types import UnionType
+from typing import Union, get_args, get_origin
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -80,6 +81,19 @@ class Settings(BaseSettings):
         description="Keys the pseudonymous worker key of the analytics marts (one derived key "
         "per organization); default a random key kept in COACH_HOME. Changing it re-keys every "
         "worker at the next publication.",
+    )
+    field_encryption_keys: list[str] | None = Field(
+        default=None,
+        description="Secrets (at least 32 characters each, a JSON list) that seal phone numbers, "
+        "message bodies and payloads in the store: the first seals, all open. To rotate, put a "
+        "new key first, run `coach db rotate-keys`, then drop the old one. Default one random key "
+        "kept in COACH_HOME.",
+    )
+    field_lookup_secret: str | None = Field(
+        default=None,
+        min_length=32,
+        description="Keys the hash that finds a worker by phone (workers.phone_lookup); default a "
+        "random secret kept in COACH_HOME. Changing it needs `coach db rotate-keys` too.",
     )
     api_token_minutes: int = Field(
         default=15, ge=1, le=24 * 60, description="Lifetime of an access token."
@@ -209,6 +223,20 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a rate such as 1200/minute: {error}") from None
         return value
 
+    @field_validator("field_encryption_keys")
+    @classmethod
+    def _are_usable_keys(cls, value: list[str] | None) -> list[str] | None:
+        """A weak or repeated key would fail the first write: refuse it at start instead."""
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("list at least one key, or leave it unset for the one in COACH_HOME")
+        if any(len(key) < 32 for key in value):
+            raise ValueError("every field encryption key needs at least 32 characters")
+        if len(set(value)) != len(value):
+            raise ValueError("a field encryption key is listed twice")
+        return value
+
     @model_validator(mode="after")
     def _fill_paths(self) -> Settings:
         home = self.home.expanduser().resolve()
@@ -287,16 +315,19 @@ def _as_environment_reads(key: str, value: str) -> object:
     """A list or mapping setting is JSON in the environment, which pydantic-settings decodes;
     an explicit mapping of variables gets the same reading."""
     field = Settings.model_fields.get(key[len(ENV_PREFIX) :].lower())
-    if (
-        field is None
-        or not isinstance(value, str)
-        or get_origin(field.annotation) not in (list, dict)
-    ):
+    if field is None or not isinstance(value, str) or not _is_a_collection(field.annotation):
         return value
     try:
         return json.loads(value)
     except json.JSONDecodeError:
         return value  # pydantic then says what is wrong with it
+
+
+def _is_a_collection(annotation: object) -> bool:
+    """list[...] or dict[...], optional or not."""
+    if get_origin(annotation) in (UnionType, Union):
+        return any(_is_a_collection(arg) for arg in get_args(annotation))
+    return get_origin(annotation) in (list, dict)
 
 
 @lru_cache(maxsize=1)

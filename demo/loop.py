@@ -25,7 +25,7 @@ from coaching import clock
 from coaching.lake import published_mart
 from coaching.rendering import render
 from coaching.settings import Settings
-from coaching.store.engine import make_engine, transaction
+from coaching.store.engine import store_engine, transaction
 from coaching.store.tables import (
     Enrollment,
     ExperimentAssignment,
@@ -88,7 +88,7 @@ def enroll(
     """Sync the published enrollment plan into the store at `now` (the start of the world's last
     day, as the simulator enrolls), then ingest and build again so the schedule includes the new
     enrollments (and no longer the ended program)."""
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     try:
         dry_run = sync_enrollments(engine, settings.lake_dir, dry_run=True, now=now)
         deleted = delete_a_planned_member(settings, planted)
@@ -119,7 +119,7 @@ def enroll(
 
 def recorded_assignments(settings: Settings, planted: PlantedPrograms) -> Counter[str]:
     """The new program's experiment assignments the sends recorded, by variant key."""
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     try:
         with transaction(engine) as session:
             rows = session.execute(
@@ -173,7 +173,7 @@ def run_loop(
         progress(f"{len(hours)} sender passes through the last simulated day")
         end = (hours[-1] if hours else clock.now()) + timedelta(minutes=1)
         with clock.shifted_to(end):
-            engine = make_engine(local.database_url or "")
+            engine = store_engine(local)
             with transaction(engine) as session:
                 sent = list(
                     session.scalars(

@@ -13,14 +13,14 @@ from sqlalchemy import select, update
 from activation.notifications.receivers import LocalSMTPServer, LocalWebhookReceiver
 from activation.notifications.service import delivery_counts, notify
 from coaching.settings import Settings
-from coaching.store.engine import make_engine, transaction
+from coaching.store.engine import store_engine, transaction
 from coaching.store.tables import NotificationWebhook, Organization
 
 
 def tell_people(settings: Settings, manifest: dict[str, Any]) -> str:
     secret = secrets.token_hex(16)
     with LocalSMTPServer() as smtp, LocalWebhookReceiver(secret) as hook:
-        engine = make_engine(settings.database_url or "")
+        engine = store_engine(settings)
         try:
             with transaction(engine) as session:
                 for org in session.scalars(

@@ -20,7 +20,7 @@ from coaching import clock
 from coaching.domain import ExperimentLevel, ExperimentStatus, ProgramStatus, SegmentKind
 from coaching.lake import published_mart
 from coaching.settings import Settings
-from coaching.store.engine import make_engine, transaction
+from coaching.store.engine import store_engine, transaction
 from coaching.store.tables import (
     Experiment,
     ExperimentVariant,
@@ -55,7 +55,7 @@ class PlantedPrograms:
 def plant_programs(settings: Settings, end_date: date) -> PlantedPrograms:
     """A new program starting on the world's last day for the first client organization's
     performance segment, and the second program's end moved to two days before."""
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     with transaction(engine) as session:
         programs = list(
             session.scalars(
@@ -139,7 +139,7 @@ def delete_a_planned_member(settings: Settings, planted: PlantedPrograms) -> str
         ).fetchone()
     if row is None:
         return None
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     with transaction(engine) as session:
         worker = session.get(Worker, row[0])
         assert worker is not None

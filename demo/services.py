@@ -17,7 +17,7 @@ from api.server import ApiThread, free_port
 from coaching.domain import EventKind
 from coaching.settings import Settings, load_settings
 from coaching.store import migrate
-from coaching.store.engine import make_engine, transaction
+from coaching.store.engine import store_engine, transaction
 from coaching.store.tables import MessageEvent, Worker
 
 
@@ -46,7 +46,7 @@ def local_services(settings: Settings) -> Iterator[tuple[Settings, EmulatorThrea
         twilio_api_url=emulator.url,
         api_public_url=public,
     )
-    engine = make_engine(local.database_url or "")
+    engine = store_engine(local)
     migrate.upgrade(engine)  # the API and activation need the current schema
     engine.dispose()
     api = ApiThread(local, api_port)
@@ -58,7 +58,7 @@ def local_services(settings: Settings) -> Iterator[tuple[Settings, EmulatorThrea
 
 
 def tell_twilio_what_it_knows(settings: Settings, emulator: EmulatorThread) -> None:
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     with transaction(engine) as session:
         opted_out = list(
             session.scalars(

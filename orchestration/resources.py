@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 from functools import cached_property
 from pathlib import Path
@@ -14,10 +16,12 @@ from coaching.duckdb_limits import DuckDBLimits
 from coaching.home_secrets import home_secret
 from coaching.lake import Lake
 from coaching.settings import Settings, get_settings, load_settings
-from coaching.store.engine import make_engine
+from coaching.store.engine import store_engine
 from orchestration.lib.warehouse import DBT_EXECUTABLE, DBT_PROJECT_DIR
 
 PSEUDONYM_ENV = "COACH_PSEUDONYM_SECRET"
+FIELD_KEYS_ENV = "COACH_FIELD_ENCRYPTION_KEYS"
+FIELD_LOOKUP_ENV = "COACH_FIELD_LOOKUP_SECRET"
 PSEUDONYM_SECRET_FILE = "pseudonym_secret"
 
 
@@ -47,14 +51,30 @@ class LakeResource(dg.ConfigurableResource):
         return Path(self.landing_dir)
 
 
-class StoreResource(dg.ConfigurableResource):
-    """The operational store ingestion reads from (read-only use)."""
+class StoreAccess(dg.ConfigurableResource):
+    """What opening the store takes: where it is, and the field keys that open its sealed columns
+    (configured ones held by their environment variable's name, else the ones kept in `home`)."""
 
+    home: str
     database_url: str
+    field_encryption_keys: str = ""  # a JSON list, as COACH_FIELD_ENCRYPTION_KEYS
+    field_lookup_secret: str = ""
+
+    def store_overrides(self) -> dict[str, object]:
+        overrides: dict[str, object] = {"home": self.home, "database_url": self.database_url}
+        if self.field_encryption_keys:
+            overrides["field_encryption_keys"] = json.loads(self.field_encryption_keys)
+        if self.field_lookup_secret:
+            overrides["field_lookup_secret"] = self.field_lookup_secret
+        return overrides
+
+
+class StoreResource(StoreAccess):
+    """The operational store ingestion reads from (read-only use)."""
 
     @cached_property
     def engine(self) -> Engine:
-        return make_engine(self.database_url)
+        return store_engine(load_settings({}, **self.store_overrides()))
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -75,11 +95,9 @@ class WarehouseResource(dg.ConfigurableResource):
         return self.pseudonym_secret or home_secret(Path(self.home), PSEUDONYM_SECRET_FILE)
 
 
-class ActivationResource(dg.ConfigurableResource):
+class ActivationResource(StoreAccess):
     """Where activation reads the schedule and the store, and which Twilio it talks to."""
 
-    home: str
-    database_url: str
     lake_dir: str
     twilio_account_sid: str
     twilio_auth_token: str
@@ -88,8 +106,7 @@ class ActivationResource(dg.ConfigurableResource):
 
     def settings(self) -> Settings:
         overrides = {
-            "home": self.home,
-            "database_url": self.database_url,
+            **self.store_overrides(),
             "lake_dir": self.lake_dir,
             "twilio_account_sid": self.twilio_account_sid,
             "twilio_auth_token": self.twilio_auth_token,
@@ -100,14 +117,34 @@ class ActivationResource(dg.ConfigurableResource):
         return load_settings({}, **overrides)
 
 
-def _pseudonym_secret(settings: Settings) -> str | dg.EnvVar:
-    """The configured secret as Dagster should hold it: by the environment variable's name when
+def _secret(value: str | None, variable: str) -> str | dg.EnvVar:
+    """A configured secret as Dagster should hold it: by the environment variable's name when
     it came from the environment (never shown in the UI), else as given (settings built in code)."""
-    if not settings.pseudonym_secret:
+    if not value:
         return ""
-    if os.environ.get(PSEUDONYM_ENV) == settings.pseudonym_secret:
-        return dg.EnvVar(PSEUDONYM_ENV)
-    return settings.pseudonym_secret
+    if os.environ.get(variable) == value:
+        return dg.EnvVar(variable)
+    return value
+
+
+def _keys(settings: Settings) -> str | dg.EnvVar:
+    """The field encryption keys, as `_secret` holds them (the variable is a JSON list)."""
+    if not settings.field_encryption_keys:
+        return ""
+    given = os.environ.get(FIELD_KEYS_ENV)
+    with contextlib.suppress(ValueError):
+        if given and json.loads(given) == settings.field_encryption_keys:
+            return dg.EnvVar(FIELD_KEYS_ENV)
+    return json.dumps(settings.field_encryption_keys)
+
+
+def _store_access(settings: Settings) -> dict[str, str | dg.EnvVar]:
+    return {
+        "home": str(settings.home),
+        "database_url": settings.database_url or "",
+        "field_encryption_keys": _keys(settings),
+        "field_lookup_secret": _secret(settings.field_lookup_secret, FIELD_LOOKUP_ENV),
+    }
 
 
 def default_resources(
@@ -125,16 +162,15 @@ def default_resources(
             duckdb_threads=settings.duckdb_threads,
             duckdb_temp_dir=str(settings.duckdb_temp_dir or ""),
         ),
-        "store": StoreResource(database_url=settings.database_url or ""),
+        "store": StoreResource(**_store_access(settings)),
         "warehouse": WarehouseResource(
             warehouse_path=str(settings.warehouse_path),
             as_of=as_of,
             home=str(settings.home),
-            pseudonym_secret=_pseudonym_secret(settings),
+            pseudonym_secret=_secret(settings.pseudonym_secret, PSEUDONYM_ENV),
         ),
         "activation": ActivationResource(
-            home=str(settings.home),
-            database_url=settings.database_url or "",
+            **_store_access(settings),
             lake_dir=str(settings.lake_dir),
             twilio_account_sid=settings.twilio_account_sid,
             twilio_auth_token=settings.twilio_auth_token,

@@ -3,6 +3,7 @@ of END, with what an admin might have done planted in it."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from coaching.lake import published_mart
 from coaching.settings import Settings
 from coaching.simulator.config import SimulationConfig
 from coaching.simulator.run import simulate
-from coaching.store.engine import make_engine, transaction
+from coaching.store.engine import FIELD_KEY_FILE, FIELD_LOOKUP_FILE, store_engine, transaction
 from coaching.store.tables import Enrollment, Segment
 from orchestration.runs import ingest, transform
 from tests.coaching.simulator.truth import store_table
@@ -38,13 +39,27 @@ def build_world(home: Path) -> tuple[Settings, dict[str, Any], Any]:
     return settings, manifest, summary
 
 
+def copy_store(settings: Settings, folder: Path, *, new_home: bool = False) -> Settings:
+    """Settings on a copy of the world's store in `folder` that a test may change; with
+    `new_home`, `folder` is also the home, and the world's field keys go along (a store sealed
+    under one installation's keys opens under those keys only)."""
+    store = folder / "coach.db"
+    shutil.copy(Path(settings.home) / "coach.db", store)
+    update: dict[str, Any] = {"database_url": f"sqlite:///{store}"}
+    if new_home:
+        for name in (FIELD_KEY_FILE, FIELD_LOOKUP_FILE):
+            shutil.copy(Path(settings.home) / name, folder / name)
+        update["home"] = folder
+    return settings.model_copy(update=update)
+
+
 BROKEN = "Shoe sizes"
 
 
 def _add_broken_segment(settings: Settings) -> None:
     """An admin saved a rule naming a feature the catalog does not have."""
     organization = store_table(settings, "organizations").to_pylist()[0]
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     with transaction(engine) as session:
         session.add(
             Segment(
@@ -69,7 +84,7 @@ def _enroll_someone_new(settings: Settings) -> None:
         for p in store_table(settings, "programs").to_pylist()
         if p["organization_id"] == worker["organization_id"]
     )
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     with transaction(engine) as session:
         session.add(Enrollment(organization_id=worker["organization_id"], program_id=program["id"],
                                worker_id=worker["id"], enrolled_at=datetime.now(UTC)))  # fmt: skip

@@ -19,7 +19,7 @@ from activation.notifications.templates import render
 from coaching.clock import now as clock_now
 from coaching.notifications import KIND_RULES, NotificationChannel
 from coaching.settings import Settings
-from coaching.store.engine import make_engine, transaction
+from coaching.store.engine import store_engine, transaction
 from coaching.store.tables import Notification, NotificationDelivery
 from coaching.store.types import new_id
 
@@ -79,7 +79,7 @@ def notify(
     lease: timedelta = LEASE,
 ) -> NotifyReport:
     """Passes of the notifier: claim what is due, deliver what is pending."""
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     deliverer = Deliverer(settings, engine)
     total = NotifyReport()
     done = 0
@@ -126,7 +126,7 @@ def raise_platform_notice(
         return False
     key = f"{kind}:{subject_id}:{period}"
     title, body = render(kind, variables)
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     try:
         with transaction(engine) as session:
             if session.scalar(select(func.count()).where(Notification.key == key)):

@@ -6,6 +6,7 @@ a row is.
 (No `from __future__ import annotations`: FastAPI reads the signatures' annotations.)
 """
 
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -397,6 +398,8 @@ def journey(
 
 # Workers
 
+PHONE = re.compile(r"\+[1-9][0-9]{5,14}")
+
 
 @router.get("/workers")
 def workers(
@@ -409,14 +412,15 @@ def workers(
     statement = select(Worker).where(Worker.deleted_at.is_(None))
     if q.strip():
         like = f"%{q.strip().lower()}%"
-        statement = statement.where(
-            or_(
-                func.lower(Worker.display_name).like(like),
-                Worker.phone_e164.like(like),
-                func.lower(Worker.team).like(like),
-                func.lower(Worker.external_id).like(like),
-            )
-        )
+        matches = [
+            func.lower(Worker.display_name).like(like),
+            func.lower(Worker.team).like(like),
+            func.lower(Worker.external_id).like(like),
+        ]
+        phone = re.sub(r"[\s().-]", "", q)
+        if PHONE.fullmatch(phone):  # sealed in the store: found whole, by its keyed hash
+            matches.append(Worker.phone_lookup == phone)
+        statement = statement.where(or_(*matches))
     rows = list(
         session.scalars(
             statement.order_by(Worker.display_name, Worker.id).offset(offset).limit(PAGE + 1)

@@ -198,7 +198,7 @@ def _worker(session: Session, phone: str | None) -> Worker | None:
     if not phone:
         return None
     return session.scalar(
-        select(Worker).where(Worker.phone_e164 == phone, Worker.deleted_at.is_(None))
+        select(Worker).where(Worker.phone_lookup == phone, Worker.deleted_at.is_(None))
     )
 
 

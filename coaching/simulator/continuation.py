@@ -41,7 +41,7 @@ from coaching.simulator.run import (
     store_events,
 )
 from coaching.simulator.world import build_world
-from coaching.store.engine import check_connection, make_engine
+from coaching.store.engine import check_connection, store_engine
 from coaching.store.tables import Organization
 
 POPULATION_COUNTS = ("workers", "enrollments", "experiment_assignments")
@@ -66,7 +66,7 @@ def continue_world(
     previous = json.loads(manifest_path.read_text(encoding="utf-8"))
     config = _config_of(previous)
     done = int(previous.get("continued_days", 0))
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     check_connection(engine)
     with engine.connect() as connection:
         organizations = connection.execute(

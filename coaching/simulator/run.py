@@ -36,7 +36,7 @@ from coaching.simulator.hr_files import RosterWriter, months_reported, write_per
 from coaching.simulator.population import NO_DAY, Population, PopulationChunk, generate_population
 from coaching.simulator.world import ACTOR, World, build_world
 from coaching.store import bulk, migrate
-from coaching.store.engine import check_connection, make_engine
+from coaching.store.engine import check_connection, store_engine
 from coaching.store.tables import Organization
 
 # What the simulator owns inside the landing folder; `--reset` replaces exactly these.
@@ -79,7 +79,7 @@ def simulate(
     assert landing is not None
     _writable(landing, "COACH_LANDING_DIR (or COACH_HOME)")
     _writable(settings.simulation_dir.parent, "COACH_HOME")
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     check_connection(engine)
     migrate.upgrade(engine)
     with engine.connect() as connection:

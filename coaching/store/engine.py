@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -12,6 +13,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from coaching.errors import StoreUnavailableError
+from coaching.field_crypto import FieldKeys
+from coaching.home_secrets import home_secret
+
+if TYPE_CHECKING:
+    from coaching.settings import Settings
+
+# Where an installation with no configured field keys keeps the ones it drew (COACH_HOME).
+FIELD_KEY_FILE = "field_encryption_key"
+FIELD_LOOKUP_FILE = "field_lookup_secret"
 
 
 def redacted(url: str) -> str:
@@ -19,12 +29,38 @@ def redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
+def field_keys(settings: Settings) -> FieldKeys:
+    """The configured field keys (COACH_FIELD_ENCRYPTION_KEYS, COACH_FIELD_LOOKUP_SECRET), else
+    the ones this installation keeps in COACH_HOME, drawn on first use."""
+    materials = settings.field_encryption_keys or [home_secret(settings.home, FIELD_KEY_FILE)]
+    lookup = settings.field_lookup_secret or home_secret(settings.home, FIELD_LOOKUP_FILE)
+    return FieldKeys(materials, lookup)
+
+
+def store_engine(settings: Settings, *, pool_size: int = 5) -> Engine:
+    """The store of these settings, with their field keys: how every process opens it."""
+    return make_engine(
+        settings.database_url or "", field_keys=field_keys(settings), pool_size=pool_size
+    )
+
+
+def make_engine(
+    url: str, *, field_keys: FieldKeys | None = None, echo: bool = False, pool_size: int = 5
+) -> Engine:
     """An engine for the store; SQLite gets foreign keys, WAL and a busy timeout.
 
     WAL lets the API keep answering reads while ingestion scans the same file; the busy timeout
-    turns a momentary writer collision into a short wait instead of an error.
+    turns a momentary writer collision into a short wait instead of an error. The field keys ride
+    on the engine's dialect, where the encrypted column types find them: each engine seals with
+    the keys of the installation it was opened for, and one without keys refuses encrypted
+    columns with a clear error instead of writing them in clear.
     """
+    engine = _engine(url, echo=echo, pool_size=pool_size)
+    engine.dialect.coach_field_keys = field_keys  # type: ignore[attr-defined]
+    return engine
+
+
+def _engine(url: str, *, echo: bool, pool_size: int) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

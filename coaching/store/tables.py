@@ -29,9 +29,19 @@ from sqlalchemy import (
     Time,
     false,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, validates
 
-from coaching.store.types import BigIntPK, EntityId, JSONDocument, UTCDateTime, new_id, utcnow
+from coaching.store.types import (
+    BigIntPK,
+    EncryptedJSON,
+    EncryptedText,
+    EntityId,
+    JSONDocument,
+    LookupHash,
+    UTCDateTime,
+    new_id,
+    utcnow,
+)
 
 # Deterministic constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -139,7 +149,7 @@ class User(TenantOwned, Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # TOTP second factor: the secret from enrolment, in force once a code confirmed it; the
     # time step of the last code accepted, so a code is good once.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText("users.totp_secret"))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
@@ -198,20 +208,28 @@ class ApiKey(TenantOwned, Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+def _phone_lookup(context: Any) -> str | None:
+    """A Core insert's phone_lookup: the row's own phone, hashed as it is bound."""
+    return context.get_current_parameters().get("phone_e164")
+
+
 class Worker(TenantOwned, Base):
     __tablename__ = "workers"
     __table_args__ = (
-        tenant_index("workers", "phone_e164", unique=True),
+        tenant_index("workers", "phone_lookup", unique=True),
         tenant_index("workers", "external_id", unique=True),
         tenant_index("workers", "updated_at"),
         tenant_index("workers", "team"),
         tenant_index("workers", "created_at", "id"),  # the list's default order, one page a seek
-        Index("ix_workers_phone_e164", "phone_e164"),  # webhooks find the worker by phone
+        Index("ix_workers_phone_lookup", "phone_lookup"),  # webhooks find the worker by phone
     )
 
     external_id: Mapped[str | None] = mapped_column(String(64))  # the HR system's id
     display_name: Mapped[str | None] = mapped_column(String(200))
-    phone_e164: Mapped[str] = mapped_column(String(16), nullable=False)
+    # Sealed (coaching.field_crypto); found by its keyed hash, which follows every change:
+    # set through the ORM (validates below) or filled from phone_e164 on a Core insert.
+    phone_e164: Mapped[str] = mapped_column(EncryptedText("workers.phone_e164"), nullable=False)
+    phone_lookup: Mapped[str] = mapped_column(LookupHash, nullable=False, default=_phone_lookup)
     whatsapp_opt_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     whatsapp_opt_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     language: Mapped[str] = mapped_column(String(8), nullable=False, default="en")
@@ -223,6 +241,11 @@ class Worker(TenantOwned, Base):
     job_role: Mapped[str | None] = mapped_column(String(80))
     hire_date: Mapped[date | None] = mapped_column(Date)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONDocument, nullable=False, default=dict)
+
+    @validates("phone_e164")
+    def _follow_phone(self, _key: str, phone: str) -> str:
+        self.phone_lookup = phone  # hashed on the way into the database (LookupHash)
+        return phone
 
 
 class Segment(TenantOwned, Base):
@@ -482,19 +505,21 @@ class MessageEvent(Base):
     status: Mapped[str | None] = mapped_column(String(16))
     error_code: Mapped[int | None] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(16), nullable=False, default="whatsapp")
-    from_number: Mapped[str | None] = mapped_column(String(32))
-    to_number: Mapped[str | None] = mapped_column(String(32))
+    from_number: Mapped[str | None] = mapped_column(EncryptedText("message_events.from_number"))
+    to_number: Mapped[str | None] = mapped_column(EncryptedText("message_events.to_number"))
     worker_id: Mapped[str | None] = mapped_column(EntityId)
     enrollment_id: Mapped[str | None] = mapped_column(EntityId)
     touchpoint_id: Mapped[str | None] = mapped_column(EntityId)
     experiment_variant_id: Mapped[str | None] = mapped_column(EntityId)
     is_follow_up: Mapped[bool | None] = mapped_column(Boolean)  # known on outbound rows only
-    body: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(EncryptedText("message_events.body"))
     # A tapped quick-reply button or list item (ButtonPayload / ListId) and its label.
     button_payload: Mapped[str | None] = mapped_column(String(200))
     button_text: Mapped[str | None] = mapped_column(String(200))
     media_count: Mapped[int | None] = mapped_column(Integer)  # NumMedia of an inbound message
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument, nullable=False, default=dict)
+    payload: Mapped[dict[str, Any]] = mapped_column(
+        EncryptedJSON("message_events.payload"), nullable=False, default=dict
+    )
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
@@ -572,11 +597,11 @@ class OutboxMessage(TenantOwned, Base):
     experiment_variant_id: Mapped[str | None] = mapped_column(EntityId)
     is_follow_up: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     channel: Mapped[str] = mapped_column(String(16), nullable=False, default="whatsapp")
-    to_number: Mapped[str] = mapped_column(String(32), nullable=False)
-    body: Mapped[str | None] = mapped_column(Text)
+    to_number: Mapped[str] = mapped_column(EncryptedText("outbox.to_number"), nullable=False)
+    body: Mapped[str | None] = mapped_column(EncryptedText("outbox.body"))
     template_sid: Mapped[str | None] = mapped_column(String(34))
     template_variables: Mapped[dict[str, Any]] = mapped_column(
-        JSONDocument, nullable=False, default=dict
+        EncryptedJSON("outbox.template_variables"), nullable=False, default=dict
     )
     # Interactive content: the template shown inside the 24-hour window (a list picker, or the
     # quick-reply buttons that `template_sid` also sends outside it); media sent with free text.
@@ -584,7 +609,9 @@ class OutboxMessage(TenantOwned, Base):
     media_url: Mapped[str | None] = mapped_column(Text)
     # Figures the warehouse computed for this recipient (a digest's points, streak, rank): they
     # fill placeholders as the worker's own fields do (coaching.rendering.FIELDS).
-    field_values: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    field_values: Mapped[dict[str, Any] | None] = mapped_column(
+        EncryptedJSON("outbox.field_values")
+    )
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import operators
 from sqlalchemy.types import TypeDecorator
+
+from coaching.field_crypto import FieldKeyError, FieldKeys
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -56,3 +62,94 @@ def new_id() -> str:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def field_keys_of(dialect: Dialect) -> FieldKeys:
+    """The field keys of the engine this dialect belongs to (`coaching.store.engine`)."""
+    keys = getattr(dialect, "coach_field_keys", None)
+    if keys is None:
+        raise FieldKeyError(
+            "this store engine was opened without field keys, so it cannot read or write "
+            "encrypted columns: open it with coaching.store.engine.store_engine(settings)"
+        )
+    return keys
+
+
+_ALLOWED_ON_SEALED = {operators.is_, operators.is_not}
+
+
+class _SealedComparator(TypeDecorator.Comparator[Any]):
+    """Only IS NULL / IS NOT NULL: a sealed value equals nothing but itself, so `==` or LIKE on
+    it would silently match no row. Lookups go through the column's keyed hash instead."""
+
+    def operate(self, op: Any, *other: Any, **kwargs: Any) -> Any:
+        if op not in _ALLOWED_ON_SEALED:
+            raise TypeError(
+                f"{self.expr} is encrypted: compare its lookup hash column, not the column itself"
+            )
+        return super().operate(op, *other, **kwargs)
+
+
+class EncryptedText(TypeDecorator[str]):
+    """Text sealed with the engine's field keys (`coaching.field_crypto`); `column` ("table.column")
+    is the associated data, so a token only opens in the column it was written to."""
+
+    impl = Text
+    cache_ok = True
+    comparator_factory = _SealedComparator
+
+    def __init__(self, column: str) -> None:
+        super().__init__()
+        self.column = column
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return field_keys_of(dialect).seal(str(value), self.column)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return field_keys_of(dialect).open(value, self.column)
+
+
+class EncryptedJSON(TypeDecorator[Any]):
+    """A JSON document sealed as one token. Python None is SQL NULL, as for JSONDocument."""
+
+    impl = Text
+    cache_ok = True
+    comparator_factory = _SealedComparator
+
+    def __init__(self, column: str) -> None:
+        super().__init__()
+        self.column = column
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        plain = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return field_keys_of(dialect).seal(plain, self.column)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return json.loads(field_keys_of(dialect).open(value, self.column))
+
+
+_HASH = re.compile(r"^[0-9a-f]{64}$")
+
+
+class LookupHash(TypeDecorator[str]):
+    """The keyed hash of a plain value, for equality lookups on an encrypted column.
+
+    Set it, or compare it, with the plain value (`Worker.phone_lookup == "+2547..."`): the hash is
+    taken on the way into the database. A value that already is a hash (read back from a row) is
+    kept, so a loaded row flushed again is not hashed twice."""
+
+    impl = String(64)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None or _HASH.match(value):
+            return value
+        return field_keys_of(dialect).lookup(value)

@@ -24,7 +24,7 @@ from api.server import ApiThread, free_port
 from coaching.lake import published_mart
 from coaching.settings import Settings, load_settings
 from coaching.store import migrate
-from coaching.store.engine import make_engine, transaction
+from coaching.store.engine import store_engine, transaction
 from coaching.store.tables import Worker
 from coaching.store.types import new_id
 from tests.activation.factories import TEMPLATE, sending_organization
@@ -67,7 +67,7 @@ class Rig:
 
     @property
     def engine(self) -> Any:
-        return make_engine(self.settings.database_url or "")
+        return store_engine(self.settings)
 
     def publish(self, rows: list[dict[str, Any]]) -> None:
         target = published_mart(self.settings.lake_dir, "activation_schedule")
@@ -153,7 +153,7 @@ def build_rig(tmp_path: Path, database_url: str | None, workers: int, with_api: 
     if api_port:
         environ["COACH_API_PUBLIC_URL"] = f"http://127.0.0.1:{api_port}"
     settings = load_settings(environ)
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     migrate.upgrade(engine)
     tag = new_id()[:8]
     people = []

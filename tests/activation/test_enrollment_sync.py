@@ -23,7 +23,7 @@ from activation.enrollment_sync import (
 from coaching.domain import SyncStatus
 from coaching.lake import published_mart
 from coaching.store import migrate
-from coaching.store.engine import make_engine, transaction
+from coaching.store.engine import make_engine, store_engine, transaction
 from coaching.store.tables import (
     Enrollment,
     EnrollmentSync,
@@ -34,6 +34,7 @@ from coaching.store.tables import (
 )
 from coaching.store.types import new_id
 from tests.activation.factories import sending_organization
+from tests.store_keys import TEST_FIELD_KEYS
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -126,7 +127,7 @@ def seed_program(engine) -> tuple[str, str, list[str]]:
 @pytest.fixture
 def world(private_store_url: str, tmp_path: Path):
     """A store of the test's own: the sync reads and writes every enrollment in it."""
-    engine = make_engine(private_store_url)
+    engine = make_engine(private_store_url, field_keys=TEST_FIELD_KEYS)
     migrate.upgrade(engine)
     ids = seed_program(engine)
     yield engine, tmp_path / "lake", *ids
@@ -220,7 +221,7 @@ def test_the_dagster_asset_syncs_and_its_check_names_a_program_held_back(tmp_pat
     from tests.conftest import make_settings
 
     settings = make_settings(tmp_path)
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     migrate.upgrade(engine)
     org, program, workers = seed_program(engine)
     problem = "the target segment did not evaluate: unknown feature shoe_size"

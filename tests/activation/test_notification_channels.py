@@ -21,6 +21,7 @@ from activation.notifications.receivers import LocalSMTPServer, LocalWebhookRece
 from coaching.settings import Settings
 from coaching.store import migrate
 from coaching.store.engine import make_engine
+from tests.store_keys import TEST_FIELD_KEYS
 
 SECRET = "s" * 32
 
@@ -82,7 +83,7 @@ def test_webhook_answers_are_classified() -> None:
 @pytest.fixture
 def store(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'coach.db'}"
-    engine = make_engine(url)
+    engine = make_engine(url, field_keys=TEST_FIELD_KEYS)
     migrate.upgrade(engine)
     engine.dispose()
     return url

@@ -6,7 +6,6 @@ for by the admins."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from activation.notifications.service import notify_once
 from coaching.domain import Role
 from coaching.notifications import DeliveryStatus, NotificationKind
 from coaching.settings import Settings
-from coaching.store.engine import make_engine, transaction
+from coaching.store.engine import store_engine, transaction
 from coaching.store.tables import (
     Notification,
     NotificationDelivery,
@@ -37,6 +36,7 @@ from coaching.store.tables import (
     User,
 )
 from tests.orchestration.test_journey_rules import _touched_by_planted_faults
+from tests.worlds import copy_store
 
 SECRET = "webhook-secret-" + "x" * 20
 
@@ -53,10 +53,8 @@ class Clock:
 def world(built_world, tmp_path: Path) -> tuple[Settings, dict[str, Any], Engine]:
     """The built world's lake, with a copy of its store this test may change."""
     settings, manifest, _ = built_world
-    store = tmp_path / "coach.db"
-    shutil.copy(Path(settings.home) / "coach.db", store)
-    mine = settings.model_copy(update={"database_url": f"sqlite:///{store}"})
-    engine = make_engine(mine.database_url)
+    mine = copy_store(settings, tmp_path)
+    engine = store_engine(mine)
     yield mine, manifest, engine
     engine.dispose()
 

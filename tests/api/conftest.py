@@ -16,10 +16,12 @@ from api.tenancy import platform_session
 from coaching.domain import TIER_MONTHLY_QUOTA, OrganizationType, Role, Tier
 from coaching.settings import Settings, load_settings
 from coaching.store import migrate
-from coaching.store.engine import make_engine
+from coaching.store.engine import make_engine, store_engine
 from coaching.store.tables import Organization, User
 from coaching.store.types import new_id
 from tests.conftest import private_postgres
+from tests.store_keys import TEST_FIELD_KEYS, TEST_KEY_ENVIRONMENT
+from tests.worlds import copy_store
 
 PASSWORD = "correct horse battery"
 
@@ -69,7 +71,7 @@ class Api:
         """An organization with one user per role, each logged in."""
         tag = uuid.uuid4().hex[:10]
         sender = f"+1555{int(tag[:7], 16) % 10_000_000:07d}"
-        engine = make_engine(self.settings.database_url or "")
+        engine = store_engine(self.settings)
         with platform_session(engine) as session:
             organization = Organization(
                 name=f"Org {tag}",
@@ -110,7 +112,12 @@ class Api:
 
 
 def api_settings(home: Path, database_url: str, **extra: str) -> Settings:
-    environ = {"COACH_HOME": str(home), "COACH_DATABASE_URL": database_url, **extra}
+    environ = {
+        "COACH_HOME": str(home),
+        "COACH_DATABASE_URL": database_url,
+        **TEST_KEY_ENVIRONMENT,
+        **extra,
+    }
     return load_settings(environ)
 
 
@@ -136,7 +143,7 @@ def api(api_store_url: str, tmp_path: Path) -> Iterator[Api]:
     """The API on each backend (PostgreSQL with row-level security when configured)."""
     store_url = api_store_url
     settings = api_settings(tmp_path, store_url, COACH_PLATFORM_TOKEN="p" * 40)
-    engine = make_engine(store_url)
+    engine = make_engine(store_url, field_keys=TEST_FIELD_KEYS)
     migrate.upgrade(engine)
     engine.dispose()
     with TestClient(create_app(settings)) as client:
@@ -155,15 +162,12 @@ class ConsoleWorld:
 
 @pytest.fixture
 def console_world(built_world, tmp_path: Path) -> ConsoleWorld:
-    import shutil
 
     from sqlalchemy import select, update
 
     settings = built_world[0]
-    store = tmp_path / "coach.db"
-    shutil.copy(Path(settings.home) / "coach.db", store)
-    mine = settings.model_copy(update={"database_url": f"sqlite:///{store}", "home": tmp_path})
-    engine = make_engine(mine.database_url or "")
+    mine = copy_store(settings, tmp_path, new_home=True)
+    engine = store_engine(mine)
     with platform_session(engine) as session:
         session.execute(update(User).values(password_hash=_HASH))
         # The client organization with the most programs, and another one.

@@ -149,6 +149,7 @@ def quota_notice(database_url: str, organization_id: str, period: str = "2026-12
 
     from activation.notifications.claim import claim
     from coaching.store.engine import make_engine
+    from tests.store_keys import TEST_FIELD_KEYS
 
     key = f"quota_warning:{organization_id}:{period}:{unique()}"
     row = {
@@ -166,7 +167,7 @@ def quota_notice(database_url: str, organization_id: str, period: str = "2026-12
         "reference": 0.8,
         "detail": "4250 of 5000",
     }
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, field_keys=TEST_FIELD_KEYS)
     try:
         claim(engine, [row], datetime.now(UTC), email_enabled=True)
     finally:

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from api.security import totp_code
 from coaching.accounts import MAX_FAILED_SIGN_INS, RECOVERY_CODES
 from coaching.domain import Role
-from coaching.store.engine import make_engine
+from coaching.store.engine import store_engine
 from coaching.store.tables import User
 from coaching.store.types import utcnow
 from tests.api.conftest import PASSWORD, Api, Org
@@ -32,7 +32,7 @@ def audit(api: Api, org: Org, action: str) -> list[dict[str, Any]]:
 
 
 def set_user(api: Api, email: str, **values: Any) -> None:
-    engine = make_engine(api.settings.database_url or "")
+    engine = store_engine(api.settings)
     with engine.begin() as connection:
         connection.execute(update(User).where(User.email == email).values(**values))
     engine.dispose()

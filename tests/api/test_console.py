@@ -252,9 +252,9 @@ def test_the_inbox_lists_the_callers_notifications(
 
     from activation.notifications.deliver import Deliverer
     from activation.notifications.service import notify_once
-    from coaching.store.engine import make_engine
+    from coaching.store.engine import store_engine
 
-    engine = make_engine(console_world.settings.database_url or "")
+    engine = store_engine(console_world.settings)
     deliverer = Deliverer(console_world.settings, engine)
     try:  # the notifier's real claim path fills the inbox
         notify_once(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from coaching import clock
-from coaching.store.engine import make_engine, transaction
+from coaching.store.engine import store_engine, transaction
 from coaching.store.tables import MessageEvent, OutboxMessage
 from tests.api.conftest import Api
 from tests.api.factories import create_body
@@ -20,7 +20,7 @@ def _history(api: Api, organization_id: str, worker: dict) -> dict[str, str]:
     for want of quota; and a reply to the last message sent."""
     now = clock.now()
     t = [now - timedelta(hours=h) for h in (30, 20, 10, 2)]
-    engine = make_engine(api.settings.database_url or "")
+    engine = store_engine(api.settings)
     ids: dict[str, str] = {}
     with transaction(engine) as session:
         common = {"organization_id": organization_id, "worker_id": worker["id"]}

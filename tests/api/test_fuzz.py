@@ -26,6 +26,7 @@ from coaching.domain import Role
 from coaching.store import migrate
 from coaching.store.engine import make_engine
 from tests.api.conftest import Api, api_settings
+from tests.store_keys import TEST_FIELD_KEYS
 
 MIN_CASES = 5_000
 CATALOG_CHECKED = {"/v1/segments", "/v1/segments/{row_id}", "/v1/segments/preview"}
@@ -45,7 +46,7 @@ def _fuzz_app() -> Any:
     home = Path(tempfile.mkdtemp(prefix="coach-fuzz-"))
     atexit.register(shutil.rmtree, home, ignore_errors=True)
     url = f"sqlite:///{home / 'store.db'}"
-    engine = make_engine(url)
+    engine = make_engine(url, field_keys=TEST_FIELD_KEYS)
     migrate.upgrade(engine)
     engine.dispose()
     # One client sending thousands of requests in a minute: limits out of its way (they have

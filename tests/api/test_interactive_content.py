@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from coaching import clock
-from coaching.store.engine import make_engine, transaction
+from coaching.store.engine import store_engine, transaction
 from coaching.store.tables import InboundMedia, MessageEvent, OutboxMessage
 from tests.api.conftest import Api, Org
 from tests.api.test_webhooks import post_signed, worker
@@ -134,7 +134,7 @@ def test_publishing_checks_each_touchpoints_options_for_its_kind(api: Api) -> No
 
 
 def _sent(api: Api, org: Org, person: dict[str, Any]) -> str:
-    engine = make_engine(api.settings.database_url or "")
+    engine = store_engine(api.settings)
     sent_at = clock.now() - timedelta(hours=1)
     with transaction(engine) as session:
         row = OutboxMessage(
@@ -165,7 +165,7 @@ def test_a_tap_and_a_photo_are_kept_per_tenant_and_shown_with_the_message(api: A
     broken = {**photo, "MessageSid": "MM" + "f" * 32, "NumMedia": "2"}
     assert post_signed(api, "/webhooks/twilio/inbound", broken).status_code == 422
 
-    engine = make_engine(api.settings.database_url or "")
+    engine = store_engine(api.settings)
     with transaction(engine) as session:
         stored = {e.message_sid: e for e in session.scalars(select(MessageEvent))}
         files = list(session.scalars(select(InboundMedia)))

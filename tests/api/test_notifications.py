@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from activation.notifications.claim import claim
-from coaching.store.engine import make_engine
+from coaching.store.engine import store_engine
 from tests.api.conftest import Api
 from tests.api.factories import create_body, quota_notice
 
@@ -98,7 +98,7 @@ def test_preferences_are_validated_and_the_notifier_follows_them(api: Api) -> No
         _due(org.id, "wellbeing_decline", "worker", pm_id),
         _due(org.id, "bulk_opt_out", "program", pm_id),
     ]
-    engine = make_engine(api.settings.database_url or "")
+    engine = store_engine(api.settings)
     try:
         claim(engine, rows, datetime.now(UTC), email_enabled=True)
     finally:

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from api.resources import RESOURCES
 from api.schemas import OrganizationUpdate
 from api.versions import CURRENT
-from coaching.store.engine import make_engine
+from coaching.store.engine import store_engine
 from coaching.store.tables import Organization
 from tests.api.conftest import Api
 from tests.api.factories import seed
@@ -83,7 +83,7 @@ def test_a_row_broken_around_the_api_never_fails_the_list(
 ) -> None:
     org = api.organization()
     ids = seed(api.client, org.admin)
-    engine = make_engine(api.settings.database_url or "")
+    engine = store_engine(api.settings)
     table = {"workers": "workers", "segments": "segments", "journeys": "journeys"}[resource]
     literal = "'null'::jsonb" if engine.dialect.name == "postgresql" else "'null'"
     with engine.begin() as connection:  # as a hand-written script or an old version might

@@ -9,7 +9,7 @@ from sqlalchemy import text, update
 from api.principals import MAX_ENTRIES, PrincipalCache
 from api.tenancy import platform_session
 from coaching.domain import Role
-from coaching.store.engine import make_engine
+from coaching.store.engine import store_engine
 from coaching.store.tables import User
 from tests.api.conftest import Api
 
@@ -67,7 +67,7 @@ def test_a_change_made_in_this_process_is_seen_by_the_next_request(api: Api) -> 
     _clocked(api)
     org = api.organization()
     assert api.client.get("/api-keys", headers=org.admin).status_code == 200  # now remembered
-    engine = make_engine(api.settings.database_url or "")
+    engine = store_engine(api.settings)
     with platform_session(engine) as session:  # any session of this process, not only the API's
         session.execute(
             update(User)
@@ -84,7 +84,7 @@ def test_a_change_made_by_another_process_is_seen_within_the_ttl(api: Api) -> No
     org = api.organization()
     pm = org.headers[Role.PROGRAM_MANAGER]
     assert api.client.get("/workers", headers=pm).status_code == 200
-    engine = make_engine(api.settings.database_url or "")
+    engine = store_engine(api.settings)
     with engine.begin() as connection:  # plain SQL, as another process or a DBA would change it
         connection.execute(
             text("update users set is_active = false where email = :email"),

@@ -17,13 +17,14 @@ from coaching.domain import Role
 from coaching.store import migrate
 from coaching.store.engine import make_engine
 from tests.api.conftest import Api, api_settings
+from tests.store_keys import TEST_FIELD_KEYS
 
 
 @contextmanager
 def limited_api(tmp_path: Path, name: str = "store", **limits: str) -> Iterator[Api]:
     """The API over SQLite with the given settings (rate limits, CORS, Redis)."""
     url = f"sqlite:///{tmp_path / f'{name}.db'}"
-    engine = make_engine(url)
+    engine = make_engine(url, field_keys=TEST_FIELD_KEYS)
     migrate.upgrade(engine)
     engine.dispose()
     settings = api_settings(tmp_path / name, url, **limits)
@@ -85,7 +86,7 @@ def test_two_api_processes_share_one_limit_through_redis(tmp_path: Path) -> None
     """Two apps (two workers behind one load balancer) over one store count one window."""
     redis_url = os.environ["COACH_TEST_REDIS_URL"]
     url = f"sqlite:///{tmp_path / 'shared.db'}"
-    engine = make_engine(url)
+    engine = make_engine(url, field_keys=TEST_FIELD_KEYS)
     migrate.upgrade(engine)
     engine.dispose()
     limits = {

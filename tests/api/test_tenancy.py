@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from api.tenancy import CrossTenantWrite, tenant_session
-from coaching.store.engine import make_engine
+from coaching.store.engine import store_engine
 from coaching.store.tables import Worker
 from tests.api.conftest import Api
 from tests.api.factories import create_body
@@ -26,7 +26,7 @@ def test_session_filter_and_write_guard(api: Api) -> None:
     a, b = api.organization(), api.organization()
     _workers(api, a.admin, 2)
     _workers(api, b.admin, 3)
-    engine = make_engine(api.settings.database_url or "")
+    engine = store_engine(api.settings)
     with tenant_session(engine, a.id, "test") as session:
         assert session.scalar(select(func.count()).select_from(Worker)) == 2
         session.add(Worker(organization_id=b.id, phone_e164="+254711111111"))
@@ -46,7 +46,7 @@ def test_row_level_security_holds_when_a_query_forgets_its_filter(api: Api) -> N
     a, b = api.organization(), api.organization()
     _workers(api, a.admin, 2)
     _workers(api, b.admin, 3)
-    engine = make_engine(api.settings.database_url)
+    engine = store_engine(api.settings)
     with tenant_session(engine, a.id, "test") as session:
         # Raw SQL bypasses the ORM's filter; the database still shows only organization a.
         orgs = session.execute(text("select distinct organization_id from workers")).scalars().all()

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from coaching.store.engine import make_engine
+from coaching.store.engine import store_engine
 from coaching.store.tables import Enrollment, MessageEvent, Worker
 from tests.api.conftest import Api, Org
 from tests.api.factories import create_body, seed
@@ -33,7 +33,7 @@ def post_signed(
 
 
 def events(api: Api, organization_id: str) -> list[MessageEvent]:
-    engine = make_engine(api.settings.database_url or "")
+    engine = store_engine(api.settings)
     with engine.connect() as connection:
         rows = connection.execute(
             select(MessageEvent).where(MessageEvent.organization_id == organization_id)
@@ -141,7 +141,7 @@ def test_stop_opts_the_worker_out_at_once(api: Api) -> None:
     assert answer.status_code == 200
     after = api.client.get(f"/workers/{ids['workers']}", headers=org.admin).json()
     assert after["whatsapp_opt_out_at"] is not None
-    engine = make_engine(api.settings.database_url or "")
+    engine = store_engine(api.settings)
     with engine.connect() as connection:
         statuses = connection.scalars(
             select(Enrollment.status).where(Enrollment.worker_id == ids["workers"])

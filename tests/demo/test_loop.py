@@ -19,7 +19,7 @@ from coaching.experiments.assignment import bucket, choose
 from coaching.lake import published_mart
 from coaching.simulator.config import SimulationConfig
 from coaching.simulator.run import simulate
-from coaching.store.engine import make_engine, transaction
+from coaching.store.engine import store_engine, transaction
 from coaching.store.tables import Enrollment, ExperimentAssignment, Worker
 from demo.loop import enroll, recorded_assignments, run_loop
 from demo.scenario import NEW_PROGRAM_HOLDOUT, plant_programs
@@ -45,7 +45,7 @@ def test_programs_enroll_their_segment_and_sends_come_back(tmp_path) -> None:
             f"where segment_id = '{planted.segment_id}'"
         ).fetchall()
     }
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     with transaction(engine) as session:
         ended_before = set(
             session.scalars(

@@ -14,7 +14,7 @@ from coaching.settings import Settings
 from coaching.simulator.config import SimulationConfig
 from coaching.simulator.continuation import continue_world
 from coaching.simulator.run import simulate
-from coaching.store.engine import make_engine
+from coaching.store.engine import store_engine
 from coaching.store.tables import MessageEvent
 from orchestration.lib import bronze_build
 from orchestration.lib.warehouse import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_vars
@@ -92,7 +92,7 @@ def _send_late(settings: Settings) -> dict:
         )
     finally:
         con.close()
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     table = MessageEvent.__table__
     with engine.begin() as connection:
         event = dict(

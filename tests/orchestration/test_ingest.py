@@ -18,7 +18,7 @@ from coaching.settings import Settings
 from coaching.simulator.config import SimulationConfig
 from coaching.simulator.dirty import QUARANTINE_KINDS
 from coaching.simulator.run import simulate
-from coaching.store.engine import make_engine
+from coaching.store.engine import store_engine
 from coaching.store.tables import MessageEvent, Worker
 from orchestration.defs.ingest.assets import (
     landing_folder,
@@ -180,7 +180,7 @@ def test_a_full_refresh_rebuilds_every_partition_to_the_same_rows(world) -> None
 def test_a_new_store_event_rebuilds_only_its_day(world) -> None:
     settings, _, instance, _ = world
     lake = Lake(settings.lake_dir)
-    engine = make_engine(settings.database_url)
+    engine = store_engine(settings)
     with engine.begin() as connection:
         event = dict(
             connection.execute(
@@ -261,7 +261,7 @@ def test_an_interrupted_rebuild_keeps_the_previous_partition(
 
 def test_soft_deletes_reach_the_lake(world) -> None:
     settings, _, instance, _ = world
-    engine = make_engine(settings.database_url)
+    engine = store_engine(settings)
     from datetime import UTC, datetime
 
     with engine.begin() as connection:

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from coaching.settings import Settings
 from coaching.simulator.config import SimulationConfig, today_utc
 from coaching.simulator.run import simulate
-from coaching.store.engine import make_engine, transaction
+from coaching.store.engine import store_engine, transaction
 from coaching.store.tables import (
     InboundMedia,
     MessageEvent,
@@ -45,7 +45,7 @@ def _plant(settings: Settings) -> dict[str, str]:
     organization (it gets the retention), an old one in the second (it keeps everything), an old
     reply's photo and an old sent message."""
     now = datetime.now(UTC)
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     with transaction(engine) as session:
         orgs = list(session.scalars(select(Organization).where(Organization.type == "client")))
         mine, other = sorted(orgs, key=lambda o: o.slug)[:2]
@@ -101,7 +101,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str,
         settings, ids["mine"], datetime.now(UTC) - timedelta(days=RETENTION_DAYS)
     )
     assert PRIVATE in purged and RECENT in kept and ELSEWHERE in kept
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     with engine.begin() as connection:
         connection.execute(
             update(Organization)
@@ -190,7 +190,7 @@ def test_no_purged_body_is_left_anywhere_on_disk(world) -> None:
 
 def test_newer_bodies_and_other_organizations_are_kept_and_the_purge_is_recorded(world) -> None:
     settings, facts = world
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     with engine.connect() as connection:
         bodies = set(connection.scalars(select(MessageEvent.body)))
         media = connection.scalar(select(InboundMedia.id).where(InboundMedia.url.contains(TAG)))

@@ -10,7 +10,7 @@ from activation.notifications.service import describe as describe_notices
 from activation.notifications.service import notify
 from activation.service import activate, describe
 from coaching.domain import SyncStatus
-from coaching.store.engine import make_engine
+from coaching.store.engine import store_engine
 from orchestration.keys import (
     ACTIVATION_ENROLLMENTS,
     ACTIVATION_NOTIFICATIONS,
@@ -51,7 +51,7 @@ def enrollment_sync(
     context: dg.AssetExecutionContext, activation: ActivationResource
 ) -> dg.MaterializeResult:
     settings = activation.settings()
-    engine = make_engine(settings.database_url or "")
+    engine = store_engine(settings)
     try:
         report = sync_enrollments(engine, settings.lake_dir)
         names = program_names(engine)

@@ -15,7 +15,7 @@ from coaching.settings import Settings
 from coaching.simulator.config import SimulationConfig
 from coaching.simulator.continuation import continue_world
 from coaching.simulator.run import simulate
-from coaching.store.engine import make_engine
+from coaching.store.engine import store_engine
 from coaching.store.tables import Enrollment, MessageEvent, Worker
 from tests.conftest import make_settings
 
@@ -29,7 +29,7 @@ def _world(home: Path) -> Settings:
 
 
 def _store(settings: Settings) -> dict[str, list[str]]:
-    engine = make_engine(settings.database_url)
+    engine = store_engine(settings)
     with engine.connect() as connection:
         events = connection.execute(select(MessageEvent.__table__)).mappings().all()
         workers = connection.execute(

@@ -7,14 +7,17 @@ SQL over the store) and share no code with the simulator.
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-from sqlalchemy import create_engine, text
+from sqlalchemy import select
 
 from coaching.settings import Settings
+from coaching.store.engine import store_engine
+from coaching.store.tables import Base
 
 E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 VALID_STATUSES = {
@@ -31,10 +34,16 @@ VALID_STATUSES = {
 
 
 def store_table(settings: Settings, name: str) -> pa.Table:
-    engine = create_engine(settings.database_url or "")
+    """Every row of a store table as the platform reads it: sealed columns opened with the
+    installation's keys, documents as JSON text."""
+    engine = store_engine(settings)
     with engine.connect() as connection:
-        result = connection.execute(text(f"select * from {name}"))
-        rows = [dict(r._mapping) for r in result]
+        result = connection.execute(select(Base.metadata.tables[name]))
+        rows = [
+            {k: json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v
+             for k, v in r._mapping.items()}
+            for r in result
+        ]  # fmt: skip
     engine.dispose()
     if not rows:
         return pa.table({})

@@ -7,10 +7,11 @@ from sqlalchemy import inspect
 from coaching.store import migrate
 from coaching.store.engine import make_engine
 from coaching.store.tables import Base
+from tests.store_keys import TEST_FIELD_KEYS
 
 
 def test_upgrade_matches_models_and_downgrade_removes_everything(private_store_url: str) -> None:
-    engine = make_engine(private_store_url)
+    engine = make_engine(private_store_url, field_keys=TEST_FIELD_KEYS)
     migrate.upgrade(engine)
     assert migrate.is_current(engine)
     with engine.connect() as connection:
@@ -34,7 +35,7 @@ def test_0004_and_0005_upgrade_a_store_with_rows_others_point_at(private_store_u
     defaults for old rows: a touchpoint stored before rules is a main-flow touchpoint."""
     from sqlalchemy import text
 
-    engine = make_engine(private_store_url)
+    engine = make_engine(private_store_url, field_keys=TEST_FIELD_KEYS)
     migrate.upgrade(engine, "0003")
     with engine.begin() as connection:
         audit = "'2026-11-01 00:00:00+00:00', '2026-11-01 00:00:00+00:00'"

@@ -13,11 +13,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from coaching.store import migrate
 from coaching.store.engine import make_engine, transaction
 from coaching.store.tables import Organization, SenderNumber
+from tests.store_keys import TEST_FIELD_KEYS
 
 
 @pytest.fixture
 def engine(private_store_url: str) -> Iterator[Engine]:
-    engine = make_engine(private_store_url)
+    engine = make_engine(private_store_url, field_keys=TEST_FIELD_KEYS)
     migrate.upgrade(engine)
     yield engine
     migrate.downgrade(engine, "base")
@@ -146,7 +147,7 @@ def test_concurrent_claims_of_one_number_leave_exactly_one_owner(engine: Engine)
 def test_the_migration_stops_on_numbers_two_organizations_already_share(
     private_store_url: str,
 ) -> None:
-    engine = make_engine(private_store_url)
+    engine = make_engine(private_store_url, field_keys=TEST_FIELD_KEYS)
     migrate.upgrade(engine, "0002")
     try:
         _organization_before_the_models(engine, "a", whatsapp_sender="+15550000001")

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from coaching.store import migrate
 from coaching.store.engine import make_engine, transaction
 from coaching.store.tables import TENANT_TABLES, Base, MessageEvent, Organization, Worker
+from tests.store_keys import TEST_FIELD_KEYS
 
 APPEND_ONLY = {"message_events", "audit_log", "webhook_receipts", "retention_purges"}
 KEPT_BY_TRIGGERS = {"sender_numbers"}  # nobody edits them: no audit columns to fill
@@ -43,7 +44,7 @@ def test_message_events_are_append_only() -> None:
 
 @pytest.fixture
 def engine(private_store_url: str):
-    engine = make_engine(private_store_url)
+    engine = make_engine(private_store_url, field_keys=TEST_FIELD_KEYS)
     migrate.upgrade(engine)
     yield engine
     migrate.downgrade(engine, "base")

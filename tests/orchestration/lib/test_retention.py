@@ -17,6 +17,7 @@ from coaching.store.engine import make_engine, transaction
 from coaching.store.tables import InboundMedia, MessageEvent, Organization, OutboxMessage, Worker
 from coaching.store.types import new_id
 from orchestration.lib.retention import Purged, cutoffs, purge_files, purge_store
+from tests.store_keys import TEST_FIELD_KEYS
 
 NOW = datetime(2026, 12, 7, 12, tzinfo=UTC)
 
@@ -43,7 +44,7 @@ def _reply(session, org: str, body: str, days_ago: int) -> MessageEvent:
 
 
 def test_the_store_loses_only_what_is_past_each_cutoff(private_store_url: str) -> None:
-    engine = make_engine(private_store_url)
+    engine = make_engine(private_store_url, field_keys=TEST_FIELD_KEYS)
     migrate.upgrade(engine)
     with transaction(engine) as session:
         keeping = _organization(session, "keeps-everything", None)

@@ -14,11 +14,12 @@ from coaching.store.engine import make_engine, transaction
 from coaching.store.tables import Organization, Worker
 from data_contracts.tables import WORKERS
 from orchestration.lib import store_extract
+from tests.store_keys import TEST_FIELD_KEYS
 
 
 @pytest.fixture
 def store(tmp_path: Path, private_store_url: str):
-    engine = make_engine(private_store_url)
+    engine = make_engine(private_store_url, field_keys=TEST_FIELD_KEYS)
     migrate.upgrade(engine)
     yield engine, Lake(tmp_path / "lake")
     migrate.downgrade(engine, "base")
@@ -47,7 +48,7 @@ def test_many_chunks_land_once_and_changes_append(store, monkeypatch: pytest.Mon
     with engine.begin() as connection:
         connection.execute(
             update(Worker.__table__)
-            .where(Worker.__table__.c.phone_e164 == "+15555550003")
+            .where(Worker.__table__.c.phone_lookup == "+15555550003")
             .values(team="north", updated_at=later)
         )
     changed = store_extract.extract_operational(engine, lake, WORKERS)
