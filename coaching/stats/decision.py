@@ -176,7 +176,8 @@ def _refuse_unfinite(readout: Readout) -> None:
         info = readout.experiments.get(experiment)
         if info is not None and info["status"] == "ok":
             info.update(status="invalid", reason="a figure is not finite (degenerate counts)")
-    invalid = np.array([readout.experiments[e]["status"] != "ok" for e in ids], dtype=bool)
+    bad = [e for e, info in readout.experiments.items() if info["status"] != "ok"]
+    invalid = np.isin(ids, bad) if bad else np.zeros(len(ids), dtype=bool)
     for figure in FIGURES:
         values = np.asarray(readout.rows[figure], dtype=float).copy()
         values[invalid] = np.nan
@@ -214,13 +215,17 @@ def _experiment_status(
          "every outcome is identical: nothing to compare"],
         "",
     ).tolist()  # fmt: skip
-    for name, reason, weight in zip(names.tolist(), reasons, weight_sum.tolist(), strict=True):
+    ok = np.array([not r for r in reasons], dtype=bool)
+    result = dict.fromkeys(names.tolist())  # in id order; the readable ones are filled below
+    for name, reason, weight in zip(
+        names[~ok].tolist(), np.asarray(reasons)[~ok].tolist(), weight_sum[~ok].tolist(),
+        strict=True,
+    ):  # fmt: skip
         if reason == "problem":
             reason = problems[name]
         elif reason == "weights":
             reason = f"weights sum to {weight:.3f}, not 1"
-        result[name] = {"status": "invalid" if reason else "ok", "reason": reason}
-    ok = np.array([not r for r in reasons], dtype=bool)
+        result[name] = {"status": "invalid", "reason": reason}
     for size in np.unique(sizes[ok]).tolist():
         chosen = ok & (sizes == size)
         rows = order[starts[chosen][:, None] + np.arange(size)[None, :]]  # (experiments, arms)
@@ -232,9 +237,9 @@ def _experiment_status(
             group_names, p_values.tolist(), variants[index].tolist(), best.round(6).tolist(),
             strict=True,
         ):  # fmt: skip
-            result[name]["srm_p_value"] = p_value
-            result[name]["probability_best"] = dict(zip(arm_names, chances, strict=True))
-    return result
+            result[name] = {"status": "ok", "reason": "", "srm_p_value": p_value,
+                            "probability_best": dict(zip(arm_names, chances, strict=True))}  # fmt: skip
+    return result  # type: ignore[return-value]
 
 
 def _probability_best(
@@ -384,14 +389,16 @@ def decide(
     rows = primary.rows
     ids = rows["experiment_id"].astype(str)
     order, names, starts, sizes = _grouped(ids)
+    positions = order.tolist()
     rows_of = {
-        str(n): order[a : a + k].tolist() for n, a, k in zip(names, starts, sizes, strict=True)
+        n: positions[a : a + k]
+        for n, a, k in zip(names.tolist(), starts.tolist(), sizes.tolist(), strict=True)
     }
-    judged = _judge_every_row(rows, ids, order, starts, sizes, held_to, days_run)
+    judged = _judge_every_row(rows, ids, order, starts, sizes, thresholds, days_run)
     checks = {
         name: non_inferior(
             readout,
-            *_guardrail_limits([held_to(str(e)) for e in readout.rows["experiment_id"]]),
+            *_guardrail_limits(_held_by_row(thresholds, readout.rows["experiment_id"].astype(str))),
         )
         for name, readout in guardrails.items()
     }
@@ -418,6 +425,15 @@ def decide(
     return decisions
 
 
+def _held_by_row(
+    thresholds: Thresholds | Mapping[str, Thresholds], ids: np.ndarray
+) -> list[Thresholds]:
+    """Each row's thresholds; one set for all is given once, and broadcasts."""
+    if isinstance(thresholds, Thresholds):
+        return [thresholds]
+    return [thresholds.get(e, Thresholds()) for e in ids.tolist()]
+
+
 def _guardrail_limits(held: list[Thresholds]) -> tuple[np.ndarray, np.ndarray]:
     """Each guardrail row's margin and confidence, from its experiment's thresholds."""
     margin = np.array([t.guardrail_margin for t in held], dtype=float)
@@ -440,7 +456,8 @@ class Judged:
 
 def _judge_every_row(
     rows: dict[str, np.ndarray], ids: np.ndarray, order: np.ndarray, starts: np.ndarray,
-    sizes: np.ndarray, held_to: Any, days_run: Mapping[str, int] | None,
+    sizes: np.ndarray, thresholds: Thresholds | Mapping[str, Thresholds],
+    days_run: Mapping[str, int] | None,
 ) -> Judged:  # fmt: skip
     """Every treatment row judged in one vectorized call, each held to its experiment's
     thresholds with alpha split across its treatments."""
@@ -452,7 +469,7 @@ def _judge_every_row(
         treatments[order] = np.repeat(sizes, sizes)
         arm = np.minimum(control_trials, treated_trials)[order]
         smallest[order] = np.repeat(np.minimum.reduceat(arm, starts), sizes)
-    limits = RowLimits.per_row([held_to(e) for e in ids], treatments)
+    limits = RowLimits.per_row(_held_by_row(thresholds, ids), treatments)
     days = (
         np.full(len(ids), np.inf)
         if days_run is None
@@ -476,11 +493,16 @@ def _decide_one(
 ) -> dict[str, object]:  # fmt: skip
     """The experiment's decision and its reason, from its rows' verdicts and figures (plain
     Python values: an experiment has a handful of rows, too few for numpy to pay)."""
-    verdict = [judged.verdict[i] for i in mine]
-    p_value = [judged.p_value[i] for i in mine]
-    variants = [judged.variant[i] for i in mine]
+    if len(mine) == 1:  # most experiments: one treatment, no comprehension to pay for
+        first = mine[0]
+        verdict, p_value = [judged.verdict[first]], [judged.p_value[first]]
+        variants, best = [judged.variant[first]], 0
+    else:
+        verdict = [judged.verdict[i] for i in mine]
+        p_value = [judged.p_value[i] for i in mine]
+        variants = [judged.variant[i] for i in mine]
+        best = min(range(len(mine)), key=p_value.__getitem__)
     smallest = judged.smallest[mine[0]]
-    best = min(range(len(mine)), key=p_value.__getitem__)
     day_text = "" if days is None else f"day {days}"
     if verdict[0] == "too_early":
         return {"decision": "too_early", "winner": None,
