@@ -198,6 +198,36 @@ def test_a_workers_page_shows_what_was_sent_its_status_and_the_replies(
     assert f"{replied['answer_payload']} (" not in limited
 
 
+def test_the_workers_search_finds_a_sealed_phone_whole_and_never_by_a_fragment(
+    client: TestClient, console_world: ConsoleWorld
+) -> None:
+    from sqlalchemy import select
+
+    from coaching.store.engine import store_engine, transaction
+    from coaching.store.tables import Worker
+
+    engine = store_engine(console_world.settings)
+    with transaction(engine) as session:
+        wanted = session.scalars(
+            select(Worker)
+            .where(Worker.organization_id == console_world.organization_id)
+            .order_by(Worker.id)
+        ).first()
+        other = session.scalars(
+            select(Worker).where(Worker.organization_id == console_world.other_organization_id)
+        ).first()
+    engine.dispose()
+    assert wanted is not None and other is not None
+    sign_in(client, console_world.emails[Role.PROGRAM_MANAGER])
+    spaced = f"{wanted.phone_e164[:4]} {wanted.phone_e164[4:8]} {wanted.phone_e164[8:]}"
+    found = client.get("/console/workers", params={"q": spaced}).text
+    assert f"/console/workers/{wanted.id}" in found and found.count('href="/console/workers/') == 1
+    fragment = client.get("/console/workers", params={"q": wanted.phone_e164[-7:]}).text
+    assert f"/console/workers/{wanted.id}" not in fragment  # a sealed phone has no substrings
+    stranger = client.get("/console/workers", params={"q": other.phone_e164}).text
+    assert f"/console/workers/{other.id}" not in stranger  # another tenant's worker stays unseen
+
+
 def test_an_experiment_readout_gives_the_decision_and_why(
     client: TestClient, console_world: ConsoleWorld
 ) -> None:
