@@ -38,6 +38,7 @@ from api.routes.auth import client_address
 from api.routes.delivery import MessagesQuery, worker_messages
 from api.routes.notifications import InboxQuery, inbox
 from api.routing import StoreRouter
+from api.schemas.common import E164_PATTERN
 from api.security import read_token
 from coaching.domain import PROGRAM_ROLES
 from coaching.journey_rules import describe_condition
@@ -398,7 +399,7 @@ def journey(
 
 # Workers
 
-PHONE = re.compile(r"\+[1-9][0-9]{5,14}")
+PHONE = re.compile(E164_PATTERN)  # what the store holds: only a whole, valid number can match
 
 
 @router.get("/workers")
@@ -418,7 +419,7 @@ def workers(
             func.lower(Worker.external_id).like(like),
         ]
         phone = re.sub(r"[\s().-]", "", q)
-        if PHONE.fullmatch(phone):  # sealed in the store: found whole, by its keyed hash
+        if PHONE.match(phone):  # sealed in the store: found whole, by its keyed hash
             matches.append(Worker.phone_lookup == phone)
         statement = statement.where(or_(*matches))
     rows = list(

@@ -22,9 +22,9 @@ from api.problems import NestedProblems
 from coaching.segments.catalog import validate_rule
 from coaching.segments.rules import MAX_RULE_DEPTH, Condition, SegmentRule
 
+E164_PATTERN = r"^\+[1-9][0-9]{7,14}$"
 E164 = Annotated[
-    str,
-    Field(pattern=r"^\+[1-9][0-9]{7,14}$", examples=["+254700000001"], description="E.164 phone"),
+    str, Field(pattern=E164_PATTERN, examples=["+254700000001"], description="E.164 phone")
 ]
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}$", examples=["en", "sw"])]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", examples=["KE"])]

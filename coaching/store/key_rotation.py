@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, Text, and_, column, select, table, up
 
 from coaching.field_crypto import FieldKeys, is_token
 from coaching.store.tables import Base
-from coaching.store.types import EncryptedJSON, EncryptedText, field_keys_of
+from coaching.store.types import EncryptedText, field_keys_of
 
 PAGE = 2_000
 
@@ -44,9 +44,7 @@ def sealed_columns() -> dict[str, tuple[str, ...]]:
     """The encrypted columns of the current models, by table."""
     found: dict[str, tuple[str, ...]] = {}
     for name, model_table in Base.metadata.tables.items():
-        names = tuple(
-            c.name for c in model_table.columns if isinstance(c.type, EncryptedText | EncryptedJSON)
-        )
+        names = tuple(c.name for c in model_table.columns if isinstance(c.type, EncryptedText))
         if names:
             found[name] = names
     return found

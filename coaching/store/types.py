@@ -102,38 +102,33 @@ class EncryptedText(TypeDecorator[str]):
         super().__init__()
         self.column = column
 
-    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        if value is None:
-            return None
-        return field_keys_of(dialect).seal(str(value), self.column)
-
-    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
-        if value is None:
-            return None
-        return field_keys_of(dialect).open(value, self.column)
-
-
-class EncryptedJSON(TypeDecorator[Any]):
-    """A JSON document sealed as one token. Python None is SQL NULL, as for JSONDocument."""
-
-    impl = Text
-    cache_ok = True
-    comparator_factory = _SealedComparator
-
-    def __init__(self, column: str) -> None:
-        super().__init__()
-        self.column = column
-
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        plain = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-        return field_keys_of(dialect).seal(plain, self.column)
+        return field_keys_of(dialect).seal(self.as_text(value), self.column)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
         if value is None:
             return None
-        return json.loads(field_keys_of(dialect).open(value, self.column))
+        return self.from_text(field_keys_of(dialect).open(value, self.column))
+
+    def as_text(self, value: Any) -> str:
+        return str(value)
+
+    def from_text(self, plain: str) -> Any:
+        return plain
+
+
+class EncryptedJSON(EncryptedText):
+    """A JSON document sealed as one token. Python None is SQL NULL, as for JSONDocument."""
+
+    cache_ok = True
+
+    def as_text(self, value: Any) -> str:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+    def from_text(self, plain: str) -> Any:
+        return json.loads(plain)
 
 
 _HASH = re.compile(r"^[0-9a-f]{64}$")

@@ -1,7 +1,7 @@
 """Independent readings of what a simulation wrote, used to check it against its manifest.
 
 These read the landing files and the store the way downstream code will (DuckDB over Parquet,
-SQL over the store) and share no code with the simulator.
+the store's tables with their sealed columns opened) and share no code with the simulator.
 """
 
 from __future__ import annotations
