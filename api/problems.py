@@ -23,6 +23,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.routing import compile_path
 
+from coaching.store.key_rotation import LOOKUPS
+from coaching.store.tables import Base
+
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger(__name__)
 
@@ -96,10 +99,32 @@ _NOT_NULL = (
     re.compile(r"NOT NULL constraint failed: \w+\.(\w+)"),  # SQLite
     re.compile(r'null value in column "(\w+)"'),  # PostgreSQL
 )
+# The field a per-tenant unique index guards: the column after organization_id, on both engines.
 _UNIQUE = (
-    re.compile(r"UNIQUE constraint failed: \w+\.(\w+)"),
+    re.compile(r"UNIQUE constraint failed: (?:\w+\.organization_id, )?\w+\.(\w+)"),
     re.compile(r"Key \((?:organization_id, )?(\w+)\)=\("),
 )
+# PostgreSQL leaves the key out of the message when row-level security is on; the index's
+# name then says which columns it guards.
+_UNIQUE_INDEX = re.compile(r'unique constraint "(\w+)"')
+# A sealed field's uniqueness is its lookup hash's: the caller sent the field, not the hash.
+_LOOKED_UP = {lookup: column for (_, column), lookup in LOOKUPS.items()}
+
+
+def _unique_field(message: str) -> str | None:
+    """The field a unique index refused (its first column after organization_id)."""
+    for pattern in _UNIQUE:
+        if found := pattern.search(message):
+            return found.group(1)
+    if found := _UNIQUE_INDEX.search(message):
+        for table in Base.metadata.tables.values():
+            for index in table.indexes:
+                if index.name == found.group(1):
+                    columns = [c.name for c in index.columns if c.name != "organization_id"]
+                    return columns[0] if columns else None
+    return None
+
+
 SENDER_TAKEN = "this number is another organization's sender"
 SENDER_FIELDS = ("whatsapp_sender", "sms_sender")
 
@@ -120,9 +145,9 @@ def integrity_problem(exc: IntegrityError, changed: tuple[str, ...] = ()) -> Pro
         if found := pattern.search(message):
             return field_problem(f"body.{found.group(1)}", "may not be null")
     if "UNIQUE" in message.upper() or "duplicate key" in message:
-        for pattern in _UNIQUE:
-            if found := pattern.search(message):
-                return field_problem(f"body.{found.group(1)}", "this value is already taken", 409)
+        if name := _unique_field(message):
+            name = _LOOKED_UP.get(name, name)
+            return field_problem(f"body.{name}", "this value is already taken", 409)
         return Problem(409, "conflicts with an existing row (a unique value is already taken)")
     if "FOREIGN KEY" in message.upper():
         return Problem(409, "refers to a row that does not exist")

@@ -88,6 +88,12 @@ def test_bad_input_is_a_problem_with_the_field_path(api: Api) -> None:
         assert answer.status_code == 422, answer.text
         assert answer.headers["content-type"] == "application/problem+json"
         assert path in [e["path"] for e in answer.json()["errors"]]
+    # A phone already used names the phone (sealed in the store, unique by its lookup hash).
+    taken = {"phone_e164": phone()}
+    assert api.client.post("/workers", json=taken, headers=org.admin).status_code == 201
+    again = api.client.post("/workers", json=taken, headers=org.admin)
+    assert again.status_code == 409
+    assert [e["path"] for e in again.json()["errors"]] == ["body.phone_e164"]
     malformed = api.client.post(
         "/workers", content=b"{not json", headers={**org.admin, "Content-Type": "application/json"}
     )
