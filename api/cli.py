@@ -15,7 +15,8 @@ def api(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
-    """Serve the admin API (OpenAPI docs at /docs) on the store and lake of COACH_HOME."""
+    """Serve the admin API (reference at /v1/docs) and the console (/console/) on the store and
+    lake of COACH_HOME."""
     import uvicorn
 
     from coaching.settings import get_settings
@@ -27,7 +28,9 @@ def api(
     check_connection(engine)
     migrate.upgrade(engine)  # the API needs the current schema; upgrading is idempotent
     engine.dispose()
-    typer.echo(f"admin API on http://{host}:{port}/docs (store {settings.home})")
+    typer.echo(
+        f"admin API on http://{host}:{port}/v1/docs, console on http://{host}:{port}/console/ (store {settings.home})"
+    )
     uvicorn.run(
         "api.asgi:app", host=host, port=port, workers=workers, log_level="info", access_log=False
     )
