@@ -94,7 +94,7 @@ def _difference_cdf(f_c: np.ndarray, cdf_t: np.ndarray, step: np.ndarray) -> np.
     the grid are a cross-correlation of two rows of M points, computed for every row at once by
     FFT; the terms above it add the mass of f_c past x_{M-k}.
     """
-    rows, m = f_c.shape
+    m = f_c.shape[1]
     # Trapezoid weights (half at both ends: a density may peak at a bound of the support, as
     # Beta(a, 1) does at 1), scaled so the weights sum to one.
     f_c = f_c.copy()
@@ -103,21 +103,40 @@ def _difference_cdf(f_c: np.ndarray, cdf_t: np.ndarray, step: np.ndarray) -> np.
     f_c = np.divide(f_c, total, out=np.zeros_like(f_c), where=total > 0)
     size = fft.next_fast_len(2 * m - 1, real=True)
     # correlation at lag k (k = -(m-1)..m-1) == convolution of cdf_t with f_c reversed, at k + m - 1
-    inside = fft.irfft(
-        fft.rfft(cdf_t, size, axis=1) * fft.rfft(f_c[:, ::-1], size, axis=1), size, axis=1
-    )[:, : 2 * m - 1]
-    # For k > 0 the points i >= m - k land above the grid, where F_t = 1.
-    tail = np.cumsum(f_c[:, ::-1], axis=1)  # tail[:, j] = sum of the last j + 1 points
-    above = np.concatenate([np.zeros((rows, m)), tail[:, : m - 1]], axis=1)
-    return np.clip((inside + above) * step[:, None], 0.0, 1.0)
+    spectrum = fft.rfft(cdf_t, size, axis=1)
+    spectrum *= fft.rfft(f_c[:, ::-1], size, axis=1)
+    result = fft.irfft(spectrum, size, axis=1)[:, : 2 * m - 1]
+    # For k > 0 the points i >= m - k land above the grid, where F_t = 1: add the sum of the
+    # last k points of f_c.
+    result[:, m:] += np.cumsum(f_c[:, :-m:-1], axis=1)
+    result *= step[:, None]
+    return np.clip(result, 0.0, 1.0, out=result)
 
 
-def _beta_density(x: np.ndarray, alpha: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    """Beta densities on per-row grids, from logs (scipy.stats' frozen-distribution machinery
-    costs more than the arithmetic at this size); `xlogy` keeps 0 * log(0) at 0."""
-    a, b = alpha[:, None], beta[:, None]
-    log_density = special.xlogy(a - 1, x) + special.xlog1py(b - 1, -x) - special.betaln(a, b)
+def _log_terms(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log x and log(1 - x) on a grid, computed once for the two posteriors that share it."""
+    with np.errstate(divide="ignore"):
+        return np.log(x), np.log1p(-x)
+
+
+def _beta_density(
+    log_x: np.ndarray, log_1mx: np.ndarray, alpha: np.ndarray, beta: np.ndarray, power: float = 0.0
+) -> np.ndarray:
+    """Beta densities times x**power on per-row grids, from logs (scipy.stats' frozen-distribution
+    machinery costs more than the arithmetic at this size). A zero exponent contributes zero even
+    where its log is infinite, as `xlogy` would."""
+    a, b = (alpha + (power - 1))[:, None], (beta - 1)[:, None]
+    log_density = _times(a, log_x) + _times(b, log_1mx) - special.betaln(alpha, beta)[:, None]
     return np.exp(log_density)
+
+
+def _times(coefficient: np.ndarray, log_values: np.ndarray) -> np.ndarray:
+    """coefficient * log_values with 0 * -inf taken as 0 (a Beta(1, b) density at x = 0). Grid
+    rows are monotone, so an infinite log can only sit at either end of a row."""
+    product = coefficient * log_values
+    if np.isinf(log_values[:, [0, -1]]).any():
+        product[np.isinf(log_values) & (coefficient == 0)] = 0.0
+    return product
 
 
 def _cdf_on_grid(density: np.ndarray, step: np.ndarray) -> np.ndarray:
@@ -160,8 +179,9 @@ def _exact_difference(
     """The exact distribution of D = T - C per row: (d grid, P(D <= d), step)."""
     x = low[:, None] + (high - low)[:, None] * np.linspace(0.0, 1.0, points)[None, :]
     step = x[:, 1] - x[:, 0]
-    f_c = _beta_density(x, control.alpha, control.beta)
-    cdf_t = _cdf_on_grid(_beta_density(x, treatment.alpha, treatment.beta), step)
+    logs = _log_terms(x)
+    f_c = _beta_density(*logs, control.alpha, control.beta)
+    cdf_t = _cdf_on_grid(_beta_density(*logs, treatment.alpha, treatment.beta), step)
     d = step[:, None] * np.arange(-(points - 1), points)[None, :]
     return d, _difference_cdf(f_c, cdf_t, step), step
 
@@ -173,9 +193,13 @@ def _exact_ratio(
     log(low) to log(high) (the density of log p is f(e^u) e^u)."""
     u = np.log(low)[:, None] + np.log(high / low)[:, None] * np.linspace(0, 1, points)[None, :]
     u_step = u[:, 1] - u[:, 0]
-    rates = np.exp(u)
-    g_c = _beta_density(rates, control.alpha, control.beta) * rates
-    cdf_log_t = _cdf_on_grid(_beta_density(rates, treatment.alpha, treatment.beta) * rates, u_step)
+    # log p is u itself; the density of log p carries one more power of p.
+    with np.errstate(divide="ignore"):
+        log_1mp = np.log1p(-np.exp(u))
+    g_c = _beta_density(u, log_1mp, control.alpha, control.beta, power=1.0)
+    cdf_log_t = _cdf_on_grid(
+        _beta_density(u, log_1mp, treatment.alpha, treatment.beta, power=1.0), u_step
+    )
     r = np.exp(u_step[:, None] * np.arange(-(points - 1), points)[None, :]) - 1
     return r, _difference_cdf(g_c, cdf_log_t, u_step)
 

@@ -233,12 +233,15 @@ def _experiment_status(
     for group_names, index in readable.values():
         p_values = srm_p_values(units[index], weights[index])
         best = _probability_best(post, index, chance)
-        for name, p_value, arm_names, chances in zip(
-            group_names, p_values.tolist(), variants[index].tolist(), best.round(6).tolist(),
-            strict=True,
-        ):  # fmt: skip
-            result[name] = {"status": "ok", "reason": "", "srm_p_value": p_value,
-                            "probability_best": dict(zip(arm_names, chances, strict=True))}  # fmt: skip
+        # (Rows of `index` and `best` have one entry per arm: the inner zip cannot be ragged.)
+        result.update(
+            (name, {"status": "ok", "reason": "", "srm_p_value": p_value,
+                    "probability_best": dict(zip(arm_names, chances))})  # noqa: B905
+            for name, p_value, arm_names, chances in zip(
+                group_names, p_values.tolist(), variants[index].tolist(), best.round(6).tolist(),
+                strict=True,
+            )
+        )  # fmt: skip
     return result  # type: ignore[return-value]
 
 
@@ -381,19 +384,17 @@ def decide(
     long each experiment has run (None: long enough, as for a one-off readout). Every treatment
     row is judged in one vectorized call; only the reasons are written per experiment."""
 
-    def held_to(experiment: str) -> Thresholds:
-        if isinstance(thresholds, Thresholds):
-            return thresholds
-        return thresholds.get(experiment, Thresholds())
+    shared = thresholds if isinstance(thresholds, Thresholds) else None
+    by_experiment: Mapping[str, Thresholds] = {} if shared else thresholds  # type: ignore[assignment]
 
     rows = primary.rows
     ids = rows["experiment_id"].astype(str)
     order, names, starts, sizes = _grouped(ids)
     positions = order.tolist()
-    rows_of = {
-        n: positions[a : a + k]
-        for n, a, k in zip(names.tolist(), starts.tolist(), sizes.tolist(), strict=True)
-    }
+    # Where each experiment's rows start in `positions`, and how many it has (dicts built by zip,
+    # not a slice per experiment: most experiments have one treatment row).
+    start_of = dict(zip(names.tolist(), starts.tolist(), strict=True))
+    count_of = dict(zip(names.tolist(), sizes.tolist(), strict=True))
     judged = _judge_every_row(rows, ids, order, starts, sizes, thresholds, days_run)
     checks = {
         name: non_inferior(
@@ -418,8 +419,10 @@ def decide(
                 "winner": None,
             }
             continue
+        start, count = start_of[experiment], count_of[experiment]
+        mine = [positions[start]] if count == 1 else positions[start : start + count]
         decisions[experiment] = _decide_one(
-            experiment, rows_of[experiment], held_to(experiment), checks, judged,
+            experiment, mine, shared or by_experiment.get(experiment, Thresholds()), checks, judged,
             None if days_run is None else days_run.get(experiment, 0),
         )  # fmt: skip
     return decisions
@@ -508,7 +511,12 @@ def _decide_one(
         return {"decision": "too_early", "winner": None,
                 "reason": f"{day_text or 'now'} of at least {limits.min_days}; smallest arm "
                           f"{smallest:.0f} of at least {limits.min_samples_per_arm}"}  # fmt: skip
-    shipping = [k for k, v in enumerate(verdict) if v == "ship"]
+    if len(verdict) == 1:
+        shipping = [0] if verdict[0] == "ship" else []
+        futile = verdict[0] == "stop_for_futility"
+    else:
+        shipping = [k for k, v in enumerate(verdict) if v == "ship"]
+        futile = all(v == "stop_for_futility" for v in verdict)
     if shipping:
         best = min(shipping, key=p_value.__getitem__)
         variant, row = variants[best], mine[best]
@@ -521,7 +529,7 @@ def _decide_one(
                 "reason": f"{variant} beats control: always-valid p {p_value[best]:.4f} "
                           f"<= {limits.alpha / len(mine):g}, lift {judged.difference[row]:+.4f} "
                           f"[{judged.low[row]:+.4f}, {judged.high[row]:+.4f}] safe to peek"}  # fmt: skip
-    if all(v == "stop_for_futility" for v in verdict):
+    if futile:
         return {"decision": "stop_for_futility", "winner": None,
                 "reason": f"every variant's always-valid interval is below a lift of "
                           f"{limits.min_lift_worth_shipping:g} (best upper bound "
