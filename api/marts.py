@@ -54,14 +54,24 @@ def _connection(memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
     con = getattr(_local, "con", None)
     if con is None:
         con = duckdb.connect(config={"threads": 1, "memory_limit": memory_limit})
+        # The metadata cache keeps each published file's footer between reads (a page parsed it
+        # again every time); a republished mart is a new file, which the cache tells apart. The
+        # setting belongs to the built-in parquet extension, loaded first.
+        con.execute("load parquet")
+        con.execute("set parquet_metadata_cache = true")
         _local.con = con
     return con
 
 
 def marts_of(request: Request) -> Marts:
-    """The published marts of the app's settings, for a route."""
-    settings = request.app.state.settings
-    return Marts(settings.lake_dir, settings.duckdb_memory_limit)
+    """The app's published marts (one `Marts` per app, so what it learns of each published
+    version, such as whether it names workers by key, is learnt once, not on every request)."""
+    state = request.app.state
+    marts = getattr(state, "marts", None)
+    if marts is None:
+        settings = state.settings
+        marts = state.marts = Marts(settings.lake_dir, settings.duckdb_memory_limit)
+    return marts
 
 
 class Marts:

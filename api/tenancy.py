@@ -17,6 +17,7 @@ caller is not known yet or the data is public: login, API-key lookup, registrati
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -74,17 +75,24 @@ def _scope_statements(state: Any) -> None:
     organization_id = state.session.info.get(ORGANIZATION)
     if organization_id is None or not (state.is_select or state.is_update or state.is_delete):
         return
-    criteria = [
+    state.statement = state.statement.options(*_criteria(organization_id))
+
+
+@functools.lru_cache(maxsize=4096)
+def _criteria(organization_id: str) -> tuple[Any, ...]:
+    """The loader criteria that scope a statement to one organization, built once per
+    organization: building them for every statement cost a read by id a third of its time.
+    Lambdas, so SQLAlchemy caches each criterion's SQL and binds the organization as a value."""
+    return (
         with_loader_criteria(
             TenantOwned, lambda cls: cls.organization_id == organization_id, include_aliases=True
         ),
-        with_loader_criteria(Organization, Organization.id == organization_id),
-    ]
-    criteria += [
-        with_loader_criteria(model, model.organization_id == organization_id)
-        for model in _TENANT_ROWS
-    ]
-    state.statement = state.statement.options(*criteria)
+        with_loader_criteria(Organization, lambda cls: cls.id == organization_id),
+        *(
+            with_loader_criteria(model, lambda cls: cls.organization_id == organization_id)
+            for model in _TENANT_ROWS
+        ),
+    )
 
 
 @event.listens_for(Session, "after_begin")

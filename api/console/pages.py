@@ -31,7 +31,7 @@ from api.console.session import (
 from api.crud import load
 from api.deps import PlatformSessionDep, Principal, SettingsDep, may_read
 from api.journey_structure import phases_with_touchpoints, structure_problems
-from api.marts import Marts
+from api.marts import marts_of
 from api.problems import Problem
 from api.resources import EXPERIMENTS, JOURNEYS, PROGRAMS, SEGMENTS, WORKERS
 from api.routes.auth import client_address
@@ -95,11 +95,6 @@ def error_page(request: Request, status: int, detail: str | None) -> Response | 
     return render(request, "error.html", None, status=status, status_code=status, detail=detail)
 
 
-def _marts(request: Request) -> Marts:
-    settings = request.app.state.settings
-    return Marts(settings.lake_dir, settings.duckdb_memory_limit)
-
-
 def mart_rows(
     request: Request,
     mart: str,
@@ -111,7 +106,7 @@ def mart_rows(
     """A mart's rows for the organization, and why there are none when it is not published yet
     (a page still shows what the store knows)."""
     try:
-        page = _marts(request).rows(
+        page = marts_of(request).rows(
             mart, principal.organization_id, filters or {}, order, limit, None
         )
     except Problem as problem:
