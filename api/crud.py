@@ -147,9 +147,7 @@ def read_columns(resource: Resource) -> tuple[Any, ...]:
     return tuple(getattr(resource.model, name) for name in resource.read.model_fields)
 
 
-def page(
-    session: Session, resource: Resource, query: BaseModel, columns: tuple[Any, ...] = ()
-) -> dict[str, Any]:
+def page(session: Session, resource: Resource, query: BaseModel) -> dict[str, Any]:
     model = resource.model
     params = query.model_dump()
     sort: str = params.pop("sort")
@@ -157,7 +155,7 @@ def page(
     limit: int = params.pop("limit")
     descending = sort.startswith("-")
     column = getattr(model, sort.lstrip("-"))
-    statement = select(*(columns or read_columns(resource))).where(model.deleted_at.is_(None))
+    statement = select(*read_columns(resource)).where(model.deleted_at.is_(None))
     for name, value in params.items():
         if value is not None:
             statement = statement.where(getattr(model, resource.lookups.get(name, name)) == value)
@@ -238,7 +236,6 @@ def crud_router(resource: Resource) -> StoreRouter:
     ReadPage = Page[Read]  # type: ignore[valid-type]
     label = resource.label
     Reader = Annotated[Principal, reader(resource.readers, resource.name)]
-    columns = read_columns(resource)
     Writer = Annotated[Principal, writer(resource.writers, resource.name)]
 
     @router.get("", response_model=ReadPage, summary=f"List {resource.name}")
@@ -247,7 +244,7 @@ def crud_router(resource: Resource) -> StoreRouter:
         _: Reader,
         session: TenantSessionDep,
     ) -> Any:
-        return json_response(ReadPage(**page(session, resource, query, columns)))
+        return json_response(ReadPage(**page(session, resource, query)))
 
     @router.get("/{row_id}", response_model=Read, summary=f"Read {article(label)}")
     def read_row(row_id: RowId, _: Reader, session: TenantSessionDep) -> Any:

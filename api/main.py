@@ -18,6 +18,7 @@ from api import problems
 from api.console import pages as console_pages
 from api.crud import crud_router
 from api.deps import Principal
+from api.marts import Marts
 from api.principals import PrincipalCache
 from api.rate_limits import RateLimits
 from api.resources import RESOURCES
@@ -198,6 +199,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.secret_key = secret_key(settings)
+    app.state.marts = Marts(settings.lake_dir, settings.duckdb_memory_limit)
     app.state.principals = PrincipalCache[Principal](settings.api_principal_ttl_seconds)
     app.state.rate_limits = RateLimits(settings)
     problems.install(app, pages=console_pages.error_page)

@@ -64,14 +64,9 @@ def _connection(memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
 
 
 def marts_of(request: Request) -> Marts:
-    """The app's published marts (one `Marts` per app, so what it learns of each published
-    version, such as whether it names workers by key, is learnt once, not on every request)."""
-    state = request.app.state
-    marts = getattr(state, "marts", None)
-    if marts is None:
-        settings = state.settings
-        marts = state.marts = Marts(settings.lake_dir, settings.duckdb_memory_limit)
-    return marts
+    """The app's published marts: one `Marts` per app (api.main), so what it learns of each
+    published version, such as whether it names workers by key, is learnt once."""
+    return request.app.state.marts
 
 
 class Marts:

@@ -500,23 +500,21 @@ def _decide_one(
         first = mine[0]
         verdict, p_value = [judged.verdict[first]], [judged.p_value[first]]
         variants, best = [judged.variant[first]], 0
+        shipping = [0] if verdict[0] == "ship" else []
+        futile = verdict[0] == "stop_for_futility"
     else:
         verdict = [judged.verdict[i] for i in mine]
         p_value = [judged.p_value[i] for i in mine]
         variants = [judged.variant[i] for i in mine]
         best = min(range(len(mine)), key=p_value.__getitem__)
+        shipping = [k for k, v in enumerate(verdict) if v == "ship"]
+        futile = all(v == "stop_for_futility" for v in verdict)
     smallest = judged.smallest[mine[0]]
     day_text = "" if days is None else f"day {days}"
     if verdict[0] == "too_early":
         return {"decision": "too_early", "winner": None,
                 "reason": f"{day_text or 'now'} of at least {limits.min_days}; smallest arm "
                           f"{smallest:.0f} of at least {limits.min_samples_per_arm}"}  # fmt: skip
-    if len(verdict) == 1:
-        shipping = [0] if verdict[0] == "ship" else []
-        futile = verdict[0] == "stop_for_futility"
-    else:
-        shipping = [k for k, v in enumerate(verdict) if v == "ship"]
-        futile = all(v == "stop_for_futility" for v in verdict)
     if shipping:
         best = min(shipping, key=p_value.__getitem__)
         variant, row = variants[best], mine[best]
