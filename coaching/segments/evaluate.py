@@ -75,6 +75,11 @@ def _condition(node: Condition, columns: Mapping[str, Column]) -> pa.Array:
     return pc.fill_null(result, False)
 
 
+def condition_mask(node: Condition, values: Column) -> pa.Array:
+    """One condition over one column of values: the meaning other engines are held to."""
+    return _condition(node, {node.feature: values})
+
+
 def _node(node: Condition | Group, columns: Mapping[str, Column]) -> pa.Array:
     if isinstance(node, Condition):
         return _condition(node, columns)

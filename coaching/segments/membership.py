@@ -4,24 +4,25 @@ Each segment is evaluated only over its own organization's workers (tenant isola
 the computation too). A segment whose rule does not validate against the catalog, or fails to
 evaluate, yields a marker row with the reason instead of members; the others go on.
 
-Two engines, one meaning: `evaluate_segments_in_duckdb` runs each rule as a parameterized query
-where the features live (the warehouse build), `evaluate_segments` runs the Arrow evaluator (the
-one the simulator enrols workers with) over an in-memory table; tests hold them to the same
-answers.
+One engine (`coaching.segments.bitmaps`: each distinct condition once, as a bitmap), two ends:
+`evaluate_segments` answers an Arrow table (the simulator's, and tests'), and
+`evaluate_segments_in_duckdb` reads the features from a relation and leaves the members in a temp
+table (the warehouse build). `store_hits` keeps members as integer pairs in DuckDB, for readers
+that join ids back only for the members they read.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from coaching.segments.catalog import validate_rule
-from coaching.segments.evaluate import evaluate_mask, numeric_as_float
-from coaching.segments.sql import to_sql
+from coaching.segments.bitmaps import Hits, evaluate_hits
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -33,66 +34,105 @@ RESULT_SCHEMA = pa.schema(
 )
 
 
-def _document(rule: Any) -> Any:
-    return json.loads(rule) if isinstance(rule, str) else rule
+def _problem_rows(hits: Hits, segments: Sequence[Mapping[str, Any]]) -> pa.Table:
+    failed = sorted(hits.problems)
+    return pa.table(
+        {
+            "segment_id": pa.array([segments[n]["id"] for n in failed], pa.string()),
+            "organization_id": pa.array(
+                [segments[n]["organization_id"] for n in failed], pa.string()
+            ),
+            "worker_id": pa.nulls(len(failed), pa.string()),
+            "problem": pa.array([hits.problems[n] for n in failed], pa.string()),
+        },
+        schema=RESULT_SCHEMA,
+    )
 
 
 def evaluate_segments(features: pa.Table, segments: Iterable[Mapping[str, Any]]) -> pa.Table:
     """Member rows (segment, organization, worker) plus one problem row per failed segment."""
-    by_org: dict[str, list[Mapping[str, Any]]] = {}
-    for segment in segments:
-        by_org.setdefault(segment["organization_id"], []).append(segment)
-    parts: list[pa.Table] = []
-    problems: list[dict[str, Any]] = []
-    for organization_id, org_segments in by_org.items():
-        workers = features.filter(pc.equal(features["organization_id"], organization_id))
-        columns = {name: numeric_as_float(workers[name]) for name in workers.column_names}
-        for segment in org_segments:
-            rule, found = validate_rule(_document(segment["rule"]))
-            if rule is None:
-                reason = "; ".join(f"{p.path}: {p.reason}" for p in found)
-                problems.append(
-                    {
-                        "segment_id": segment["id"],
-                        "organization_id": organization_id,
-                        "problem": reason,
-                    }
-                )
-                continue
-            try:
-                mask = evaluate_mask(rule, columns)
-            except Exception as exc:  # one broken segment must not stop the others
-                problems.append(
-                    {
-                        "segment_id": segment["id"],
-                        "organization_id": organization_id,
-                        "problem": f"could not evaluate: {exc}",
-                    }
-                )
-                continue
-            members = workers["worker_id"].filter(mask)
-            count = len(members)
-            parts.append(
-                pa.table(
-                    {
-                        "segment_id": pa.repeat(pa.scalar(segment["id"], pa.string()), count),
-                        "organization_id": pa.repeat(
-                            pa.scalar(organization_id, pa.string()), count
-                        ),
-                        "worker_id": members.cast(pa.string()),
-                        "problem": pa.nulls(count, pa.string()),
-                    },
-                    schema=RESULT_SCHEMA,
-                )
+    segments = list(segments)
+    hits = evaluate_hits(features, segments)
+    numbers = pc.run_end_decode(hits.members["segment_number"])
+    positions = hits.members["position"]
+    members = pa.table(
+        {
+            "segment_id": pa.array([s["id"] for s in segments], pa.string()).take(numbers),
+            "organization_id": hits.workers["organization_id"].take(positions),
+            "worker_id": hits.workers["worker_id"].take(positions),
+            "problem": pa.nulls(len(positions), pa.string()),
+        },
+    ).cast(RESULT_SCHEMA)
+    return pa.concat_tables([members, _problem_rows(hits, segments)])
+
+
+def _document(rule: Any) -> Any:
+    return json.loads(rule) if isinstance(rule, str) else rule
+
+
+def _features_named(document: Any) -> set[str]:
+    """Every `feature` a rule document mentions, valid or not (which columns to read)."""
+    if isinstance(document, Mapping):
+        found = {document["feature"]} if isinstance(document.get("feature"), str) else set()
+        return found.union(*(_features_named(v) for v in document.values()))
+    if isinstance(document, list):
+        return set().union(*(_features_named(v) for v in document))
+    return set()
+
+
+def hits_from_duckdb(con: Any, features: str, segments: Sequence[Mapping[str, Any]]) -> Hits:
+    """Evaluate over relation `features` on `con`, reading only the columns the rules name.
+
+    Column names are the relation's own (a rule's text only selects among them), and `features`
+    is a name chosen by code, never by users.
+    """
+    present = con.sql(f"select * from {features} limit 0").columns
+    named = set().union(*(_features_named(_document(s["rule"])) for s in segments))
+    wanted = [
+        "organization_id",
+        "worker_id",
+        *sorted(named & set(present) - {"organization_id", "worker_id"}),
+    ]
+    quoted = ", ".join('"' + name.replace('"', '""') + '"' for name in wanted)
+    table = con.sql(f"select {quoted} from {features}").to_arrow_table()
+    return evaluate_hits(table, segments)
+
+
+@contextmanager
+def _registered(con: Any, tables: Mapping[str, pa.Table]) -> Iterator[None]:
+    for name, table in tables.items():
+        con.register(name, table)
+    try:
+        yield
+    finally:
+        for name in tables:
+            con.unregister(name)
+
+
+def store_hits(
+    con: Any, hits: Hits, segments: Sequence[Mapping[str, Any]], name: str = "segment_hits"
+) -> str:
+    """Members kept as integers: temp tables `name` (segment_number, position), `name`_workers
+    (position, organization_id, worker_id) and `name`_segments (segment_number, segment_id,
+    organization_id, problem), for readers that join ids only for the members they read."""
+    workers = hits.workers.append_column(
+        "position", pa.array(np.arange(hits.workers.num_rows, dtype=np.int64))
+    ).select(["position", "organization_id", "worker_id"])
+    segment_list = pa.table(
+        {
+            "segment_number": pa.array(range(len(segments)), pa.int32()),
+            "segment_id": pa.array([s["id"] for s in segments], pa.string()),
+            "organization_id": pa.array([s["organization_id"] for s in segments], pa.string()),
+            "problem": pa.array([hits.problems.get(n) for n in range(len(segments))], pa.string()),
+        }
+    )
+    tables = {"": hits.members, "_workers": workers, "_segments": segment_list}
+    with _registered(con, {f"_{name}{suffix}_arrow": t for suffix, t in tables.items()}):
+        for suffix in tables:
+            con.execute(
+                f"create or replace temp table {name}{suffix} as select * from _{name}{suffix}_arrow"
             )
-    if problems:
-        parts.append(
-            pa.Table.from_pylist([{**p, "worker_id": None} for p in problems], schema=RESULT_SCHEMA)
-        )
-    return pa.concat_tables(parts) if parts else RESULT_SCHEMA.empty_table()
-
-
-BATCH = 50  # rules per statement
+    return name
 
 
 def evaluate_segments_in_duckdb(
@@ -100,65 +140,23 @@ def evaluate_segments_in_duckdb(
 ) -> str:
     """Create temp table `table` of member and problem rows; `features` names a relation on `con`.
 
-    Each rule runs as one parameterized query that writes (segment number, worker id) pairs: the
-    narrowest rows to write, since a build writes tens of millions. Segment and organization ids
-    join back once at the end. `features` and `table` are names chosen by code, never by users.
+    Members are computed as integer pairs and their ids joined back once, in DuckDB.
+    `features` and `table` are names chosen by code, never by users.
     """
-    con.execute(
-        "create or replace temp table _segment_list "
-        "(segment_number integer, segment_id varchar, organization_id varchar, problem varchar)"
-    )
-    con.execute(
-        "create or replace temp table _segment_hits (segment_number integer, worker_id varchar)"
-    )
-    batch: list[tuple[int, str, list[Any]]] = []  # (segment number, select, params)
-
-    def flush() -> None:
-        """Run a batch of rules as one statement (one scan plan instead of one per rule); if
-        the batch fails, run its rules one by one so only the broken one is reported."""
-        if not batch:
-            return
-        try:
-            con.execute(
-                "insert into _segment_hits " + " union all ".join(sql for _, sql, _ in batch),
-                [p for _, _, params in batch for p in params],
-            )
-        except Exception:
-            for number, sql, params in batch:
-                try:
-                    con.execute("insert into _segment_hits " + sql, params)
-                except Exception as exc:  # one broken segment must not stop the others
-                    con.execute(
-                        "update _segment_list set problem = ? where segment_number = ?",
-                        [f"could not evaluate: {exc}", number],
-                    )
-        batch.clear()
-
-    for number, segment in enumerate(segments):
-        organization_id = segment["organization_id"]
-        rule, found = validate_rule(_document(segment["rule"]))
-        problem = "; ".join(f"{p.path}: {p.reason}" for p in found) if rule is None else None
-        con.execute(
-            "insert into _segment_list values (?, ?, ?, ?)",
-            [number, segment["id"], organization_id, problem],
-        )
-        if rule is not None:
-            predicate, params = to_sql(rule)
-            select = (
-                f"select {number}::integer, worker_id from {features} "
-                f"where organization_id = ? and {predicate}"
-            )
-            batch.append((number, select, [organization_id, *params]))
-            if len(batch) >= BATCH:
-                flush()
-    flush()
+    segments = list(segments)
+    hits = store_hits(con, hits_from_duckdb(con, features, segments), segments, "_segment_hits")
     con.execute(
         f"create or replace temp table {table} as "
-        "select s.segment_id, s.organization_id, h.worker_id, null::varchar as problem "
-        "from _segment_hits h join _segment_list s using (segment_number) where s.problem is null "
-        "union all "
-        "select segment_id, organization_id, null, problem from _segment_list where problem is not null"
+        "select s.segment_id, s.organization_id, w.worker_id, null::varchar as problem "
+        f"from {hits} h join {hits}_segments s using (segment_number) "
+        f"join {hits}_workers w using (position)"
     )
-    con.execute("drop table _segment_hits")
-    con.execute("drop table _segment_list")
+    # A second statement, not a UNION ALL: DuckDB keeps a union's order by writing it on one
+    # thread, three times slower at tens of millions of rows.
+    con.execute(
+        f"insert into {table} select segment_id, organization_id, null, problem "
+        f"from {hits}_segments where problem is not null"
+    )
+    for suffix in ("", "_workers", "_segments"):
+        con.execute(f"drop table {hits}{suffix}")
     return table
