@@ -89,11 +89,20 @@ def list_query_model(resource: Resource) -> type[BaseModel]:
     """The list endpoint's query parameters: equality filters, sort, cursor and page size."""
     fields: dict[str, Any] = {}
     for name in resource.filters:
-        annotation = resource.read.model_fields[name].annotation
+        field = resource.read.model_fields[name]
+        annotation = field.annotation
         text = annotation is str or str in get_args(annotation)
+        # Text holds to the shape a create accepts (an E.164 phone, a language code), so a
+        # malformed filter is a 422 rather than a silently empty page. Other types keep the read
+        # model's own, which a query string can spell ("true" for a boolean).
+        created = resource.create.model_fields.get(name)
+        if text and created is not None:
+            field = created
+            annotation = field.annotation
         bound = {"max_length": 200} if text else {}
+        constrained = Annotated[annotation, *field.metadata] if field.metadata else annotation
         fields[name] = (
-            annotation | None,
+            constrained | None,
             Field(default=None, description=f"Equal to {name}.", **bound),
         )
     orders = [*resource.sorts, *(f"-{name}" for name in resource.sorts)]

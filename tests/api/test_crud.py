@@ -32,6 +32,18 @@ def test_cursor_pages_cover_every_row_once_in_order(api: Api) -> None:
     assert gone.status_code == 404
 
 
+def test_a_filter_takes_only_what_the_field_accepts(api: Api) -> None:
+    org = api.organization()
+    body = create_body("workers", {})
+    assert api.client.post("/workers", json=body, headers=org.admin).status_code == 201
+    found = api.client.get("/workers", params={"phone_e164": body["phone_e164"]}, headers=org.admin)
+    assert [w["phone_e164"] for w in found.json()["items"]] == [body["phone_e164"]]
+    malformed = api.client.get("/workers?phone_e164=abc", headers=org.admin)
+    assert malformed.status_code == 422  # not an empty page: the phone cannot exist
+    assert "phone_e164" in malformed.text
+    assert api.client.get("/workers?language=english", headers=org.admin).status_code == 422
+
+
 def test_the_audit_log_pages_by_cursor_as_every_list_does(api: Api) -> None:
     org = api.organization()
     for _ in range(5):
