@@ -2,8 +2,8 @@
 
 A thousand segments over a million workers share most of their conditions (the same team, the
 same role, the same tenure threshold), so evaluating rule by rule repeats the same scans. Here a
-condition is computed once per organization as a bitmap (one bit per worker, 64 to a word, kept
-while another segment still needs it), a segment is the AND/OR of its conditions' words, and its
+condition is computed once per organization as a bitmap (one bit per worker, 64 to a word, held
+until the organization's segments are combined), a segment is the AND/OR of its conditions' words, and its
 members come out as integer positions: the narrowest thing to hand on, since tens of millions of
 memberships are common. Ids join back once, where they are needed.
 
@@ -16,6 +16,7 @@ every operator means exactly what it means there. Pure: no I/O, Arrow and NumPy 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,7 +33,8 @@ from coaching.segments.evaluate import condition_mask
 from coaching.segments.rules import Condition, Group, Operator, SegmentRule
 
 FEW_CODES = 8  # up to this many matching dictionary codes, OR-ed equalities beat a gather
-THREADS = 2  # conditions and expansions run in parallel: NumPy and the kernel let go of the GIL
+# Conditions and expansions run on every core (up to four): NumPy and the kernel let go of the GIL.
+THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
