@@ -88,7 +88,12 @@ EXTENSION_TYPES = {
     ".gif": "image/gif",
     ".webp": "image/webp",
 }
-URL_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+# Printable ASCII only (a URL is percent-encoded), spelled so that Python's `re` and the JSON
+# Schema (ECMAScript) regex of the API's document mean the same: `\s` differs between them.
+# The first character after the scheme is none of / $ . ? # (no look-ahead: Rust's regex, which
+# pydantic uses, has none).
+MEDIA_URL_PATTERN = r'^https?://[!"%-\-0->@-~][!-~]*$'
+URL_PATTERN = re.compile(MEDIA_URL_PATTERN, re.IGNORECASE)
 
 
 class Layout(StrEnum):

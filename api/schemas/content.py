@@ -111,7 +111,7 @@ MediaUrl = Annotated[
     str,
     Field(
         max_length=2000,
-        pattern=r"^https?://[^\s]+$",
+        pattern=interactive.MEDIA_URL_PATTERN,
         description="Media sent with the text; over SMS it is sent as a link.",
     ),
 ]
