@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from threading import Lock
@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 
 from coaching.segments.catalog import validate_rule
 from coaching.segments.evaluate import condition_mask
-from coaching.segments.rules import Condition, Group, Operator, SegmentRule
+from coaching.segments.rules import Condition, Operator, SegmentRule, conditions, fold
 
 FEW_CODES = 8  # up to this many matching dictionary codes, OR-ed equalities beat a gather
 # Conditions and expansions run on every core (up to four): NumPy and the kernel let go of the GIL.
@@ -83,12 +83,6 @@ def _key(node: Condition) -> tuple[str, str, str]:
     if node.operator in (Operator.IN, Operator.NOT_IN):  # the same set, however it is listed
         value = sorted(value, key=repr)  # type: ignore[arg-type]
     return (node.feature, node.operator.value, json.dumps(value))
-
-
-def _conditions(node: Condition | Group) -> list[Condition]:
-    if isinstance(node, Condition):
-        return [node]
-    return [found for child in node.rules for found in _conditions(child)]
 
 
 _COMPARE = {
@@ -179,17 +173,6 @@ def _raised(bitmap: np.ndarray | Exception) -> np.ndarray:
     return bitmap
 
 
-def _combine(node: Condition | Group, bitmap_of: Callable[[Condition], np.ndarray]) -> np.ndarray:
-    if isinstance(node, Condition):
-        return bitmap_of(node)
-    parts = [_combine(child, bitmap_of) for child in node.rules]
-    combine = np.bitwise_and if node.combinator == "and" else np.bitwise_or
-    result = parts[0]
-    for part in parts[1:]:
-        result = combine(result, part)
-    return result
-
-
 def _condition_bitmaps(
     features: pa.Table,
     columns: Mapping[str, _Column],
@@ -226,7 +209,7 @@ def _organization_members(
 ) -> tuple[pa.RunEndEncodedArray, pa.Array, dict[int, str]]:
     """One organization's members: (segment numbers, one run each; positions; problems)."""
     # Each distinct condition once, shared out between threads (NumPy lets go of the GIL).
-    distinct = list({_key(c): c for _, r in rules for c in _conditions(r.root)}.items())
+    distinct = list({_key(c): c for _, r in rules for c in conditions(r.root)}.items())
     shares = [distinct[i::THREADS] for i in range(THREADS)]
 
     def compute(share: list[tuple[Any, Condition]]) -> list[np.ndarray | Exception]:
@@ -241,7 +224,9 @@ def _organization_members(
     problems: dict[int, str] = {}
     for number, rule in rules:
         try:
-            combined[number] = _combine(rule.root, lambda c: _raised(bitmap_of[_key(c)]))
+            combined[number] = fold(
+                rule.root, lambda c: _raised(bitmap_of[_key(c)]), np.bitwise_and, np.bitwise_or
+            )
         except Exception as exc:  # one broken segment must not stop the others
             problems[number] = f"could not evaluate: {exc}"
     bitmap_of.clear()  # the conditions' memory goes before the members' is taken
@@ -288,31 +273,56 @@ def _document(rule: Any) -> Any:
     return json.loads(rule) if isinstance(rule, str) else rule
 
 
-def evaluate_hits(features: pa.Table, segments: Sequence[Mapping[str, Any]]) -> Hits:
-    """Each segment (id, organization_id, rule) evaluated over its own organization's workers.
+@dataclass(frozen=True)
+class Checked:
+    """Segments' rules validated against the catalog: the valid ones by organization (with their
+    segment numbers), and why each other one is not."""
 
-    A rule that does not validate against the catalog, or fails to evaluate, becomes a problem
-    for its segment alone; the others go on.
-    """
-    features = sorted_by_organization(features)
-    slices = _organization_slices(features["organization_id"])
+    by_organization: dict[str, list[tuple[int, SegmentRule]]]
+    problems: dict[int, str]
+
+    def features(self) -> set[str]:
+        """The features the valid rules use (the columns to read)."""
+        return {
+            feature for rules in self.by_organization.values() for _, rule in rules
+            for feature in rule.features()
+        }  # fmt: skip
+
+
+def check_segments(segments: Sequence[Mapping[str, Any]]) -> Checked:
+    """Each segment's rule (a document or its JSON text) validated once."""
+    by_organization: dict[str, list[tuple[int, SegmentRule]]] = {}
     problems: dict[int, str] = {}
-    by_org: dict[str, list[tuple[int, Any]]] = {}
     for number, segment in enumerate(segments):
         rule, found = validate_rule(_document(segment["rule"]))
         if rule is None:
             problems[number] = "; ".join(f"{p.path}: {p.reason}" for p in found)
         else:
-            by_org.setdefault(segment["organization_id"], []).append((number, rule))
+            by_organization.setdefault(segment["organization_id"], []).append((number, rule))
+    return Checked(by_organization, problems)
+
+
+def evaluate_hits(
+    features: pa.Table, segments: Sequence[Mapping[str, Any]], checked: Checked | None = None
+) -> Hits:
+    """Each segment (id, organization_id, rule) evaluated over its own organization's workers.
+
+    A rule that does not validate against the catalog, or fails to evaluate, becomes a problem
+    for its segment alone; the others go on. `checked` is `check_segments(segments)`, when the
+    caller already needed it (to know which columns to read).
+    """
+    checked = checked or check_segments(segments)
+    features = sorted_by_organization(features)
+    slices = _organization_slices(features["organization_id"])
+    problems = dict(checked.problems)
+    by_org = checked.by_organization
 
     width = np.int32 if features.num_rows < 2**31 else np.int64
     numbers: list[pa.Array] = []
     positions: list[pa.Array] = []
     columns = {
         name: _Column(features[name])
-        for name in {
-            c.feature for rules in by_org.values() for _, r in rules for c in _conditions(r.root)
-        }
+        for name in checked.features()
         if name in features.column_names
     }
     with ThreadPoolExecutor(max_workers=THREADS) as pool:

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from coaching.segments.rules import Condition, Group, Operator, SegmentRule
+from coaching.segments.rules import Condition, Operator, SegmentRule, fold
 
 Column = pa.Array | pa.ChunkedArray | np.ndarray
 
@@ -80,20 +80,9 @@ def condition_mask(node: Condition, values: Column) -> pa.Array:
     return _condition(node, {node.feature: values})
 
 
-def _node(node: Condition | Group, columns: Mapping[str, Column]) -> pa.Array:
-    if isinstance(node, Condition):
-        return _condition(node, columns)
-    parts = [_node(child, columns) for child in node.rules]
-    combine = pc.and_ if node.combinator == "and" else pc.or_
-    result = parts[0]
-    for part in parts[1:]:
-        result = combine(result, part)
-    return result
-
-
 def evaluate_mask(rule: SegmentRule, columns: Mapping[str, Column]) -> pa.Array | pa.ChunkedArray:
     """Membership per row as an Arrow boolean array (no nulls), for filtering Arrow tables."""
-    return _node(rule.root, columns)
+    return fold(rule.root, lambda node: _condition(node, columns), pc.and_, pc.or_)
 
 
 def evaluate(rule: SegmentRule, columns: Mapping[str, Column]) -> np.ndarray:

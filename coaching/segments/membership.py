@@ -13,7 +13,6 @@ that join ids back only for the members they read.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -22,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from coaching.segments.bitmaps import Hits, evaluate_hits
+from coaching.segments.bitmaps import Hits, check_segments, evaluate_hits
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -66,20 +65,6 @@ def evaluate_segments(features: pa.Table, segments: Iterable[Mapping[str, Any]])
     return pa.concat_tables([members, _problem_rows(hits, segments)])
 
 
-def _document(rule: Any) -> Any:
-    return json.loads(rule) if isinstance(rule, str) else rule
-
-
-def _features_named(document: Any) -> set[str]:
-    """Every `feature` a rule document mentions, valid or not (which columns to read)."""
-    if isinstance(document, Mapping):
-        found = {document["feature"]} if isinstance(document.get("feature"), str) else set()
-        return found.union(*(_features_named(v) for v in document.values()))
-    if isinstance(document, list):
-        return set().union(*(_features_named(v) for v in document))
-    return set()
-
-
 def hits_from_duckdb(con: Any, features: str, segments: Sequence[Mapping[str, Any]]) -> Hits:
     """Evaluate over relation `features` on `con`, reading only the columns the rules name.
 
@@ -87,7 +72,8 @@ def hits_from_duckdb(con: Any, features: str, segments: Sequence[Mapping[str, An
     is a name chosen by code, never by users.
     """
     present = con.sql(f"select * from {features} limit 0").columns
-    named = set().union(*(_features_named(_document(s["rule"])) for s in segments))
+    checked = check_segments(segments)
+    named = checked.features()
     wanted = [
         "organization_id",
         "worker_id",
@@ -95,7 +81,7 @@ def hits_from_duckdb(con: Any, features: str, segments: Sequence[Mapping[str, An
     ]
     quoted = ", ".join('"' + name.replace('"', '""') + '"' for name in wanted)
     table = con.sql(f"select {quoted} from {features}").to_arrow_table()
-    return evaluate_hits(table, segments)
+    return evaluate_hits(table, segments, checked)
 
 
 @contextmanager

@@ -7,8 +7,9 @@ simulator (to enrol workers) and the warehouse (evaluation over the feature cata
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -103,6 +104,36 @@ Rule = Annotated[Condition | Group, Field(discriminator="type")]
 Group.model_rebuild()
 
 
+T = TypeVar("T")
+
+
+def conditions(node: Condition | Group) -> Iterator[Condition]:
+    """Every condition of a tree, in order."""
+    if isinstance(node, Condition):
+        yield node
+        return
+    for child in node.rules:
+        yield from conditions(child)
+
+
+def fold(
+    node: Condition | Group,
+    condition: Callable[[Condition], T],
+    both: Callable[[T, T], T],
+    either: Callable[[T, T], T],
+) -> T:
+    """A tree reduced to one value: each condition's, joined by its group's combinator (how
+    every engine evaluates a rule, whatever a condition's value is to it)."""
+    if isinstance(node, Condition):
+        return condition(node)
+    join = both if node.combinator == "and" else either
+    parts = [fold(child, condition, both, either) for child in node.rules]
+    result = parts[0]
+    for part in parts[1:]:
+        result = join(result, part)
+    return result
+
+
 class SegmentRule(BaseModel):
     """The root of a segment's rule tree, as stored in `segments.rule`."""
 
@@ -111,15 +142,7 @@ class SegmentRule(BaseModel):
     root: Group
 
     def features(self) -> set[str]:
-        found: set[str] = set()
-        stack: list[Condition | Group] = [self.root]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, Condition):
-                found.add(node.feature)
-            else:
-                stack.extend(node.rules)
-        return found
+        return {condition.feature for condition in conditions(self.root)}
 
     @classmethod
     def all_of(cls, *conditions: Condition | Group) -> SegmentRule:
