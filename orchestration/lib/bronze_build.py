@@ -356,15 +356,34 @@ def _build_event_batch(
 
 
 def build_hr_files(lake: Lake, table: str, file_ids: list[str]) -> list[PartitionReport]:
-    """Rebuild the bronze partitions of taken-in HR files (rosters or performance), on one
-    connection: the worker lookups are read once for all of them."""
+    """Rebuild the bronze partitions of taken-in HR files (rosters or performance), many files
+    to one pass.
+
+    Each file is its own partition (checked, deduplicated and published alone), so building files
+    together or one by one gives the same partitions; a pass covers files up to about
+    `ROWS_PER_BATCH` rows. One pass per file cost about 0.1 s each in DuckDB's fixed work, which
+    at 600 exports was a minute for a few seconds of rows.
+    """
     if not file_ids:
         return []
     record = BuiltRecord(lake, table)
     con = connect(lake.duckdb)
+    reports: dict[str, PartitionReport] = {}
     try:
         lookups = register_worker_lookups(con, lake)
-        return [_build_hr_file(con, lookups, lake, record, file_id) for file_id in file_ids]
+        raws = {f: lake.raw / table / f"{f}.parquet" for f in dict.fromkeys(file_ids)}
+        present = [f for f, raw in raws.items() if raw.exists()]
+        for gone in (f for f in raws if f not in set(present)):
+            for target in hr_partition_paths(lake, table, gone):
+                target.unlink(missing_ok=True)
+            record.mark({gone: []})
+            reports[gone] = PartitionReport(table, gone)
+        for batch in file_batches([raws[f] for f in present]):
+            ids = [path.stem for path in batch]
+            for report in _build_hr_batch(con, lookups, lake, table, ids):
+                reports[report.partition] = report
+            record.mark({f: [raws[f].name] for f in ids})
+        return [reports[f] for f in dict.fromkeys(file_ids)]
     finally:
         con.close()
 
@@ -374,29 +393,44 @@ def build_hr_file(lake: Lake, table: str, file_id: str) -> PartitionReport:
     return build_hr_files(lake, table, [file_id])[0]
 
 
-def _build_hr_file(
-    con, lookups: set[str], lake: Lake, record: BuiltRecord, file_id: str,  # type: ignore[no-untyped-def]
-) -> PartitionReport:  # fmt: skip
-    table = record.table
-    contract = LANDING_CONTRACTS[table]
-    raw = lake.raw / table / f"{file_id}.parquet"
-    targets = (
+def hr_partition_paths(lake: Lake, table: str, file_id: str) -> tuple[Path, Path]:
+    return (
         lake.bronze / table / f"source_file={file_id}" / "part-0.parquet",
         lake.quarantine / table / "stage=bronze" / f"part={file_id}" / "data.parquet",
     )
-    if not raw.exists():
-        for target in targets:
-            target.unlink(missing_ok=True)
-        record.mark({file_id: []})
-        return PartitionReport(table, file_id)
+
+
+def file_batches(paths: list[Path], budget: int = ROWS_PER_BATCH) -> list[list[Path]]:
+    """Consecutive files grouped so each group holds about `budget` rows (Parquet footers); a
+    file larger than that is a group alone."""
+    batches: list[list[Path]] = []
+    rows = 0
+    for path in paths:
+        count = pq.ParquetFile(path).metadata.num_rows
+        if batches and rows + count <= budget:
+            batches[-1].append(path)
+            rows += count
+        else:
+            batches.append([path])
+            rows = count
+    return batches
+
+
+def _build_hr_batch(
+    con, lookups: set[str], lake: Lake, table: str, file_ids: list[str],  # type: ignore[no-untyped-def]
+) -> list[PartitionReport]:  # fmt: skip
+    """One pass over taken-in HR files, each file its own partition (named by its id)."""
+    contract = LANDING_CONTRACTS[table]
+    raws = [lake.raw / table / f"{f}.parquet" for f in file_ids]
     select = ", ".join(ident(c) for c in contract.names)
+    file_id = r"regexp_extract(filename, '([^/]+)\.parquet$', 1)"
     source_sql = (
-        f"select {select}, '{file_id}' as _source_file, _source_line, "
-        f"cast(null as varchar) as _source_id, '{file_id}' as _partition from read_parquet('{raw}')"
+        f"select {select}, {file_id} as _source_file, _source_line, "
+        f"cast(null as varchar) as _source_id, {file_id} as _partition "
+        f"from read_parquet({parquet_list(raws)}, union_by_name = true, filename = true)"
     )
-    (report,) = _build(con, lake, contract, source_sql, {file_id: targets}, "_source_line", lookups)
-    record.mark({file_id: [raw.name]})
-    return report
+    partitions = {f: hr_partition_paths(lake, table, f) for f in file_ids}
+    return _build(con, lake, contract, source_sql, partitions, "_source_line", lookups)
 
 
 def hr_files(lake: Lake, table: str) -> list[str]:

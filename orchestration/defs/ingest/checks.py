@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from data_contracts.contract import Contract
 from data_contracts.suites import run_suite
 from orchestration.keys import LANDING_INTAKE
+from orchestration.lib.bronze_build import file_batches
 from orchestration.lib.metadata import table
 
 QUARANTINE_CHECK = "quarantine_share"
@@ -75,21 +76,6 @@ SUITE_ROWS = 1_000_000
 PARTITION = "_suite_file"
 
 
-def suite_chunks(files: Sequence[Path], budget: int = SUITE_ROWS) -> list[list[Path]]:
-    """Consecutive files grouped so each group holds about `budget` rows (Parquet footers)."""
-    chunks: list[list[Path]] = []
-    rows = 0
-    for path in files:
-        count = pq.ParquetFile(path).metadata.num_rows
-        if chunks and rows + count <= budget:
-            chunks[-1].append(path)
-            rows += count
-        else:
-            chunks.append([path])
-            rows = count
-    return chunks
-
-
 def suite_result(
     contract: Contract, files: Sequence[Path], asset_key: dg.AssetKey
 ) -> dg.AssetCheckResult:
@@ -102,7 +88,7 @@ def suite_result(
     evaluated = 0
     rows = 0
     failed: list[dict] = []
-    for chunk in suite_chunks(files):
+    for chunk in file_batches(list(files), SUITE_ROWS):
         frame = pd.concat(
             [pq.read_table(p).to_pandas().assign(**{PARTITION: p.name}) for p in chunk],
             ignore_index=True,

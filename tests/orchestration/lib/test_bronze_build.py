@@ -94,8 +94,8 @@ def test_next_months_roster_repeating_every_employee_passes_the_suite(tmp_path: 
     assert failing.metadata["rows_checked"].value == 3
 
 
-def test_the_suite_reads_files_in_groups_of_bounded_rows(tmp_path: Path) -> None:
-    from orchestration.defs.ingest.checks import suite_chunks
+def test_files_are_read_in_groups_of_bounded_rows(tmp_path: Path) -> None:
+    from orchestration.lib.bronze_build import file_batches
 
     paths = []
     for name, rows in (("a", 2), ("b", 2), ("c", 3), ("d", 9)):
@@ -103,4 +103,61 @@ def test_the_suite_reads_files_in_groups_of_bounded_rows(tmp_path: Path) -> None
         pd.DataFrame({"x": range(rows)}).to_parquet(path)
         paths.append(path)
     a, b, c, d = paths
-    assert suite_chunks(paths, budget=4) == [[a, b], [c], [d]]
+    assert file_batches(paths, budget=4) == [[a, b], [c], [d]]
+
+
+def _bronze_rows(lake: Lake, table: str) -> dict[str, list[dict]]:
+    """Each partition's rows, by the folder it sits in, without the time of the build."""
+    found: dict[str, list[dict]] = {}
+    for layer in (lake.bronze, lake.quarantine):
+        for path in sorted((layer / table).rglob("*.parquet")):
+            rows = pq.read_table(path).to_pylist()
+            for row in rows:
+                row.pop("_ingested_at", None)
+                row.pop("quarantined_at", None)
+            found[str(path.relative_to(layer.parent))] = rows
+    return found
+
+
+def test_files_built_in_one_pass_land_as_they_do_one_by_one(tmp_path: Path) -> None:
+    """Each export is its own partition: the same employee in two exports lands in both, a
+    conflicting copy within one export is quarantined there only, and a file whose raw input is
+    gone loses its partitions, whichever way the files are grouped."""
+    from orchestration.lib.bronze_build import build_hr_files
+
+    exports = {
+        "roster_2026-10-01.csv": _row("E1", "Amina Njeri", "+254700000001")
+        + _row("E2", "Baraka Otieno", "+254700000002"),
+        "roster_2026-11-01.csv": _row("E1", "Amina Njeri", "+254700000001")
+        + _row("E2", "Baraka Otieno", "+254700000002", team="Coast B")
+        + _row("E2", "Baraka Otieno", "+254700000002", team="Coast C")
+        + _row("E3", "Bad\x00Byte", "+254700000003"),
+        "roster_2026-12-01.csv": _row("E4", "Chao Wanjiru", "+254700000004"),
+    }
+    results = []
+    for grouping in ("together", "one by one"):
+        lake, landing = Lake(tmp_path / grouping / "lake"), tmp_path / grouping / "landing"
+        for name, rows in exports.items():
+            path = landing / "hr" / "acme" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes((HEADER + rows).encode())
+        assert not take_in(lake, landing, {"acme": ORG}).rejected
+        files = hr_files(lake, "hr_roster")
+        if grouping == "together":
+            reports = build_hr_files(lake, "hr_roster", files)
+        else:
+            reports = [build_hr_file(lake, "hr_roster", f) for f in files]
+        assert [r.partition for r in reports] == files
+        results.append((_bronze_rows(lake, "hr_roster"), [r.rows_landed for r in reports]))
+        # The last export's raw file goes: rebuilding it removes what it landed.
+        (lake.raw / "hr_roster" / f"{files[-1]}.parquet").unlink()
+        (gone,) = build_hr_files(lake, "hr_roster", [files[-1]])
+        assert gone.rows_landed == 0
+        assert not list((lake.bronze / "hr_roster" / f"source_file={files[-1]}").glob("*.parquet"))
+    (together, landed), (apart, landed_apart) = results
+    assert together == apart
+    assert sorted(landed) == sorted(landed_apart) == [1, 2, 2]
+    quarantined = [row for key, rows in together.items() if "quarantine" in key for row in rows]
+    assert sorted(r["reason"] for r in quarantined) == [
+        "control_character:full_name", "duplicate_key:organization_id+employee_id",
+    ]  # fmt: skip
