@@ -9,6 +9,7 @@ improving and the readout stays valid.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
 def thompson_weights(
@@ -36,22 +37,29 @@ def thompson_weights(
     return np.where(ready[:, None], weights, planned / planned.sum(axis=1, keepdims=True))
 
 
-def period_weighted_rate(
-    successes: np.ndarray, trials: np.ndarray, period_share: np.ndarray
-) -> np.ndarray:
-    """An arm's rate across allocation periods, each period weighted by its share of all traffic.
+def period_weighted_rates(
+    cells: pd.DataFrame, by: list[str], period: str, arm: str,
+    trials: str = "n", successes: str = "successes",
+) -> pd.Series:  # fmt: skip
+    """Each arm's rate across allocation periods, each period weighted by its share of all traffic,
+    for every group of `by` (an experiment and metric) at once; indexed by (*by, arm).
 
     When weights change over time, the traffic an arm gets in each period changes with them; if the
     underlying rate drifts over time too, pooling all of an arm's trials would weight the periods
     differently for each arm and bias the comparison. Weighting each period's rate by that
-    period's share of the experiment's traffic (the same for every arm) removes that bias.
-    Shapes: (periods, arms) for successes and trials, (periods,) for the shares.
+    period's share of the group's traffic (the same for every arm) removes that bias. A period
+    where an arm has no trials is left out of that arm's average; an arm with none anywhere is NaN.
     """
-    successes = np.asarray(successes, dtype=float)
-    trials = np.asarray(trials, dtype=float)
-    share = np.asarray(period_share, dtype=float)
-    share = share / share.sum()
+    summed = cells.groupby([*by, period, arm], sort=False)[[trials, successes]].sum().reset_index()
+    n = summed[trials].to_numpy(float)
+    in_period = summed.groupby([*by, period], sort=False)[trials].transform("sum").to_numpy(float)
+    in_group = summed.groupby(by, sort=False)[trials].transform("sum").to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rates = np.where(trials > 0, successes / trials, np.nan)
-    weights = np.where(np.isnan(rates), 0.0, share[:, None])
-    return np.nansum(rates * share[:, None], axis=0) / weights.sum(axis=0)
+        share = in_period / in_group
+        rate = np.where(n > 0, summed[successes].to_numpy(float) / n, np.nan)
+    counted = ~np.isnan(rate)
+    summed["_weighted"] = np.where(counted, rate * share, 0.0)
+    summed["_weight"] = np.where(counted, share, 0.0)
+    arms = summed.groupby([*by, arm], sort=False)[["_weighted", "_weight"]].sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return arms["_weighted"] / arms["_weight"]

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from coaching.stats import gaussian, sequential
-from coaching.stats.allocation import period_weighted_rate
+from coaching.stats.allocation import period_weighted_rates
 from coaching.stats.binary import empirical_bayes_prior
 from coaching.stats.decision import Arms, Readout, Thresholds, decide, read_binary
 from coaching.stats.inputs import moment_problems
@@ -330,36 +330,30 @@ def _period_weighted(out: pd.DataFrame, stats: pd.DataFrame) -> pd.DataFrame:
     When an adaptive experiment moves weights between weeks, pooling all of an arm's trials
     weights the weeks differently per arm; if rates drift over time, that alone fakes a lift.
     Weighting every arm's weekly rate by the week's share of the experiment removes it.
+
+    Every experiment and metric at once, in long form (a pivot per experiment and metric took
+    15 ms each: most of the 20 s this model took at 1,200 of them).
     """
     out["period_weighted_lift"] = np.nan
+    keys = ["experiment_id", "metric"]
     periods = stats[(stats["dimension"] == "assignment_week") & (stats["metric_type"] == "binary")]
-    for (experiment, metric), rows in periods.groupby(["experiment_id", "metric"]):
-        table_n = rows.pivot_table(
-            index="dimension_value", columns="variant_key", values="n", aggfunc="sum"
-        ).fillna(0)
-        table_s = rows.pivot_table(
-            index="dimension_value", columns="variant_key", values="successes", aggfunc="sum"
-        ).fillna(0)
-        control = rows.loc[rows["is_control"], "variant_key"]
-        if control.empty:
-            continue
-        rates = dict(
-            zip(
-                table_n.columns,
-                period_weighted_rate(
-                    table_s.to_numpy(), table_n.to_numpy(), table_n.sum(axis=1).to_numpy()
-                ),
-                strict=True,
-            )
-        )
-        target = (
-            (out["experiment_id"] == experiment)
-            & (out["metric"] == metric)
-            & (out["dimension"] == "all")
-        )
-        out.loc[target, "period_weighted_lift"] = (
-            out.loc[target, "variant"].map(rates) - rates[control.iloc[0]]
-        )
+    periods = periods.dropna(subset=[*keys, "dimension_value", "variant_key"])
+    if periods.empty:
+        return out
+    arm_rate = period_weighted_rates(periods, keys, "dimension_value", "variant_key")
+    control = (
+        periods.loc[periods["is_control"].astype(bool)]
+        .groupby(keys, sort=False)["variant_key"]
+        .first()
+    )
+    target = out["dimension"].eq("all")
+    experiment, metric = out.loc[target, "experiment_id"], out.loc[target, "metric"]
+    control_key = control.reindex(pd.MultiIndex.from_arrays([experiment, metric])).to_numpy()
+    variant = arm_rate.reindex(
+        pd.MultiIndex.from_arrays([experiment, metric, out.loc[target, "variant"]])
+    )
+    baseline = arm_rate.reindex(pd.MultiIndex.from_arrays([experiment, metric, control_key]))
+    out.loc[target, "period_weighted_lift"] = variant.to_numpy(float) - baseline.to_numpy(float)
     return out
 
 

@@ -1,7 +1,8 @@
 import numpy as np
+import pandas as pd
 import pytest
 
-from coaching.stats.allocation import period_weighted_rate, thompson_weights
+from coaching.stats.allocation import period_weighted_rates, thompson_weights
 
 
 def test_weights_move_toward_the_better_arm_and_keep_a_floor() -> None:
@@ -29,12 +30,45 @@ def test_an_impossible_floor_is_refused() -> None:
         thompson_weights(np.zeros((1, 3)), np.ones((1, 3)), np.full((1, 3), 1 / 3), floor=0.5)
 
 
+def _cells(trials: np.ndarray, successes: np.ndarray, experiment: str = "x") -> pd.DataFrame:
+    """(period, arm) tables as the long rows a readout holds."""
+    periods, arms = trials.shape
+    return pd.DataFrame(
+        {
+            "experiment_id": experiment,
+            "week": np.repeat(np.arange(periods), arms),
+            "arm": np.tile(["A", "B", "C"][:arms], periods),
+            "n": trials.ravel(),
+            "successes": successes.ravel(),
+        }
+    )
+
+
 def test_period_weighting_removes_the_bias_of_changing_weights() -> None:
     # The rate drifts up in period 2 for both arms; B got most of the period-2 traffic.
     trials = np.array([[500, 500], [100, 900]])
     rates = np.array([[0.2, 0.2], [0.4, 0.4]])  # no real difference between A and B
     successes = trials * rates
     pooled = successes.sum(axis=0) / trials.sum(axis=0)
-    weighted = period_weighted_rate(successes, trials, trials.sum(axis=1))
+    weighted = period_weighted_rates(_cells(trials, successes), ["experiment_id"], "week", "arm")
     assert pooled[1] - pooled[0] > 0.05  # naive pooling invents a lift
-    assert weighted[1] - weighted[0] == pytest.approx(0, abs=1e-9)
+    assert weighted[("x", "B")] - weighted[("x", "A")] == pytest.approx(0, abs=1e-9)
+
+
+def test_period_weighting_groups_alone_and_skips_periods_an_arm_missed() -> None:
+    # Week 1 is 3/4 of the traffic. C had no trials in week 0 and D was never exposed.
+    first = _cells(np.array([[100, 100, 0], [300, 300, 600]]),
+                   np.array([[10, 20, 0], [60, 90, 240]]))  # fmt: skip
+    never = pd.DataFrame(
+        {"experiment_id": ["x"], "week": [1], "arm": ["D"], "n": [0], "successes": [0]}
+    )
+    second = _cells(np.array([[50, 50]]), np.array([[5, 25]]), experiment="y")
+    rates = period_weighted_rates(
+        pd.concat([first, never, second]), ["experiment_id"], "week", "arm"
+    )
+    share = np.array([200, 1200]) / 1400
+    assert rates[("x", "A")] == pytest.approx(share @ [0.1, 0.2])
+    assert rates[("x", "B")] == pytest.approx(share @ [0.2, 0.3])
+    assert rates[("x", "C")] == pytest.approx(0.4)  # week 1 alone
+    assert np.isnan(rates[("x", "D")])
+    assert rates[("y", "B")] == pytest.approx(0.5)  # another experiment's traffic is its own
