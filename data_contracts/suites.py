@@ -14,6 +14,8 @@ from typing import Any
 
 import great_expectations as gx
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from great_expectations.data_context.types.base import (
     DataContextConfig,
     InMemoryStoreBackendDefaults,
@@ -93,37 +95,70 @@ def build_suite(contract: Contract, partition: str | None = None) -> gx.Expectat
     return suite
 
 
+def _distinct(values: pd.Series) -> pd.DataFrame:
+    """A column's distinct values (null once) in the column's own type, hashed by Arrow: pandas'
+    `drop_duplicates` took three times as long on text."""
+    unique = pc.unique(pa.array(values))  # text columns come as Arrow's own chunks, uncopied
+    return pd.DataFrame({values.name: unique.to_pandas().astype(values.dtype)})
+
+
 def run_suite(contract: Contract, frame: pd.DataFrame, partition: str | None = None) -> SuiteResult:
     """Validate landed rows; an empty frame passes trivially.
 
-    The suite runs with pass/fail results only: counting and listing the unexpected values of
-    every expectation took two thirds of the time on a day of a million workers' events, for
-    nothing when all pass. Expectations that fail are run again for their counts.
+    Every expectation but the key's judges each value on its own (null, in a set, a pattern, a
+    length, a range), so each column is validated over its distinct values, and the key's
+    uniqueness over the key's columns alone. The same expectations, the same verdicts: on a day
+    of events, most columns hold a few thousand distinct values among a million rows, and
+    great-expectations copied and fingerprinted the whole frame for every run. Runs are
+    pass/fail only; a failing expectation is run again over its column's rows, for the count of
+    rows that broke it.
     """
     if frame.empty:
         return SuiteResult(True, 0, [])
+    suite = build_suite(contract, partition)
+    key = [*contract.key, *([partition] if partition else [])]
+    groups: dict[tuple[str, ...], list[Any]] = {}
+    for expectation in suite.expectations:
+        column = getattr(expectation, "column", None)
+        columns = tuple(getattr(expectation, "column_list", None) or ([column] if column else []))
+        # A column the frame lacks fails where the table's columns are judged, on one row.
+        groups.setdefault(columns if set(columns) <= set(frame.columns) else (), []).append(
+            expectation
+        )
     context = _context()
     name = f"{contract.table}_{id(frame)}"
     source = context.data_sources.add_or_update_pandas(name)
     asset = source.add_dataframe_asset(contract.table)
-    batch = asset.add_batch_definition_whole_dataframe("landed").get_batch(
-        batch_parameters={"dataframe": frame}
-    )
-    suite = build_suite(contract, partition)
+    definition = asset.add_batch_definition_whole_dataframe("landed")
+
+    def batch(data: pd.DataFrame) -> Any:
+        return definition.get_batch(batch_parameters={"dataframe": data})
+
+    results: list[Any] = []
+    failed: list[dict[str, Any]] = []
     try:
-        result = batch.validate(suite, result_format="BOOLEAN_ONLY")
-        failing = [r.expectation_config for r in result.results if not r.success]
-        detailed = [
-            batch.validate(config.to_domain_obj(), result_format="BASIC") for config in failing
-        ]
+        for columns, expectations in groups.items():
+            if not columns:  # the table's columns
+                rows = data = frame.iloc[:1]
+            elif len(columns) > 1 or list(columns) == key:  # the key: every row
+                rows = data = frame[list(columns)]
+            else:
+                rows = frame[list(columns)]
+                data = _distinct(rows[columns[0]])
+            judged = batch(data)
+            for expectation in expectations:
+                result = judged.validate(expectation, result_format="BOOLEAN_ONLY")
+                results.append(result)
+                if result.success:
+                    continue
+                detail = batch(rows).validate(expectation, result_format="BASIC")
+                failed.append(
+                    {
+                        "expectation": expectation.expectation_type,
+                        "column": getattr(expectation, "column", None),
+                        "unexpected": detail.result.get("unexpected_count"),
+                    }
+                )
     finally:
         context.data_sources.delete(name)
-    failed = [
-        {
-            "expectation": r.expectation_config.type,
-            "column": r.expectation_config.kwargs.get("column"),
-            "unexpected": r.result.get("unexpected_count"),
-        }
-        for r in detailed
-    ]
-    return SuiteResult(bool(result.success), len(result.results), failed)
+    return SuiteResult(not failed, len(results), failed)

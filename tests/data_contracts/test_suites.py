@@ -29,3 +29,20 @@ def test_good_rows_pass_and_bad_rows_fail() -> None:
 
 def test_duplicate_keys_fail() -> None:
     assert not run_suite(HR_PERFORMANCE, pd.concat([frame(), frame()])).success
+
+
+def test_failures_count_rows_not_distinct_values_and_a_missing_column_fails() -> None:
+    """Columns are judged over their distinct values; what broke is still counted in rows."""
+    rows = pd.concat(
+        [frame(employee_id=f"E{i}", period="2026-13" if i % 3 else "2026-10") for i in range(9)]
+        + [frame(employee_id="E99", phone=None)],
+        ignore_index=True,
+    )
+    result = run_suite(HR_PERFORMANCE, rows)
+    assert sorted((f["column"], f["unexpected"]) for f in result.failed) == [
+        ("period", 6), ("phone", 1),
+    ]  # fmt: skip
+    assert result.evaluated == len(build_suite(HR_PERFORMANCE).expectations)
+    missing = run_suite(HR_PERFORMANCE, frame().drop(columns=["metric"]))
+    assert not missing.success
+    assert {f["column"] for f in missing.failed} >= {"metric", None}
