@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -52,17 +53,26 @@ class ExtractReport:
     files: tuple[str, ...] = ()
 
 
-def _to_arrow(rows: list[dict[str, Any]], contract: Contract) -> pa.Table:
-    columns: dict[str, list[Any]] = {c.name: [] for c in contract.columns}
-    for row in rows:
-        for column in contract.columns:
-            value = row.get(column.name)
-            if column.is_json and value is not None:
-                value = json.dumps(value, sort_keys=True)
-            elif isinstance(value, Decimal):
-                value = float(value)
-            columns[column.name].append(value)
-    return pa.table({c.name: pa.array(columns[c.name], c.arrow_type) for c in contract.columns})
+def _to_arrow(rows: Sequence[Sequence[Any]], names: Sequence[str], contract: Contract) -> pa.Table:
+    """Store rows (tuples in the order of `names`) as the contract's Arrow table, column by
+    column: JSON values re-encoded canonically, decimals as floats, absent columns null.
+
+    Column-wise because a loop over rows and then columns was a third of extracting a million
+    workers."""
+    count = len(rows)
+    position = {name: i for i, name in enumerate(names)}
+    arrays = {}
+    for column in contract.columns:
+        at = position.get(column.name)
+        values: list[Any] = [None] * count if at is None else [row[at] for row in rows]
+        if column.is_json:
+            values = [None if v is None else json.dumps(v, sort_keys=True) for v in values]
+        elif pa.types.is_floating(column.arrow_type) and any(
+            isinstance(v, Decimal) for v in values
+        ):  # PostgreSQL's numeric
+            values = [float(v) if isinstance(v, Decimal) else v for v in values]
+        arrays[column.name] = pa.array(values, column.arrow_type)
+    return pa.table(arrays)
 
 
 QUARANTINED_UPDATED_AT = "try_cast(json_extract_string(record, '$.updated_at') as timestamptz)"
@@ -154,7 +164,7 @@ def ensure_contract_schema(lake: Lake, contract: Contract) -> None:
     contract is always there; rows written before it existed read as null, and staging gives the
     column's default."""
     target = lake.table("bronze", contract.table) / SCHEMA_PARTITION / "contract-schema.parquet"
-    schema = _to_arrow([], contract).schema
+    schema = _to_arrow([], [], contract).schema
     if target.exists() and pq.read_schema(target).equals(schema):
         return
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -195,8 +205,9 @@ def extract_operational(
     try:
         with engine.connect() as connection:
             result = connection.execution_options(yield_per=CHUNK).execute(statement)
-            for rows in result.mappings().partitions():
-                batch = _to_arrow([dict(r) for r in rows], contract)
+            names = list(result.keys())
+            for rows in result.partitions():
+                batch = _to_arrow(rows, names, contract)
                 report.rows_in += batch.num_rows
                 con.register("batch", batch)
                 con.execute(
@@ -265,14 +276,15 @@ def extract_store_events(engine: Engine, lake: Lake, limit: int = 1_000_000) -> 
     try:
         with engine.connect() as connection:
             result = connection.execution_options(yield_per=CHUNK).execute(statement)
-            for rows in result.mappings().partitions():
-                dicts = [dict(r) for r in rows]
-                batch = _to_arrow(dicts, MESSAGE_EVENTS).append_column(
-                    "_source_id", pa.array([str(r["id"]) for r in dicts], pa.string())
+            names = list(result.keys())
+            ids, times = names.index("id"), names.index("occurred_at")
+            for rows in result.partitions():
+                batch = _to_arrow(rows, names, MESSAGE_EVENTS).append_column(
+                    "_source_id", pa.array([str(r[ids]) for r in rows], pa.string())
                 )
-                first = first or dicts[0]["id"]
-                last = dicts[-1]["id"]
-                days = [r["occurred_at"].astimezone(UTC).date() for r in dicts]
+                first = first or rows[0][ids]
+                last = rows[-1][ids]
+                days = [r[times].astimezone(UTC).date() for r in rows]
                 day_low = min([*days, day_low] if day_low else days)
                 day_high = max([*days, day_high] if day_high else days)
                 pending.write(batch)
