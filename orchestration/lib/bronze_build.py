@@ -373,7 +373,7 @@ def build_hr_files(lake: Lake, table: str, file_ids: list[str]) -> list[Partitio
         lookups = register_worker_lookups(con, lake)
         raws = {f: lake.raw / table / f"{f}.parquet" for f in dict.fromkeys(file_ids)}
         present = [f for f, raw in raws.items() if raw.exists()]
-        for gone in (f for f in raws if f not in set(present)):
+        for gone in raws.keys() - set(present):
             for target in hr_partition_paths(lake, table, gone):
                 target.unlink(missing_ok=True)
             record.mark({gone: []})

@@ -364,43 +364,35 @@ def take_in(
     if not pending:
         return report
     # One connection for the run: opening a bounded DuckDB took 20 ms, a third of a small file.
-    con = connect(lake.duckdb)
-    try:
-        _take_all(lake, landing, organizations, ledger, report, pending, con)
-    finally:
-        con.close()
+    with connect(lake.duckdb) as con:
+        for path in pending:
+            relative = path.relative_to(landing)
+            now = datetime.now(UTC).isoformat()
+            identity = file_id(path)
+            entry = LedgerEntry(
+                identity, str(relative), None, "accepted", None, now, path.stat().st_size
+            )
+            try:
+                entry.kind, entry.organization_slug = classify(relative)
+                if ledger.accepted(identity):
+                    entry.status = "duplicate"
+                    entry.reason = f"same content as {ledger.accepted(identity).name}"  # type: ignore[union-attr]
+                    _move(path, landing / DUPLICATES / f"{now[:19].replace(':', '')}-{path.name}")
+                    report.duplicates.append(entry)
+                else:
+                    _take_file(lake, path, entry, organizations, con)
+                    report.accepted.append(entry)
+            except Rejected as exc:
+                entry.status = "rejected"
+                entry.reason = str(exc)
+                target = landing / REJECTED / str(relative).replace(os.sep, "__")
+                _move(path, target)
+                write_text(
+                    f"{exc}\nrejected at {now}\n", target.with_name(target.name + ".reason.txt")
+                )
+                report.rejected.append(entry)
+            ledger.record(entry)  # after every file: a crash never forgets a file already moved
     return report
-
-
-def _take_all(
-    lake: Lake, landing: Path, organizations: dict[str, str], ledger: Ledger,
-    report: IntakeReport, pending: list[Path], con: duckdb.DuckDBPyConnection,
-) -> None:  # fmt: skip
-    for path in pending:
-        relative = path.relative_to(landing)
-        now = datetime.now(UTC).isoformat()
-        identity = file_id(path)
-        entry = LedgerEntry(
-            identity, str(relative), None, "accepted", None, now, path.stat().st_size
-        )
-        try:
-            entry.kind, entry.organization_slug = classify(relative)
-            if ledger.accepted(identity):
-                entry.status = "duplicate"
-                entry.reason = f"same content as {ledger.accepted(identity).name}"  # type: ignore[union-attr]
-                _move(path, landing / DUPLICATES / f"{now[:19].replace(':', '')}-{path.name}")
-                report.duplicates.append(entry)
-            else:
-                _take_file(lake, path, entry, organizations, con)
-                report.accepted.append(entry)
-        except Rejected as exc:
-            entry.status = "rejected"
-            entry.reason = str(exc)
-            target = landing / REJECTED / str(relative).replace(os.sep, "__")
-            _move(path, target)
-            write_text(f"{exc}\nrejected at {now}\n", target.with_name(target.name + ".reason.txt"))
-            report.rejected.append(entry)
-        ledger.record(entry)  # after every file: a crash never forgets a file already moved
 
 
 def _take_file(

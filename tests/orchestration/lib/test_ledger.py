@@ -14,16 +14,22 @@ def _entry(file_id: str, status: str = "accepted", name: str = "a.csv") -> Ledge
     return LedgerEntry(file_id, name, "hr_roster", status, None, "2026-12-07T00:00:00", 10)
 
 
+def _ledger_of(tmp_path: Path, *entries: LedgerEntry) -> Ledger:
+    """A lake's ledger with `entries` recorded."""
+    ledger = Ledger(Lake(tmp_path))
+    for entry in entries:
+        ledger.record(entry)
+    return ledger
+
+
 def test_recorded_entries_are_read_back_in_order_and_the_first_acceptance_counts(
     tmp_path: Path,
 ) -> None:
-    lake = Lake(tmp_path)
-    ledger = Ledger(lake)
-    ledger.record(_entry("f1"))
-    ledger.record(_entry("f2", status="rejected"))
-    ledger.record(_entry("f1", status="duplicate", name="again.csv"))
-    ledger.record(_entry("f1", name="later.csv"))
-    again = Ledger(lake)
+    _ledger_of(
+        tmp_path, _entry("f1"), _entry("f2", status="rejected"),
+        _entry("f1", status="duplicate", name="again.csv"), _entry("f1", name="later.csv"),
+    )  # fmt: skip
+    again = Ledger(Lake(tmp_path))
     assert [(e.file_id, e.status) for e in again.entries] == [
         ("f1", "accepted"), ("f2", "rejected"), ("f1", "duplicate"), ("f1", "accepted"),
     ]  # fmt: skip
@@ -35,8 +41,7 @@ def test_a_line_torn_by_a_crash_is_ignored_and_the_next_entry_starts_its_own_lin
     tmp_path: Path,
 ) -> None:
     lake = Lake(tmp_path)
-    Ledger(lake).record(_entry("f1"))
-    with Ledger(lake).path.open("a", encoding="utf-8") as handle:
+    with _ledger_of(tmp_path, _entry("f1")).path.open("a", encoding="utf-8") as handle:
         handle.write('{"file_id": "f2", "na')  # the process died mid-write
     ledger = Ledger(lake)
     assert [e.file_id for e in ledger.entries] == ["f1"]
@@ -46,8 +51,7 @@ def test_a_line_torn_by_a_crash_is_ignored_and_the_next_entry_starts_its_own_lin
 
 def test_a_corrupt_line_before_the_end_is_an_error_not_a_silent_loss(tmp_path: Path) -> None:
     lake = Lake(tmp_path)
-    ledger = Ledger(lake)
-    ledger.record(_entry("f1"))
+    ledger = _ledger_of(tmp_path, _entry("f1"))
     text = ledger.path.read_text(encoding="utf-8")
     ledger.path.write_text("not json\n" + text, encoding="utf-8")
     with pytest.raises(ValueError):
@@ -58,8 +62,7 @@ def test_a_whole_last_entry_missing_its_newline_is_kept_and_not_joined_to_the_ne
     tmp_path: Path,
 ) -> None:
     lake = Lake(tmp_path)
-    ledger = Ledger(lake)
-    ledger.record(_entry("f1"))
+    ledger = _ledger_of(tmp_path, _entry("f1"))
     ledger.path.write_text(ledger.path.read_text(encoding="utf-8").rstrip("\n"), encoding="utf-8")
     Ledger(lake).record(_entry("f2"))
     assert [e.file_id for e in Ledger(lake).entries] == ["f1", "f2"]
