@@ -7,22 +7,20 @@ that missed one side), which is exactly what an asset check should make loud.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import great_expectations as gx
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from great_expectations.data_context.types.base import (
-    DataContextConfig,
-    InMemoryStoreBackendDefaults,
-    ProgressBarsConfig,
-)
 
 from data_contracts.contract import Contract
+
+if TYPE_CHECKING:
+    import great_expectations as gx
 
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
@@ -35,13 +33,27 @@ class SuiteResult:
 
 
 @lru_cache(maxsize=1)
+def _great_expectations() -> Any:
+    """great-expectations, imported on first use: it takes over 4 s to import, which every
+    command loading the Dagster definitions (a build, a sync, the API) would pay without ever
+    running a suite."""
+    return importlib.import_module("great_expectations")
+
+
+@lru_cache(maxsize=1)
 def _context() -> Any:
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
     config = DataContextConfig(
         analytics_enabled=False,
         progress_bars=ProgressBarsConfig(globally=False),
         store_backend_defaults=InMemoryStoreBackendDefaults(),
     )
-    return gx.get_context(mode="ephemeral", project_config=config)
+    return _great_expectations().get_context(mode="ephemeral", project_config=config)
 
 
 def build_suite(contract: Contract, partition: str | None = None) -> gx.ExpectationSuite:
@@ -49,6 +61,7 @@ def build_suite(contract: Contract, partition: str | None = None) -> gx.Expectat
     export), which is where the contract deduplicates: with `partition` naming the frame's
     partition column, uniqueness is checked per partition, as the contract holds it."""
     _context()  # great-expectations builds suites only inside an active context
+    gx = _great_expectations()
     suite = gx.ExpectationSuite(name=f"{contract.table}_contract")
     suite.add_expectation(
         gx.expectations.ExpectTableColumnsToMatchSet(column_set=contract.names, exact_match=False)
