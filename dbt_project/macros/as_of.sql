@@ -1,9 +1,12 @@
 {#-
-    The day the marts describe. Defaults to today; pass `--vars '{as_of: 2026-11-01}'` to rebuild
-    the marts as of another day (tests pin it so results do not depend on the clock).
+    The day the marts describe. Defaults to today; `--vars '{as_of: 2026-11-01}'` (unit tests, the
+    Spark build) or the environment's COACH_DBT_AS_OF (the Dagster build) rebuilds the marts as of
+    another day. The environment is read only when a node runs, never while parsing: a new day then
+    leaves dbt's parse valid, where a new `--vars` would make it parse the whole project again.
 -#}
 {% macro as_of_date() -%}
-    {%- if var('as_of', none) -%} cast('{{ var("as_of") }}' as date) {%- else -%} current_date {%- endif -%}
+    {%- set day = var('as_of', none) or (env_var('COACH_DBT_AS_OF', '') if execute else '') -%}
+    {%- if day -%} cast('{{ day }}' as date) {%- else -%} current_date {%- endif -%}
 {%- endmacro %}
 
 {#- The end of the as-of day, as an instant (the start of the next UTC day). -#}

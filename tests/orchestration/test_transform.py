@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 
 from coaching.lake import published_mart
 from coaching.settings import Settings
+from orchestration.lib.warehouse import dbt_target
 from orchestration.runs import transform
 from tests.coaching.simulator.truth import store_table
 from tests.processes import stop
@@ -336,6 +338,26 @@ def test_membership_history_records_entries_and_exits_across_builds(built) -> No
     # Three days on, behavioural segments move: some workers enter, some leave.
     moved = history.filter(f"entered_on = '{later}' or exited_on = '{later}'").aggregate("count(*)")
     assert moved.fetchall()[0][0] > 0
+    # The new day reached dbt without changing its `--vars`: it reused its parse of the project.
+    events = last_invocation_events(settings)
+    assert "PartialParsingSkipParsing" in events
+    assert "UnableToPartialParse" not in events
+
+
+def last_invocation_events(settings: Settings) -> set[str]:
+    """The names of the events dbt logged in the warehouse's last build (its log rotates: the
+    oldest file first)."""
+    logs = sorted(
+        dbt_target(settings.warehouse_path).glob("dbt.log*"), key=lambda p: p.stat().st_mtime
+    )
+    names: list[str] = []
+    for log in logs:
+        for line in log.read_text().splitlines():
+            name = json.loads(line)["info"]["name"]
+            if name == "MainReportVersion":  # the first event of each invocation
+                names = []
+            names.append(name)
+    return set(names)
 
 
 def test_weekly_digests_reach_every_active_worker_with_their_figures(built) -> None:

@@ -20,6 +20,8 @@ from orchestration.keys import GOLD_KEYS
 from orchestration.lib.warehouse import (
     DBT_PROJECT_DIR,
     PARSE_ARGS,
+    as_of_environment,
+    dbt_target,
     dbt_vars,
     prepare_manifest,
     publish_marts,
@@ -53,10 +55,14 @@ def dbt_models(
     warehouse: WarehouseResource,
 ):
     """`dbt build` (models, data tests and unit tests) into the DuckDB warehouse."""
-    variables = dbt_vars(
-        lake.lake_dir, warehouse.warehouse_path, warehouse.as_of, limits=lake.lake.duckdb
-    )
-    yield from dbt.cli(["build", "--vars", variables], context=context).stream()
+    variables = dbt_vars(lake.lake_dir, warehouse.warehouse_path, limits=lake.lake.duckdb)
+    with as_of_environment(warehouse.as_of):
+        invocation = dbt.cli(
+            ["build", "--vars", variables],
+            context=context,
+            target_path=dbt_target(warehouse.warehouse_path),
+        )
+    yield from invocation.stream()
 
 
 @dg.multi_asset(
