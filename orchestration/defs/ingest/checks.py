@@ -90,7 +90,8 @@ def suite_result(
     failed: list[dict] = []
     for chunk in file_batches(list(files), SUITE_ROWS):
         frame = pd.concat(
-            [pq.read_table(p).to_pandas().assign(**{PARTITION: p.name}) for p in chunk],
+            # The whole path: every bronze partition's file is named part-0.parquet.
+            [pq.read_table(p).to_pandas().assign(**{PARTITION: str(p)}) for p in chunk],
             ignore_index=True,
         )
         result = run_suite(contract, frame, PARTITION)

@@ -84,7 +84,12 @@ def test_next_months_roster_repeating_every_employee_passes_the_suite(tmp_path: 
     organization naming the same employees are two partitions (two files), not duplicates."""
     row = {c.name: None for c in HR_ROSTER.columns}
     row.update(employee_id="E1", phone="+254700000001", organization_id=ORG)
-    october, november, doubled = (tmp_path / f"{n}.parquet" for n in ("oct", "nov", "both"))
+    # Laid out as bronze lays out its partitions: every file is named part-0.parquet.
+    october, november, doubled = (
+        tmp_path / f"source_file={n}" / "part-0.parquet" for n in ("oct", "nov", "both")
+    )
+    for path in (october, november, doubled):
+        path.parent.mkdir()
     pd.DataFrame([row]).to_parquet(october)
     pd.DataFrame([row]).to_parquet(november)
     pd.DataFrame([row, row]).to_parquet(doubled)
