@@ -2,12 +2,18 @@
     Message events from bronze, each once: duplicate deliveries collapse by event_key (ingestion
     collapses them within a day; a webhook retry that crossed midnight can sit in two days).
 
+    Only the keys that repeat are ranked: the rest pass through, so the events are not sorted
+    whole with every column (40M events: the ranking over all of them was most of a first
+    build's two longest nodes). The same rows as ranking every event, faster by half at 8M.
+
     `where` narrows the events before they collapse, so an incremental model reads only what it
     recomputes. Filter on message_sid (an event_key names its message, so every copy of an event
     stays together) and the result is exactly the full read's rows of those messages.
 -#}
 {% macro message_events(where=none) -%}
-    select
+    {%- set bronze = source('bronze', 'message_events') -%}
+    {%- set narrowed = '(' ~ where ~ ') and ' if where else '' -%}
+    {%- set columns -%}
         event_key,
         kind,
         message_sid,
@@ -28,11 +34,33 @@
         occurred_at,
         _source_file as source_file,
         _ingested_at as ingested_at
-    from {{ source('bronze', 'message_events') }}
-    {%- if where %}
-    where {{ where }}
-    {%- endif %}
-    qualify row_number() over (partition by event_key order by occurred_at, _source_file) = 1
+    {%- endset -%}
+    with repeated_keys as (
+        select event_key
+        from {{ bronze }}
+        {%- if where %}
+        where {{ where }}
+        {%- endif %}
+        group by event_key
+        having count(*) > 1
+    )
+
+    select {{ columns }}
+    from {{ bronze }} as event
+    where {{ narrowed }}not exists (
+        select 1 from repeated_keys where repeated_keys.event_key = event.event_key
+    )
+
+    union all
+
+    select * from (
+        select {{ columns }}
+        from {{ bronze }} as event
+        where {{ narrowed }}exists (
+            select 1 from repeated_keys where repeated_keys.event_key = event.event_key
+        )
+        qualify row_number() over (partition by event_key order by occurred_at, _source_file) = 1
+    ) as collapsed
 {%- endmacro %}
 
 {#-
