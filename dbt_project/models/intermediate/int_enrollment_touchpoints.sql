@@ -1,5 +1,11 @@
 {#- Every touchpoint of every enrollment: when the main flow has it due (cadence applied), where
-    the flow goes after it, and what happened. -#}
+    the flow goes after it, and what happened.
+
+    A view: its two readers (worker_progress, int_schedule_candidates) each compute it faster than
+    the warehouse writes it. At 1M workers it is 10.8M rows of 38 columns, whose write was the
+    build's longest node (28 s of a full build, more on a busy day); read through the view the two
+    take 11.7 s against 4.7 s from the table. -#}
+{{ config(materialized='view') }}
 with
 
 enrollments as (
