@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -46,6 +48,18 @@ def test_definitions_load_with_jobs_schedules_and_sensors(repository) -> None:
         "bronze_partitions_sensor",
     }
     assert {"lake", "store", "activation"} <= set(repository.get_top_level_resources())
+
+
+def test_loading_the_definitions_leaves_great_expectations_unimported() -> None:
+    """Every build, sync and API process loads the definitions; only a suite needs
+    great-expectations, which takes over 4 s to import."""
+    probe = (
+        "import sys; import orchestration.definitions, orchestration.runs; "
+        "print('great_expectations' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "False"
 
 
 def test_every_asset_is_described_grouped_owned_and_kinded(repository) -> None:
