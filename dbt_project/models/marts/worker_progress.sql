@@ -1,14 +1,22 @@
 with
 
+-- Days are counted from the local enrollment day, as the schedule counts them: once per
+-- enrollment, not per touchpoint (10.8M time zone conversions at 1M workers).
+enrollment_days as (
+    select
+        settings.enrollment_id,
+        {{ diff('day', 'cast(' ~ utc_to_local('workers.timezone', 'settings.enrolled_at') ~ ' as date)', as_of_date()) }} as days_enrolled
+    from {{ ref('int_enrollment_settings') }} as settings
+    inner join {{ ref('workers') }} as workers on workers.worker_id = settings.worker_id
+),
+
 per_touchpoint as (
     select
         plan.*,
-        -- Days are counted from the local enrollment day, as the schedule counts them.
-        {{ diff('day', 'cast(' ~ utc_to_local('workers.timezone', 'plan.enrolled_at') ~ ' as date)', as_of_date()) }}
-            >= plan.effective_day_offset as is_due,
+        enrollment_days.days_enrolled >= plan.effective_day_offset as is_due,
         plan.is_delivered and (plan.kind = 'message' or plan.is_replied) as is_completed
     from {{ ref('int_enrollment_touchpoints') }} as plan
-    inner join {{ ref('workers') }} as workers on workers.worker_id = plan.worker_id
+    inner join enrollment_days on enrollment_days.enrollment_id = plan.enrollment_id
     -- Progress is through the main flow; branches (remedial, support) come on top of it.
     where not plan.is_branch
 ),
