@@ -20,6 +20,7 @@ Pure functions and values: no I/O; the keys come from settings (`coaching.store.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -88,24 +89,36 @@ class FieldKeys:
     def open(self, stored: str, column: str) -> str:
         """The plain value of a token; a value that is not a token is returned as it is (a row
         written before its column was encrypted, until the migration or a rotation reseals it)."""
-        if not is_token(stored):
-            return stored
-        _, kid, body = stored.split(":", 2)
-        key = self._keys.get(kid)
-        if key is None:
-            raise FieldKeyError(
-                f"{column} holds a token of key {kid}, which is not among the configured field "
-                f"encryption keys ({', '.join(self._keys)}): add it back to "
-                "COACH_FIELD_ENCRYPTION_KEYS"
-            )
-        try:
-            raw = base64.b64decode(body, validate=True)
-            plain = key.cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], column.encode())
-        except (InvalidTag, ValueError):
-            raise FieldKeyError(
-                f"a token in {column} does not open: altered or truncated"
-            ) from None
-        return plain.decode()
+        return self.open_many((stored,), column)[0]  # type: ignore[return-value]
+
+    def open_many(self, stored: Sequence[str | None], column: str) -> list[str | None]:
+        """`open` over a column's values (None stays None), without a call per value: an extract
+        of the store opens a million phones at a time."""
+        associated = column.encode()
+        keys = self._keys
+        opened: list[str | None] = []
+        append = opened.append
+        for value in stored:
+            if value is None or not is_token(value):
+                append(value)
+                continue
+            _, kid, body = value.split(":", 2)
+            key = keys.get(kid)
+            if key is None:
+                raise FieldKeyError(
+                    f"{column} holds a token of key {kid}, which is not among the configured "
+                    f"field encryption keys ({', '.join(keys)}): add it back to "
+                    "COACH_FIELD_ENCRYPTION_KEYS"
+                )
+            try:
+                raw = binascii.a2b_base64(body, strict_mode=True)
+                plain = key.cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], associated)
+            except (InvalidTag, ValueError):  # binascii.Error is a ValueError
+                raise FieldKeyError(
+                    f"a token in {column} does not open: altered or truncated"
+                ) from None
+            append(plain.decode())
+        return opened
 
     def needs_resealing(self, stored: str | None) -> bool:
         """Whether a stored value is plain or sealed under a key other than the current one."""

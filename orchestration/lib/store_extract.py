@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, select
 
@@ -36,6 +37,7 @@ from data_contracts.tables import MESSAGE_EVENTS
 from data_contracts.validate import checked_sql
 from orchestration.lib.duck import connect, parquet_list
 from orchestration.lib.intake import raw_event_name
+from orchestration.lib.store_columns import Decode, as_arrow, decoders, raw
 
 LOOKBACK = timedelta(minutes=10)
 CHUNK = 50_000
@@ -53,9 +55,15 @@ class ExtractReport:
     files: tuple[str, ...] = ()
 
 
-def _to_arrow(rows: Sequence[Sequence[Any]], names: Sequence[str], contract: Contract) -> pa.Table:
-    """Store rows (tuples in the order of `names`) as the contract's Arrow table, column by
-    column: JSON values re-encoded canonically, decimals as floats, absent columns null.
+def _to_arrow(
+    rows: Sequence[Sequence[Any]],
+    names: Sequence[str],
+    contract: Contract,
+    decode: Mapping[str, Decode] | None = None,
+) -> pa.Table:
+    """Store rows (tuples in the order of `names`, raw as `store_columns.raw` selects them and
+    read through `decode`) as the contract's Arrow table, column by column: JSON values
+    re-encoded canonically, decimals as floats, absent columns null.
 
     Column-wise because a loop over rows and then columns was a third of extracting a million
     workers."""
@@ -64,14 +72,18 @@ def _to_arrow(rows: Sequence[Sequence[Any]], names: Sequence[str], contract: Con
     arrays = {}
     for column in contract.columns:
         at = position.get(column.name)
-        values: list[Any] = [None] * count if at is None else [row[at] for row in rows]
+        values: Any = [None] * count if at is None else [row[at] for row in rows]
+        if decode is not None and column.name in decode:
+            values = decode[column.name](values)
         if column.is_json:
             values = [None if v is None else json.dumps(v, sort_keys=True) for v in values]
-        elif pa.types.is_floating(column.arrow_type) and any(
-            isinstance(v, Decimal) for v in values
+        elif (
+            pa.types.is_floating(column.arrow_type)
+            and isinstance(values, list)
+            and any(isinstance(v, Decimal) for v in values)
         ):  # PostgreSQL's numeric
             values = [float(v) if isinstance(v, Decimal) else v for v in values]
-        arrays[column.name] = pa.array(values, column.arrow_type)
+        arrays[column.name] = as_arrow(values, column.arrow_type)
     return pa.table(arrays)
 
 
@@ -182,7 +194,9 @@ def extract_operational(
     table = Base.metadata.tables[contract.table]
     high = watermark(lake, contract.table)
     report.watermark_before = high.isoformat() if high else None
-    statement = select(*[table.c[name] for name in contract.names if name in table.c])
+    columns = [table.c[name] for name in contract.names if name in table.c]
+    decode = decoders(columns, engine.dialect)
+    statement = select(*raw(columns))
     if "organization_id" not in table.c:  # organizations: the tenant is the row itself
         statement = statement.add_columns(table.c.id.label("organization_id"))
     if high is not None:
@@ -207,7 +221,7 @@ def extract_operational(
             result = connection.execution_options(yield_per=CHUNK).execute(statement)
             names = list(result.keys())
             for rows in result.partitions():
-                batch = _to_arrow(rows, names, contract)
+                batch = _to_arrow(rows, names, contract, decode)
                 report.rows_in += batch.num_rows
                 con.register("batch", batch)
                 con.execute(
@@ -255,18 +269,21 @@ def store_events_watermark(lake: Lake) -> int:
     return highest
 
 
+def _utc_days(moments: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The UTC calendar day of each moment (the contract's timestamps are UTC)."""
+    return pc.cast(moments.cast(pa.timestamp("us", "UTC")).cast(pa.timestamp("us")), pa.date32())
+
+
 def extract_store_events(engine: Engine, lake: Lake, limit: int = 1_000_000) -> ExtractReport:
     """Copy message events past the id watermark into one raw file (at most `limit` rows a run)."""
     report = ExtractReport("message_events")
     table = Base.metadata.tables["message_events"]
     low = store_events_watermark(lake)
     report.watermark_before = str(low)
-    names = [n for n in MESSAGE_EVENTS.names if n in table.c]
+    columns = [table.c[n] for n in MESSAGE_EVENTS.names if n in table.c]
+    decode = decoders(columns, engine.dialect)
     statement = (
-        select(table.c.id, *[table.c[n] for n in names])
-        .where(table.c.id > low)
-        .order_by(table.c.id)
-        .limit(limit)
+        select(table.c.id, *raw(columns)).where(table.c.id > low).order_by(table.c.id).limit(limit)
     )
     folder = lake.raw / "message_events"
     pending = _PendingFile(folder / f"store-{secrets.token_hex(4)}.parquet")
@@ -277,16 +294,17 @@ def extract_store_events(engine: Engine, lake: Lake, limit: int = 1_000_000) -> 
         with engine.connect() as connection:
             result = connection.execution_options(yield_per=CHUNK).execute(statement)
             names = list(result.keys())
-            ids, times = names.index("id"), names.index("occurred_at")
+            ids = names.index("id")
             for rows in result.partitions():
-                batch = _to_arrow(rows, names, MESSAGE_EVENTS).append_column(
+                batch = _to_arrow(rows, names, MESSAGE_EVENTS, decode).append_column(
                     "_source_id", pa.array([str(r[ids]) for r in rows], pa.string())
                 )
                 first = first or rows[0][ids]
                 last = rows[-1][ids]
-                days = [r[times].astimezone(UTC).date() for r in rows]
-                day_low = min([*days, day_low] if day_low else days)
-                day_high = max([*days, day_high] if day_high else days)
+                days = pc.min_max(_utc_days(batch.column("occurred_at")))
+                low_day, high_day = days["min"].as_py(), days["max"].as_py()
+                day_low = min(low_day, day_low) if day_low else low_day
+                day_high = max(high_day, day_high) if day_high else high_day
                 pending.write(batch)
                 report.rows_in += batch.num_rows
         if day_low and day_high:
